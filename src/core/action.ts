@@ -1,0 +1,158 @@
+/**
+ * Actions: the I/O a node asks its runtime to perform, held as a coalescing set and drained in a
+ * fixed priority order.
+ */
+import type { NodeId } from "./ids.ts";
+import type { LogEntries } from "./log_entries.ts";
+import { type Message, mergeMessages } from "./message.ts";
+
+/**
+ * One pending I/O operation. The durability contract, for a runtime that drains in order:
+ *
+ * - `SaveCurrentTerm` / `SaveVotedFor`: persist `node.currentTerm` / `node.votedFor`. Both must be
+ *   durable before any message drained in the same batch is sent (a vote sent before `votedFor`
+ *   is durable can become a double vote after a crash).
+ * - `BroadcastMessage`: send to every node in `node.peers` at execution time. Only leaders and
+ *   candidates broadcast; it comes before `AppendLogEntries` so a leader replicates while it writes
+ *   (Raft thesis §10.2.1). It may leave before the batch's append is durable, but not before the
+ *   batch's term/vote saves are. The leader does not count unreported appends toward commit when
+ *   the node runs with `trackDurableIndex` (report them with `handleLogDurable`); without it, the
+ *   runtime must finish the append before it feeds the node any further input.
+ * - `AppendLogEntries`: delete every stored entry with index > `entries.prevIndex`, then store the
+ *   entries (with their payloads).
+ * - `SendMessage`: replies and catch-up data. Must wait until every append and save drained before
+ *   it is durable: a follower's reply vouches for the entries it reports.
+ * - `InstallSnapshot`: bring `destination` up to at least this node's snapshot by user-defined
+ *   means; the receiver then calls `handleSnapshotInstalled`. May be dropped or deduplicated.
+ * - `SetElectionTimeout`: re-arm the node's single timer (it replaces the pending one); when it
+ *   fires call `handleElectionTimeout`. Must not be dropped. The duration is the runtime's choice:
+ *   randomised for followers and candidates, the heartbeat interval for leaders.
+ *
+ * Messages may be dropped, delayed, duplicated or reordered, and an AppendEntriesCall's entries
+ * may be truncated; Raft tolerates all of it.
+ */
+export type Action =
+  | { readonly type: "SetElectionTimeout" }
+  | { readonly type: "SaveCurrentTerm" }
+  | { readonly type: "SaveVotedFor" }
+  | { readonly type: "BroadcastMessage"; readonly message: Message }
+  | { readonly type: "AppendLogEntries"; readonly entries: LogEntries }
+  | { readonly type: "SendMessage"; readonly destination: NodeId; readonly message: Message }
+  | { readonly type: "InstallSnapshot"; readonly destination: NodeId };
+
+const SET_ELECTION_TIMEOUT: Action = Object.freeze({ type: "SetElectionTimeout" });
+const SAVE_CURRENT_TERM: Action = Object.freeze({ type: "SaveCurrentTerm" });
+const SAVE_VOTED_FOR: Action = Object.freeze({ type: "SaveVotedFor" });
+
+function smallest<T extends string>(keys: Iterable<T>): T | undefined {
+  let min: T | undefined;
+  for (const k of keys) if (min === undefined || k < min) min = k;
+  return min;
+}
+
+/**
+ * The pending actions of a node: a set, not a queue. Flags coalesce, appends concatenate, and
+ * messages to one destination merge, so calls made between two drains batch for free.
+ * Drain order: SetElectionTimeout, SaveCurrentTerm, SaveVotedFor, BroadcastMessage,
+ * AppendLogEntries, SendMessage (ascending destination), InstallSnapshot (ascending destination).
+ * The fields are public so a runtime may take parts directly.
+ */
+export class Actions implements Iterable<Action> {
+  /** Re-arm the election (or heartbeat) timer. */
+  setElectionTimeout = false;
+  /** Persist the current term. */
+  saveCurrentTerm = false;
+  /** Persist the vote. */
+  saveVotedFor = false;
+  /** A message for every peer. */
+  broadcastMessage: Message | null = null;
+  /** Entries to store (overwriting any stored entries after their prev index). */
+  appendLogEntries: LogEntries | null = null;
+  /** One message per destination. */
+  readonly sendMessages: Map<NodeId, Message> = new Map();
+  /** Nodes that need a snapshot. */
+  readonly installSnapshots: Set<NodeId> = new Set();
+
+  /** True iff nothing is pending. */
+  get isEmpty(): boolean {
+    return (
+      !this.setElectionTimeout &&
+      !this.saveCurrentTerm &&
+      !this.saveVotedFor &&
+      this.broadcastMessage === null &&
+      this.appendLogEntries === null &&
+      this.sendMessages.size === 0 &&
+      this.installSnapshots.size === 0
+    );
+  }
+
+  /** Removes and returns the highest-priority pending action, or undefined when none is left. */
+  next(): Action | undefined {
+    if (this.setElectionTimeout) {
+      this.setElectionTimeout = false;
+      return SET_ELECTION_TIMEOUT;
+    }
+    if (this.saveCurrentTerm) {
+      this.saveCurrentTerm = false;
+      return SAVE_CURRENT_TERM;
+    }
+    if (this.saveVotedFor) {
+      this.saveVotedFor = false;
+      return SAVE_VOTED_FOR;
+    }
+    if (this.broadcastMessage !== null) {
+      const message = this.broadcastMessage;
+      this.broadcastMessage = null;
+      return { type: "BroadcastMessage", message };
+    }
+    if (this.appendLogEntries !== null) {
+      const entries = this.appendLogEntries;
+      this.appendLogEntries = null;
+      return { type: "AppendLogEntries", entries };
+    }
+    return this.#nextSend() ?? this.#nextInstall();
+  }
+
+  /** Iterates by draining: each step removes the action it yields. */
+  [Symbol.iterator](): Iterator<Action> {
+    return {
+      next: (): IteratorResult<Action> => {
+        const value = this.next();
+        return value === undefined ? { value: undefined, done: true } : { value, done: false };
+      },
+    };
+  }
+
+  /** Records entries to store, concatenating with a pending append. */
+  addAppend(entries: LogEntries): void {
+    if (this.appendLogEntries === null) this.appendLogEntries = entries;
+    else this.appendLogEntries.append(entries);
+  }
+
+  /** Records a broadcast, merging with a pending one. */
+  addBroadcast(message: Message): void {
+    const pending = this.broadcastMessage;
+    this.broadcastMessage = pending === null ? message : mergeMessages(pending, message);
+  }
+
+  /** Records a message to one node, merging with a pending one to the same node. */
+  addSend(destination: NodeId, message: Message): void {
+    const pending = this.sendMessages.get(destination);
+    this.sendMessages.set(destination, pending === undefined ? message : mergeMessages(pending, message));
+  }
+
+  #nextSend(): Action | undefined {
+    const destination = smallest(this.sendMessages.keys());
+    if (destination === undefined) return undefined;
+    const message = this.sendMessages.get(destination) as Message;
+    this.sendMessages.delete(destination);
+    return { type: "SendMessage", destination, message };
+  }
+
+  #nextInstall(): Action | undefined {
+    const destination = smallest(this.installSnapshots.keys());
+    if (destination === undefined) return undefined;
+    this.installSnapshots.delete(destination);
+    return { type: "InstallSnapshot", destination };
+  }
+}

@@ -1,0 +1,77 @@
+/** Raft messages between nodes, and how two pending messages to the same destination merge. */
+import { assert } from "./assert.ts";
+import type { Generation, LogIndex, NodeId, Term } from "./ids.ts";
+import type { LogEntries } from "./log_entries.ts";
+import type { LogPosition } from "./position.ts";
+
+/** A candidate asks for a vote. */
+export interface RequestVoteCall {
+  readonly type: "RequestVoteCall";
+  /** The candidate. */
+  readonly from: NodeId;
+  /** The candidate's term. */
+  readonly term: Term;
+  /** The candidate's last log position; voters grant only if it is at least their own. */
+  readonly lastPosition: LogPosition;
+}
+
+/** The answer to a {@link RequestVoteCall}. Refusals for log or vote reasons are not sent. */
+export interface RequestVoteReply {
+  readonly type: "RequestVoteReply";
+  /** The voter. */
+  readonly from: NodeId;
+  /** The voter's term. */
+  readonly term: Term;
+  /** True iff the vote was granted. */
+  readonly voteGranted: boolean;
+}
+
+/** The leader replicates entries (or, with none, sends a heartbeat). */
+export interface AppendEntriesCall {
+  readonly type: "AppendEntriesCall";
+  /** The leader. */
+  readonly from: NodeId;
+  /** The leader's term. */
+  readonly term: Term;
+  /** The leader's commit index. */
+  readonly commitIndex: LogIndex;
+  /** The entries; `entries.prevPosition` is the paper's prevLogIndex/prevLogTerm. May be truncated in transit. */
+  readonly entries: LogEntries;
+  /** The leader's heartbeat sequence number when sent; replies echo it (read barrier). */
+  readonly seq: number;
+}
+
+/** The answer to an {@link AppendEntriesCall}: the follower's log position after handling it. */
+export interface AppendEntriesReply {
+  readonly type: "AppendEntriesReply";
+  /** The follower. */
+  readonly from: NodeId;
+  /** The follower's term. */
+  readonly term: Term;
+  /** The follower's restart generation; lets the leader spot restarts and delayed replies. */
+  readonly generation: Generation;
+  /** The follower's last log position after handling the call. */
+  readonly lastPosition: LogPosition;
+  /** True iff the follower could not attach the call's entries to its log. */
+  readonly rejected: boolean;
+  /** The `seq` of the call answered. */
+  readonly seq: number;
+}
+
+/** Every message a node sends to another. */
+export type Message = RequestVoteCall | RequestVoteReply | AppendEntriesCall | AppendEntriesReply;
+
+/**
+ * Merges a newer message into an older pending one from the same sender to the same destination.
+ * The newer one wins, except that two AppendEntriesCalls of one term concatenate when the older
+ * one's entries contain the newer one's prev position (a heartbeat merged into a pending batch
+ * only refreshes its commit index and seq). May reuse (mutate) `older.entries`, which the caller owns.
+ */
+export function mergeMessages(older: Message, newer: Message): Message {
+  assert(older.from === newer.from, "merged messages come from one sender");
+  assert(newer.term >= older.term, "a sender's term never decreases");
+  if (older.type !== "AppendEntriesCall" || newer.type !== "AppendEntriesCall") return newer;
+  if (older.term !== newer.term || !older.entries.contains(newer.entries.prevPosition)) return newer;
+  older.entries.append(newer.entries);
+  return { ...newer, entries: older.entries };
+}

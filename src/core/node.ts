@@ -1,0 +1,778 @@
+/**
+ * RaftNode: an I/O-free Raft node. It takes events (messages, timeouts, proposals), changes its
+ * state, and records the I/O it needs as pending {@link Actions}. It reads no clock, draws no
+ * random number and performs no I/O; the same inputs always yield the same actions.
+ */
+import { Actions } from "./action.ts";
+import { assert } from "./assert.ts";
+import { ClusterConfig } from "./config.ts";
+import { LogEntry, type Payload } from "./entry.ts";
+import { Generation, type LogIndex, NodeId, Term } from "./ids.ts";
+import { Log } from "./log.ts";
+import { LogEntries } from "./log_entries.ts";
+import type { AppendEntriesCall, AppendEntriesReply, Message, RequestVoteCall, RequestVoteReply } from "./message.ts";
+import { LogPosition } from "./position.ts";
+import { hasJointMajority, jointMajorityValue } from "./quorum.ts";
+import type { Role } from "./role.ts";
+
+/** Options that change a node's behaviour; all are off by default. */
+export interface RaftNodeOptions {
+  /**
+   * When true, a leader counts its own log toward commit only up to the position the runtime
+   * reported durable with {@link RaftNode.handleLogDurable}, so the runtime may send the broadcast
+   * before its own fsync completes (Raft thesis §10.2.1). When false, appended entries count at once
+   * and the runtime must make each append durable before feeding the node more input.
+   */
+  readonly trackDurableIndex?: boolean;
+  /** Upper bound on entries in one catch-up AppendEntriesCall (flow control). Default: unlimited. */
+  readonly maxEntriesPerMessage?: number;
+}
+
+/** Why a proposal (or createCluster) was refused; nothing changed. */
+export type ProposeRejection =
+  | "not_leader"
+  | "already_initialized"
+  | "no_voters"
+  | "config_change_in_progress"
+  | "leader_not_ready"
+  | "invalid_config";
+
+/** The outcome of a proposal: the new entry's position, or why nothing was appended. */
+export type ProposeResult =
+  | { readonly ok: true; readonly position: LogPosition }
+  | { readonly ok: false; readonly reason: ProposeRejection; readonly leaderHint: NodeId | null };
+
+/** The outcome of {@link RaftNode.heartbeat}: the read-barrier sequence number, or not leader. */
+export type HeartbeatResult =
+  | { readonly ok: true; readonly seq: number }
+  | { readonly ok: false; readonly reason: "not_leader"; readonly leaderHint: NodeId | null };
+
+/**
+ * Where a proposed entry stands, asked of any node: `committed` (it is, and always will be, in the
+ * log), `rejected` (it never will be), `in_progress`, or `unknown` (it is below the snapshot).
+ */
+export type CommitStatus = "in_progress" | "committed" | "rejected" | "unknown";
+
+/** Whether a heartbeat read barrier has been confirmed by a quorum in this leader's term. */
+export type HeartbeatStatus = "pending" | "confirmed" | "rejected";
+
+/** A leader's view of one follower. */
+interface Progress {
+  /** Highest index known to be replicated on the follower. Invariant: matchIndex < nextIndex. */
+  matchIndex: number;
+  /** Index after the last entry sent to the follower (optimistic). */
+  nextIndex: number;
+  /** Follower index a corrective send last started from since the last heartbeat; -1 if none. */
+  probeFrom: number;
+  /** Highest restart generation seen in the follower's replies. */
+  generation: number;
+  /** Highest heartbeat sequence number the follower has echoed in this term. */
+  seqAck: number;
+}
+
+const NO_PROBE = -1;
+
+/** An I/O-free Raft node. See the module documentation and {@link Actions} for the I/O contract. */
+export class RaftNode {
+  readonly #id: NodeId;
+  readonly #generation: Generation;
+  readonly #options: Required<RaftNodeOptions>;
+  readonly #actions = new Actions();
+  #role: Role = "follower";
+  #currentTerm: Term;
+  #votedFor: NodeId | null;
+  #leaderId: NodeId | null = null;
+  #log: Log;
+  /** Invariant: never decreases; snapshot index <= commitIndex <= last index. */
+  #commitIndex: LogIndex;
+  /** Entries up to here are durable (meaningful with trackDurableIndex). */
+  #durableIndex: LogIndex;
+  #granted = new Set<NodeId>();
+  #followers = new Map<NodeId, Progress>();
+  /** Heartbeat sequence number; never reset, so values from an old tenure stay distinguishable. */
+  #seq = 0;
+  /** The value of #seq when this node last became leader. */
+  #leaderSeqBase = 0;
+  #inconsistency: string | null = null;
+
+  private constructor(
+    id: NodeId,
+    generation: Generation,
+    term: Term,
+    votedFor: NodeId | null,
+    log: Log,
+    options: RaftNodeOptions,
+  ) {
+    this.#id = NodeId.of(id);
+    this.#generation = Generation.of(generation);
+    this.#currentTerm = Term.of(term);
+    this.#votedFor = votedFor;
+    this.#log = log;
+    this.#commitIndex = log.snapshotPosition.index;
+    this.#durableIndex = log.lastPosition.index;
+    this.#options = {
+      trackDurableIndex: options.trackDurableIndex ?? false,
+      maxEntriesPerMessage: options.maxEntriesPerMessage ?? Number.POSITIVE_INFINITY,
+    };
+    assert(this.#options.maxEntriesPerMessage >= 1, "maxEntriesPerMessage must be at least 1");
+    assert(log.lastPosition.term <= this.#currentTerm, "the log holds no entry from a future term");
+  }
+
+  /** A fresh node: follower, term 0, no vote, empty log, no actions. */
+  static start(id: NodeId, options: RaftNodeOptions = {}): RaftNode {
+    return new RaftNode(
+      id,
+      Generation.ZERO,
+      Term.ZERO,
+      null,
+      Log.empty(ClusterConfig.EMPTY, LogPosition.ZERO),
+      options,
+    );
+  }
+
+  /**
+   * Rebuilds a node from what was durably persisted. `generation` must be greater than that of every
+   * earlier run of this node (e.g. a persisted counter plus one). The node takes ownership of `log`,
+   * starts as a follower with commit index = snapshot index, and asks for an election timeout.
+   */
+  static restart(
+    id: NodeId,
+    generation: Generation,
+    currentTerm: Term,
+    votedFor: NodeId | null,
+    log: Log,
+    options: RaftNodeOptions = {},
+  ): RaftNode {
+    const node = new RaftNode(id, generation, currentTerm, votedFor, log, options);
+    node.#actions.setElectionTimeout = true;
+    return node;
+  }
+
+  // ---------------------------------------------------------------- accessors
+
+  /** This node's id. */
+  get id(): NodeId {
+    return this.#id;
+  }
+
+  /** This node's restart generation. */
+  get generation(): Generation {
+    return this.#generation;
+  }
+
+  /** The current role. */
+  get role(): Role {
+    return this.#role;
+  }
+
+  /** The current term (persist it on SaveCurrentTerm). */
+  get currentTerm(): Term {
+    return this.#currentTerm;
+  }
+
+  /** The candidate voted for in the current term, if any (persist it on SaveVotedFor). */
+  get votedFor(): NodeId | null {
+    return this.#votedFor;
+  }
+
+  /** The leader of the current term, if this node knows it (itself when leader). */
+  get leaderId(): NodeId | null {
+    return this.#leaderId;
+  }
+
+  /** The in-memory log. Read-only for the user. */
+  get log(): Log {
+    return this.#log;
+  }
+
+  /** The highest index known to be committed. Never decreases. */
+  get commitIndex(): LogIndex {
+    return this.#commitIndex;
+  }
+
+  /** The highest index reported durable through {@link RaftNode.handleLogDurable} (or restored). */
+  get durableIndex(): LogIndex {
+    return this.#durableIndex;
+  }
+
+  /** The latest configuration in the log (it takes effect when appended, not when committed). */
+  get config(): ClusterConfig {
+    return this.#log.latestConfig();
+  }
+
+  /** Every member of the latest configuration except this node: the broadcast targets. */
+  get peers(): NodeId[] {
+    return this.#log
+      .latestConfig()
+      .uniqueNodes()
+      .filter((id) => id !== this.#id);
+  }
+
+  /** The pending actions; drain them (in order) after each batch of calls. */
+  get actions(): Actions {
+    return this.#actions;
+  }
+
+  /**
+   * Non-null once a peer sent input that contradicts a Raft invariant (two leaders in one term, a
+   * conflict at or below the commit point). The node ignored that input; the runtime should alert.
+   */
+  get inconsistency(): string | null {
+    return this.#inconsistency;
+  }
+
+  // ---------------------------------------------------------------- user calls
+
+  /**
+   * Bootstraps a new cluster whose voters are `voters`: appends the initial configuration at 1 and
+   * starts an election (a single voter becomes leader at once). Refused unless the log is empty and
+   * has no configuration, and `voters` is non-empty.
+   */
+  createCluster(voters: readonly NodeId[]): ProposeResult {
+    if (this.#log.lastPosition.index !== 0 || this.#log.latestConfig().voters.length > 0) {
+      return this.#reject("already_initialized");
+    }
+    if (voters.length === 0) return this.#reject("no_voters");
+    const prev = this.#log.lastPosition;
+    const entry = LogEntry.config(new ClusterConfig({ voters }));
+    this.#log.entries.push(entry);
+    this.#actions.addAppend(LogEntries.from(prev, [entry]));
+    this.#transitionToCandidate();
+    return { ok: true, position: this.#log.entries.positionAt(1) as LogPosition };
+  }
+
+  /**
+   * Appends a command carrying `data` (leader only) and replicates it. Returns the entry's position;
+   * follow it with {@link RaftNode.getCommitStatus}.
+   */
+  proposeCommand(data: Payload): ProposeResult {
+    if (this.#role !== "leader") return this.#reject("not_leader");
+    return { ok: true, position: this.#propose(LogEntry.command(data)) };
+  }
+
+  /**
+   * Proposes a membership change (leader only). `config.voters` must equal the current voters; a
+   * voter change uses joint consensus (`config.newVoters` set, e.g. via `toJointConsensus`), which
+   * the leader finalises itself once committed. A change touching only non-voters is applied
+   * directly. Refused while the latest configuration is joint or not yet committed, or before this
+   * leader has committed an entry of its own term.
+   */
+  proposeConfig(config: ClusterConfig): ProposeResult {
+    if (this.#role !== "leader") return this.#reject("not_leader");
+    const current = this.#log.latestConfig();
+    if (current.isJoint || this.#commitIndex < this.#log.latestConfigIndex()) {
+      return this.#reject("config_change_in_progress");
+    }
+    if (this.#log.entries.getTerm(this.#commitIndex) !== this.#currentTerm) {
+      return this.#reject("leader_not_ready"); // Commit our term entry first (the single-server change bug).
+    }
+    if (!isValidNextConfig(current, config)) return this.#reject("invalid_config");
+    return { ok: true, position: this.#propose(LogEntry.config(config)) };
+  }
+
+  /**
+   * Leader only: broadcasts an empty AppendEntriesCall and returns a new heartbeat sequence number.
+   * Once {@link RaftNode.getHeartbeatStatus} says `confirmed` for it, a quorum acknowledged this
+   * node's leadership after the call, which is the barrier for a linearizable read.
+   */
+  heartbeat(): HeartbeatResult {
+    if (this.#role !== "leader") return { ok: false, reason: "not_leader", leaderHint: this.#leaderId };
+    this.#seq += 1;
+    for (const p of this.#followers.values()) p.probeFrom = NO_PROBE;
+    if (this.#followers.size > 0) {
+      const last = this.#log.lastPosition;
+      this.#actions.addBroadcast(this.#appendEntriesCall(new LogEntries(last)));
+    }
+    this.#actions.setElectionTimeout = true;
+    return { ok: true, seq: this.#seq };
+  }
+
+  /** Whether the heartbeat numbered `seq` has been acknowledged by a quorum in this leadership term. */
+  getHeartbeatStatus(seq: number): HeartbeatStatus {
+    if (this.#role !== "leader" || seq <= this.#leaderSeqBase || seq > this.#seq) return "rejected";
+    const acked = jointMajorityValue(this.#log.latestConfig(), (id) =>
+      id === this.#id ? this.#seq : (this.#followers.get(id)?.seqAck ?? 0),
+    );
+    return acked >= seq ? "confirmed" : "pending";
+  }
+
+  /** Where the entry at `position` stands (see {@link CommitStatus}); valid on any node. */
+  getCommitStatus(position: LogPosition): CommitStatus {
+    if (LogPosition.isInvalid(position)) return "rejected";
+    if (position.index < this.#log.snapshotPosition.index) return "unknown";
+    if (position.index <= this.#commitIndex) {
+      return this.#log.entries.contains(position) ? "committed" : "rejected";
+    }
+    // Terms grow along the log: a lower-term entry above the commit point can never commit.
+    const committedTerm = this.#log.entries.getTerm(this.#commitIndex);
+    if (committedTerm !== undefined && committedTerm > position.term) return "rejected";
+    return "in_progress";
+  }
+
+  /**
+   * True iff `message` is a higher-term RequestVoteCall that would disrupt a working leadership: this
+   * node leads, follows a known leader, or voted for another node in its term. A runtime may drop
+   * such messages before {@link RaftNode.handleMessage} (Raft thesis §4.2.3). Combining this filter
+   * with a pre-vote layer can stall elections until followers time out themselves.
+   */
+  couldBeDisruptiveRequestVote(message: Message): boolean {
+    if (message.type !== "RequestVoteCall" || message.term <= this.#currentTerm) return false;
+    if (this.#role === "candidate") return false;
+    if (this.#role === "leader") return true;
+    if (this.#leaderId !== null && this.#leaderId !== message.from) return true;
+    return this.#votedFor !== null && this.#votedFor !== message.from;
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /** Handles a message from a peer. Stale, duplicated or reordered messages are harmless. */
+  handleMessage(message: Message): void {
+    if (message.from === this.#id) return; // A message from ourselves (e.g. a broadcast loop): ignore.
+    if (message.term > this.#currentTerm) this.#transitionToFollower(message.term);
+    switch (message.type) {
+      case "RequestVoteCall":
+        this.#handleRequestVoteCall(message);
+        break;
+      case "RequestVoteReply":
+        this.#handleRequestVoteReply(message);
+        break;
+      case "AppendEntriesCall":
+        this.#handleAppendEntriesCall(message);
+        break;
+      case "AppendEntriesReply":
+        this.#handleAppendEntriesReply(message);
+        break;
+    }
+  }
+
+  /**
+   * Handles the expiry of the timer armed by SetElectionTimeout: a leader sends a heartbeat; a
+   * follower or candidate starts an election if it may campaign (otherwise nothing happens).
+   */
+  handleElectionTimeout(): void {
+    if (this.#role === "leader") this.heartbeat();
+    else this.#transitionToCandidate();
+  }
+
+  /**
+   * Tells the node a snapshot covering everything up to `position` (with `config` in force there)
+   * is durable. Two uses: local compaction (`position` at or below the commit index, in the log,
+   * and `config` equal to the log's config there), and a snapshot received from the leader
+   * (`position` above the commit index; refused on a leader). Entries after `position` that this
+   * log already matches are kept, and so is their pending storage append; otherwise the whole log
+   * is replaced. The user must then drop stored entries at or below `position.index` — all stored
+   * entries if `log.lastPosition` equals `position`. Returns false (and changes nothing) if refused.
+   */
+  handleSnapshotInstalled(position: LogPosition, config: ClusterConfig): boolean {
+    if (position.index <= this.#log.snapshotPosition.index) return false; // Already covered.
+    const keepsSuffix = this.#log.entries.contains(position);
+    if (position.index <= this.#commitIndex) {
+      if (!keepsSuffix) return false; // Local compaction must name an entry of this log.
+      if (!config.equals(this.#log.getConfig(position.index) as ClusterConfig)) return false;
+    } else if (this.#role === "leader") {
+      return false; // A leader has every committed entry; it never installs someone else's snapshot.
+    }
+    const suffix = keepsSuffix ? this.#log.entries.since(position) : undefined;
+    this.#log = new Log(config, suffix ?? new LogEntries(position));
+    this.#trimPendingAppend(position, keepsSuffix);
+    if (position.index > this.#commitIndex) this.#commitIndex = position.index; // Snapshots hold committed state only.
+    if (!keepsSuffix || this.#durableIndex < position.index) this.#durableIndex = position.index;
+    return true;
+  }
+
+  /**
+   * Reports that the log is durable up to `position` (every entry at or before it). Only needed
+   * with `trackDurableIndex`; a position no longer in the log (overwritten since) is ignored.
+   */
+  handleLogDurable(position: LogPosition): void {
+    if (position.index <= this.#durableIndex) return; // Nothing new.
+    if (!this.#log.entries.contains(position)) return; // Overwritten since the write was issued.
+    this.#durableIndex = position.index;
+    this.#maybeAdvanceCommit();
+  }
+
+  // ---------------------------------------------------------------- elections
+
+  #canCampaign(): boolean {
+    const config = this.#log.latestConfig();
+    if (config.isVoter(this.#id)) return true;
+    const at = this.#log.latestConfigIndex();
+    if (this.#commitIndex >= at) return false; // Not a voter, and that is committed.
+    // Raft thesis §4.2.2: a node removed by an uncommitted config may still be needed to elect a leader.
+    return this.#log.getConfig(at - 1)?.isVoter(this.#id) ?? false;
+  }
+
+  #transitionToCandidate(): void {
+    if (!this.#canCampaign()) return; // Learners and removed nodes do not campaign.
+    this.#setTerm((this.#currentTerm + 1) as Term);
+    this.#votedFor = this.#id;
+    this.#actions.saveVotedFor = true;
+    this.#role = "candidate";
+    this.#followers.clear();
+    this.#granted = new Set([this.#id]);
+    if (hasJointMajority(this.#log.latestConfig(), this.#granted)) {
+      this.#transitionToLeader(); // The only voter.
+      return;
+    }
+    const call: RequestVoteCall = {
+      type: "RequestVoteCall",
+      from: this.#id,
+      term: this.#currentTerm,
+      lastPosition: this.#log.lastPosition,
+    };
+    this.#actions.addBroadcast(call);
+    this.#actions.setElectionTimeout = true;
+  }
+
+  #handleRequestVoteCall(call: RequestVoteCall): void {
+    if (call.term < this.#currentTerm) {
+      this.#send(call.from, this.#voteReply(false)); // Tell the stale candidate our newer term.
+      return;
+    }
+    if (this.#role !== "follower") return; // Candidates and leaders voted for themselves this term.
+    if (this.#votedFor !== null && this.#votedFor !== call.from) return; // Already voted for another.
+    if (this.#leaderId !== null && this.#leaderId !== call.from) return; // This term already has a leader.
+    // Raft §5.4.1: grant only to a candidate whose log is at least as up-to-date (term, then index).
+    if (LogPosition.compare(call.lastPosition, this.#log.lastPosition) < 0) return;
+    if (this.#votedFor === null) {
+      this.#votedFor = call.from;
+      this.#actions.saveVotedFor = true;
+    }
+    this.#send(call.from, this.#voteReply(true));
+    this.#actions.setElectionTimeout = true;
+  }
+
+  #handleRequestVoteReply(reply: RequestVoteReply): void {
+    if (this.#role !== "candidate") return; // The election is over.
+    if (reply.term !== this.#currentTerm) return; // Delayed reply from an old term.
+    if (!reply.voteGranted) return;
+    this.#granted.add(reply.from);
+    if (hasJointMajority(this.#log.latestConfig(), this.#granted)) this.#transitionToLeader();
+  }
+
+  #transitionToLeader(): void {
+    assert(this.#role === "candidate", "only a candidate becomes leader");
+    assert(this.#votedFor === this.#id, "a leader voted for itself");
+    this.#role = "leader";
+    this.#leaderId = this.#id;
+    this.#leaderSeqBase = this.#seq;
+    this.#followers.clear();
+    this.#syncFollowers();
+    this.#propose(LogEntry.term(this.#currentTerm));
+  }
+
+  /** Becomes a follower in `term` (>= the current term). Re-arms the timer only when leaving leader/candidate. */
+  #transitionToFollower(term: Term): void {
+    assert(term >= this.#currentTerm, "terms never decrease");
+    const wasActive = this.#role !== "follower";
+    if (term > this.#currentTerm) {
+      this.#setTerm(term);
+      this.#votedFor = null;
+      this.#actions.saveVotedFor = true;
+    }
+    this.#role = "follower";
+    this.#granted.clear();
+    this.#followers.clear();
+    if (wasActive) this.#actions.setElectionTimeout = true;
+  }
+
+  #setTerm(term: Term): void {
+    this.#currentTerm = term;
+    this.#actions.saveCurrentTerm = true;
+    this.#leaderId = null;
+  }
+
+  #voteReply(granted: boolean): RequestVoteReply {
+    return { type: "RequestVoteReply", from: this.#id, term: this.#currentTerm, voteGranted: granted };
+  }
+
+  // ---------------------------------------------------------------- follower side
+
+  #handleAppendEntriesCall(call: AppendEntriesCall): void {
+    if (call.term < this.#currentTerm) {
+      this.#send(call.from, this.#appendReply(call.seq, true)); // Tell the stale leader our newer term.
+      return;
+    }
+    if (this.#role === "leader") {
+      this.#flagInconsistency(`two leaders in term ${call.term}: ${this.#id} and ${call.from}`);
+      return;
+    }
+    if (this.#leaderId !== null && this.#leaderId !== call.from) {
+      this.#flagInconsistency(`two leaders in term ${call.term}: ${this.#leaderId} and ${call.from}`);
+      return;
+    }
+    if (this.#role === "candidate") this.#transitionToFollower(this.#currentTerm); // The term has a leader.
+    this.#leaderId = call.from;
+    this.#actions.setElectionTimeout = true;
+    const accepted = this.#appendFromLeader(call.entries);
+    if (accepted) {
+      const upTo = Math.min(call.commitIndex, call.entries.lastIndex) as LogIndex;
+      if (upTo > this.#commitIndex) this.#commitIndex = upTo;
+    }
+    this.#send(call.from, this.#appendReply(call.seq, !accepted));
+  }
+
+  /** Adds the leader's entries to the log; false if they do not attach to it. */
+  #appendFromLeader(entries: LogEntries): boolean {
+    const local = this.#log.entries;
+    if (local.contains(entries.lastPosition)) return true; // Nothing new (duplicate or reordered call).
+    if (!local.contains(entries.prevPosition)) {
+      this.#dropConflictAt(entries.prevPosition);
+      return false;
+    }
+    const from = local.firstDifferentIndex(entries);
+    assert(from !== undefined, "a call whose last position is missing has a new entry");
+    if (from <= this.#commitIndex) {
+      this.#flagInconsistency(`leader ${entries.prevPosition.term} rewrites committed index ${from}`);
+      return false;
+    }
+    const suffix = entries.since(local.positionAt(from - 1) as LogPosition) as LogEntries;
+    if (from <= local.lastIndex) this.#truncateLog(from - 1);
+    local.append(suffix);
+    this.#actions.addAppend(suffix.clone());
+    return true;
+  }
+
+  /** The leader's prev position is missing here; drop a local entry that conflicts with it. */
+  #dropConflictAt(prev: LogPosition): void {
+    const local = this.#log.entries;
+    if (!local.containsIndex(prev.index)) return; // Simply behind: the reply reports where we are.
+    if (prev.index <= this.#commitIndex) {
+      this.#flagInconsistency(`leader's entry ${LogPosition.format(prev)} conflicts with committed state`);
+      return;
+    }
+    this.#truncateLog(prev.index - 1);
+  }
+
+  /** Drops in-memory entries after `index` (and the pending storage append for them). */
+  #truncateLog(index: number): void {
+    assert(index >= this.#commitIndex, "committed entries are never truncated");
+    this.#log.entries.truncateAfter(index);
+    if (this.#durableIndex > index) this.#durableIndex = index as LogIndex;
+    const pending = this.#actions.appendLogEntries;
+    if (pending === null || pending.lastIndex <= index) return;
+    if (pending.prevIndex >= index) this.#actions.appendLogEntries = null;
+    else pending.truncateAfter(index);
+  }
+
+  #trimPendingAppend(position: LogPosition, keepsSuffix: boolean): void {
+    const pending = this.#actions.appendLogEntries;
+    if (pending === null) return;
+    if (!keepsSuffix || pending.lastIndex <= position.index) {
+      this.#actions.appendLogEntries = null; // Wholly covered by the snapshot, or the log was replaced.
+      return;
+    }
+    if (pending.prevIndex >= position.index) return; // Entirely after the snapshot: keep it all.
+    this.#actions.appendLogEntries = pending.since(position) ?? null;
+    assert(this.#actions.appendLogEntries !== null, "a pending append matches the log it was taken from");
+  }
+
+  #appendReply(seq: number, rejected: boolean): AppendEntriesReply {
+    return {
+      type: "AppendEntriesReply",
+      from: this.#id,
+      term: this.#currentTerm,
+      generation: this.#generation,
+      lastPosition: this.#log.lastPosition,
+      rejected,
+      seq,
+    };
+  }
+
+  #flagInconsistency(what: string): void {
+    if (this.#inconsistency === null) this.#inconsistency = what;
+  }
+
+  // ---------------------------------------------------------------- leader side
+
+  /** Appends `entry` as leader, stores and broadcasts it, and tries to commit. */
+  #propose(entry: LogEntry): LogPosition {
+    assert(this.#role === "leader", "only a leader proposes");
+    const entries = this.#log.entries;
+    const prev = entries.lastPosition;
+    entries.push(entry);
+    this.#queueAppend(prev, entry);
+    if (entry.kind === "config") this.#syncFollowers();
+    if (this.#followers.size > 0) this.#broadcastEntry(prev, entry);
+    this.#actions.setElectionTimeout = true;
+    const position = entries.lastPosition;
+    this.#maybeAdvanceCommit();
+    return position;
+  }
+
+  #queueAppend(prev: LogPosition, entry: LogEntry): void {
+    const pending = this.#actions.appendLogEntries;
+    if (pending !== null && pending.lastIndex === prev.index && pending.lastTerm === prev.term) pending.push(entry);
+    else this.#actions.addAppend(LogEntries.from(prev, [entry]));
+  }
+
+  #broadcastEntry(prev: LogPosition, entry: LogEntry): void {
+    const last = this.#log.entries.lastIndex;
+    for (const p of this.#followers.values()) if (p.nextIndex === prev.index + 1) p.nextIndex = last + 1;
+    const pending = this.#actions.broadcastMessage;
+    if (
+      pending !== null &&
+      pending.type === "AppendEntriesCall" &&
+      pending.term === this.#currentTerm &&
+      pending.entries.lastIndex === prev.index &&
+      pending.entries.lastTerm === prev.term
+    ) {
+      pending.entries.push(entry);
+      if (pending.commitIndex !== this.#commitIndex || pending.seq !== this.#seq) {
+        this.#actions.broadcastMessage = { ...pending, commitIndex: this.#commitIndex, seq: this.#seq };
+      }
+      return;
+    }
+    this.#actions.addBroadcast(this.#appendEntriesCall(LogEntries.from(prev, [entry])));
+  }
+
+  #appendEntriesCall(entries: LogEntries): AppendEntriesCall {
+    return {
+      type: "AppendEntriesCall",
+      from: this.#id,
+      term: this.#currentTerm,
+      commitIndex: this.#commitIndex,
+      entries,
+      seq: this.#seq,
+    };
+  }
+
+  /** Makes the follower map match the latest configuration (new members start optimistic). */
+  #syncFollowers(): void {
+    const peers = new Set(this.peers);
+    for (const id of this.#followers.keys()) if (!peers.has(id)) this.#followers.delete(id);
+    const next = this.#log.entries.lastIndex + 1;
+    for (const id of peers) {
+      if (this.#followers.has(id)) continue;
+      this.#followers.set(id, { matchIndex: 0, nextIndex: next, probeFrom: NO_PROBE, generation: 0, seqAck: 0 });
+    }
+  }
+
+  #handleAppendEntriesReply(reply: AppendEntriesReply): void {
+    if (this.#role !== "leader") return; // Not the leader (any more): a delayed reply.
+    if (reply.term < this.#currentTerm) return; // Delayed reply from an old term.
+    const p = this.#followers.get(reply.from);
+    if (p === undefined) return; // Not a member of the latest configuration.
+    if (reply.seq > p.seqAck) p.seqAck = reply.seq;
+    if (reply.generation < p.generation) return; // From an older incarnation of the follower.
+    if (reply.generation > p.generation) {
+      // The follower restarted: what it reports now is the truth, even if it lost an unsynced tail.
+      p.generation = reply.generation;
+      p.matchIndex = 0;
+      p.probeFrom = NO_PROBE;
+    } else if (reply.lastPosition.index < p.matchIndex) {
+      return; // Delayed reply: the follower has already reported more.
+    }
+    if (!this.#log.entries.contains(reply.lastPosition)) {
+      this.#repairFollower(reply.from, p, reply.lastPosition);
+      return;
+    }
+    this.#advanceMatch(p, reply.lastPosition.index);
+    if (this.#role !== "leader") return; // Stepped down: the committed configuration excludes us.
+    this.#continueReplication(reply.from, p, reply);
+  }
+
+  #advanceMatch(p: Progress, index: number): void {
+    if (p.nextIndex <= index) p.nextIndex = index + 1;
+    if (index <= p.matchIndex) return;
+    p.matchIndex = index;
+    if (index > this.#commitIndex) this.#maybeAdvanceCommit();
+  }
+
+  /** The follower matches us up to its last position; send what it lacks unless it is in flight. */
+  #continueReplication(id: NodeId, p: Progress, reply: AppendEntriesReply): void {
+    const from = reply.lastPosition;
+    if (from.index >= this.#log.entries.lastIndex) return; // Up to date.
+    if (reply.rejected) {
+      if (p.probeFrom === from.index) return; // A catch-up from here is already on its way.
+      p.probeFrom = from.index;
+    } else if (from.index + 1 < p.nextIndex) {
+      return; // The rest is in flight.
+    }
+    this.#sendEntriesSince(id, p, from);
+  }
+
+  /**
+   * The follower's last position is not in our log: it is behind our snapshot, or holds entries
+   * from old terms. Its entries of term > its last term cannot match ours above the last index
+   * where our term is at most its last term, so resend from there (one round trip per divergent term).
+   */
+  #repairFollower(id: NodeId, p: Progress, last: LogPosition): void {
+    const entries = this.#log.entries;
+    if (last.index < entries.prevIndex) {
+      this.#actions.installSnapshots.add(id); // Behind our snapshot: only a snapshot can help.
+      return;
+    }
+    const from = entries.lastIndexWithTermAtMost(last.term, Math.min(last.index, entries.lastIndex));
+    if (p.probeFrom === from) return; // A repair from here is already on its way.
+    p.probeFrom = from;
+    this.#sendEntriesSince(id, p, entries.positionAt(from) as LogPosition);
+  }
+
+  #sendEntriesSince(id: NodeId, p: Progress, from: LogPosition): void {
+    const entries = this.#log.entries.since(from, this.#options.maxEntriesPerMessage);
+    assert(entries !== undefined, `the leader's log contains ${LogPosition.format(from)}`);
+    p.nextIndex = entries.lastIndex + 1;
+    this.#send(id, this.#appendEntriesCall(entries));
+  }
+
+  #ownMatchIndex(): number {
+    const last = this.#log.entries.lastIndex;
+    return this.#options.trackDurableIndex ? Math.min(last, this.#durableIndex) : last;
+  }
+
+  #maybeAdvanceCommit(): void {
+    if (this.#role !== "leader") return;
+    const own = this.#ownMatchIndex();
+    const majority = jointMajorityValue(this.#log.latestConfig(), (id) =>
+      id === this.#id ? own : (this.#followers.get(id)?.matchIndex ?? 0),
+    );
+    if (majority <= this.#commitIndex) return;
+    // Raft §5.4.2: only an entry of the current term commits by counting replicas.
+    if (this.#log.entries.getTerm(majority) !== this.#currentTerm) return;
+    this.#commitIndex = majority as LogIndex;
+    this.#refreshPendingCommit();
+    this.#handleConfigCommitted();
+  }
+
+  /** A pending broadcast carries the newest commit index, so followers learn it without delay. */
+  #refreshPendingCommit(): void {
+    const pending = this.#actions.broadcastMessage;
+    if (pending === null || pending.type !== "AppendEntriesCall" || pending.term !== this.#currentTerm) return;
+    this.#actions.broadcastMessage = { ...pending, commitIndex: this.#commitIndex };
+  }
+
+  #handleConfigCommitted(): void {
+    if (this.#commitIndex < this.#log.latestConfigIndex()) return;
+    const config = this.#log.latestConfig();
+    if (config.isJoint) {
+      const final = new ClusterConfig({ voters: config.newVoters, nonVoters: config.nonVoters });
+      this.#propose(LogEntry.config(final)); // Joint consensus, second phase: C_new.
+      return;
+    }
+    if (!config.isVoter(this.#id)) {
+      this.#leaderId = null;
+      this.#transitionToFollower(this.#currentTerm); // Our removal is committed: step down.
+    }
+  }
+
+  #send(to: NodeId, message: Message): void {
+    this.#actions.addSend(to, message);
+  }
+
+  #reject(reason: ProposeRejection): { ok: false; reason: ProposeRejection; leaderHint: NodeId | null } {
+    return { ok: false, reason, leaderHint: this.#leaderId };
+  }
+}
+
+/**
+ * True iff `next` may follow `current`: same voters, no node both voter and learner, and at least
+ * one voter in the resulting configuration.
+ */
+function isValidNextConfig(current: ClusterConfig, next: ClusterConfig): boolean {
+  if (next.voters.length !== current.voters.length) return false;
+  if (next.voters.some((id, i) => id !== current.voters[i])) return false;
+  if (next.nonVoters.some((id) => next.isVoter(id))) return false;
+  // A plain learner change keeps the voters; a joint change must leave C_new non-empty.
+  return !next.isJoint || next.newVoters.length > 0;
+}

@@ -147,6 +147,7 @@ export class LogEntries {
     out.#terms = this.#terms.slice(from, to);
     const lastIndex = position.index + (to - from);
     out.#configs = this.#configs.filter((i) => i > position.index && i <= lastIndex);
+    out.#last = null;
     return out;
   }
 
@@ -249,6 +250,7 @@ export class LogEntries {
     out.#items = this.#items.slice();
     out.#terms = this.#terms.slice();
     out.#configs = this.#configs.slice();
+    out.#last = null;
     return out;
   }
 

@@ -44,9 +44,10 @@ const SET_ELECTION_TIMEOUT: Action = Object.freeze({ type: "SetElectionTimeout" 
 const SAVE_CURRENT_TERM: Action = Object.freeze({ type: "SaveCurrentTerm" });
 const SAVE_VOTED_FOR: Action = Object.freeze({ type: "SaveVotedFor" });
 
-function smallest<T extends string>(keys: Iterable<T>): T | undefined {
+function smallest<T extends string>(keys: ReadonlyMap<T, unknown> | ReadonlySet<T>): T | undefined {
+  if (keys.size === 0) return undefined;
   let min: T | undefined;
-  for (const k of keys) if (min === undefined || k < min) min = k;
+  for (const k of keys.keys()) if (min === undefined || k < min) min = k;
   return min;
 }
 
@@ -110,7 +111,8 @@ export class Actions implements Iterable<Action> {
       this.appendLogEntries = null;
       return { type: "AppendLogEntries", entries };
     }
-    return this.#nextSend() ?? this.#nextInstall();
+    if (this.sendMessages.size > 0) return this.#nextSend();
+    return this.installSnapshots.size > 0 ? this.#nextInstall() : undefined;
   }
 
   /** Iterates by draining: each step removes the action it yields. */
@@ -142,7 +144,7 @@ export class Actions implements Iterable<Action> {
   }
 
   #nextSend(): Action | undefined {
-    const destination = smallest(this.sendMessages.keys());
+    const destination = smallest(this.sendMessages);
     if (destination === undefined) return undefined;
     const message = this.sendMessages.get(destination) as Message;
     this.sendMessages.delete(destination);
@@ -150,7 +152,7 @@ export class Actions implements Iterable<Action> {
   }
 
   #nextInstall(): Action | undefined {
-    const destination = smallest(this.installSnapshots.keys());
+    const destination = smallest(this.installSnapshots);
     if (destination === undefined) return undefined;
     this.installSnapshots.delete(destination);
     return { type: "InstallSnapshot", destination };

@@ -38,7 +38,7 @@ export class Log {
 
   /** The configuration of the last config entry, or the snapshot's. */
   latestConfig(): ClusterConfig {
-    return this.entries.configAtOrBefore(this.entries.lastIndex)?.config ?? this.snapshotConfig;
+    return this.entries.lastConfig() ?? this.snapshotConfig;
   }
 
   /** The index of the last config entry, or the snapshot index if there is none after it. */

@@ -15,17 +15,24 @@ import { LogPosition } from "./position.ts";
  */
 export class LogEntries {
   #prev: LogPosition;
-  #items: LogEntry[] = [];
+  #items: LogEntry[];
   /** Invariant: #terms[k] is the term of #items[k]; non-decreasing; >= #prev.term. */
-  #terms: Term[] = [];
+  #terms: Term[];
   /** Absolute indexes of config entries, ascending. */
-  #configs: number[] = [];
+  #configs: number[];
   #last: LogPosition | null;
 
-  /** An empty segment positioned after `prev`. */
-  constructor(prev: LogPosition) {
+  /**
+   * An empty segment positioned after `prev`. The other parameters are internal (they let copies
+   * skip allocating arrays they would replace); callers pass only `prev`.
+   */
+  constructor(prev: LogPosition, items?: LogEntry[], terms?: Term[], configs?: number[]) {
     this.#prev = prev;
-    this.#last = prev;
+    this.#items = items ?? [];
+    this.#terms = terms ?? [];
+    this.#configs = configs ?? [];
+    assert(this.#items.length === this.#terms.length, "every entry has a term");
+    this.#last = this.#items.length === 0 ? prev : null;
   }
 
   /** A segment holding `entries` after `prev`. */
@@ -142,13 +149,10 @@ export class LogEntries {
     if (!this.contains(position)) return undefined;
     const from = position.index - this.#prev.index;
     const to = Math.min(this.#items.length, from + maxEntries);
-    const out = new LogEntries(position);
-    out.#items = this.#items.slice(from, to);
-    out.#terms = this.#terms.slice(from, to);
     const lastIndex = position.index + (to - from);
-    out.#configs = this.#configs.filter((i) => i > position.index && i <= lastIndex);
-    out.#last = null;
-    return out;
+    const configs: number[] = [];
+    for (const i of this.#configs) if (i > position.index && i <= lastIndex) configs.push(i);
+    return new LogEntries(position, this.#items.slice(from, to), this.#terms.slice(from, to), configs);
   }
 
   /**
@@ -215,6 +219,15 @@ export class LogEntries {
     return n === 0 ? undefined : (this.#configs[n - 1] as LogIndex);
   }
 
+  /** The configuration of the last config entry in the segment, or undefined if there is none. */
+  lastConfig(): ClusterConfig | undefined {
+    const n = this.#configs.length;
+    if (n === 0) return undefined;
+    const entry = this.#items[this.#configs[n - 1] - this.#prev.index - 1];
+    assert(entry.kind === "config", "the recorded config index holds a config entry");
+    return entry.config;
+  }
+
   /** The latest config entry at or before `index` within the segment, with its index. */
   configAtOrBefore(index: number): { index: LogIndex; config: ClusterConfig } | undefined {
     for (let k = this.#configs.length - 1; k >= 0; k--) {
@@ -246,12 +259,7 @@ export class LogEntries {
 
   /** An independent copy of the segment. */
   clone(): LogEntries {
-    const out = new LogEntries(this.#prev);
-    out.#items = this.#items.slice();
-    out.#terms = this.#terms.slice();
-    out.#configs = this.#configs.slice();
-    out.#last = null;
-    return out;
+    return new LogEntries(this.#prev, this.#items.slice(), this.#terms.slice(), this.#configs.slice());
   }
 
   /** True iff both segments have the same prev position and the same entries (payloads by value). */

@@ -94,6 +94,12 @@ export class RaftNode {
   /** The value of #seq when this node last became leader. */
   #leaderSeqBase = 0;
   #inconsistency: string | null = null;
+  /** True iff this leader alone is a quorum of its latest configuration (recomputed on every change). */
+  #selfQuorum = false;
+  /** Scratch for #maybeAdvanceCommit: this node's own match index. */
+  #ownMatch = 0;
+  readonly #matchIndexOf = (id: NodeId): number =>
+    id === this.#id ? this.#ownMatch : (this.#followers.get(id)?.matchIndex ?? 0);
 
   private constructor(
     id: NodeId,
@@ -528,8 +534,8 @@ export class RaftNode {
     }
     const suffix = entries.since(local.positionAt(from - 1) as LogPosition) as LogEntries;
     if (from <= local.lastIndex) this.#truncateLog(from - 1);
-    local.append(suffix);
-    this.#actions.addAppend(suffix.clone());
+    local.append(suffix); // Copies: `suffix` stays a separate object, owned by the action below.
+    this.#actions.addAppend(suffix);
     return true;
   }
 
@@ -596,7 +602,8 @@ export class RaftNode {
     if (this.#followers.size > 0) this.#broadcastEntry(prev, entry);
     this.#actions.setElectionTimeout = true;
     const position = entries.lastPosition;
-    this.#maybeAdvanceCommit();
+    // Our own append moves the majority only when we alone form a quorum (we hold the longest log).
+    if (this.#selfQuorum) this.#maybeAdvanceCommit();
     return position;
   }
 
@@ -639,6 +646,7 @@ export class RaftNode {
 
   /** Makes the follower map match the latest configuration (new members start optimistic). */
   #syncFollowers(): void {
+    this.#selfQuorum = hasJointMajority(this.#log.latestConfig(), new Set([this.#id]));
     const peers = new Set(this.peers);
     for (const id of this.#followers.keys()) if (!peers.has(id)) this.#followers.delete(id);
     const next = this.#log.entries.lastIndex + 1;
@@ -723,10 +731,8 @@ export class RaftNode {
 
   #maybeAdvanceCommit(): void {
     if (this.#role !== "leader") return;
-    const own = this.#ownMatchIndex();
-    const majority = jointMajorityValue(this.#log.latestConfig(), (id) =>
-      id === this.#id ? own : (this.#followers.get(id)?.matchIndex ?? 0),
-    );
+    this.#ownMatch = this.#ownMatchIndex();
+    const majority = jointMajorityValue(this.#log.latestConfig(), this.#matchIndexOf);
     if (majority <= this.#commitIndex) return;
     // Raft §5.4.2: only an entry of the current term commits by counting replicas.
     if (this.#log.entries.getTerm(majority) !== this.#currentTerm) return;

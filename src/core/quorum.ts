@@ -10,9 +10,21 @@ export function majorityValue(voters: readonly NodeId[], valueFor: (id: NodeId) 
   const n = voters.length;
   if (n === 0) return 0;
   if (n === 1) return valueFor(voters[0]);
-  const values = voters.map(valueFor).sort((a, b) => b - a);
+  // Insertion sort (descending) into a reused scratch array: clusters are small and this runs per reply.
+  const values = scratch;
+  for (let i = 0; i < n; i++) {
+    const v = valueFor(voters[i]);
+    let j = i;
+    while (j > 0 && values[j - 1] < v) {
+      values[j] = values[j - 1];
+      j--;
+    }
+    values[j] = v;
+  }
   return values[n >> 1];
 }
+
+const scratch: number[] = [];
 
 /** The value a majority of the voters has reached; during joint consensus, of both voter sets. */
 export function jointMajorityValue(config: ClusterConfig, valueFor: (id: NodeId) => number): number {

@@ -8,7 +8,7 @@ describe("RaftNode smoke", () => {
     expect(r.ok).toBe(true);
     c.run();
     const leader = c.leader();
-    expect(leader?.id).toBe("n0");
+    expect(leader?.id as string | undefined).toBe("n0");
     const p = leader?.proposeCommand("hello");
     expect(p?.ok).toBe(true);
     c.run();

@@ -1,0 +1,130 @@
+/**
+ * The node service facade: what the HTTP routes need from a running Raft node. The runtime
+ * implements it; route tests use a fake. Every method resolves (never rejects) with a tagged result.
+ */
+
+/** Read consistency levels for KV reads. */
+export type Consistency = "linearizable" | "leader" | "stale";
+
+/** Error codes of the service; routes map each to one HTTP status. */
+export type ServiceErrorCode =
+  | "not_leader" // This node is not the leader (routes forward or redirect using `leader`).
+  | "no_leader" // No leader is known right now (503).
+  | "timeout" // Proposed, but the outcome is unknown (504, definite: false).
+  | "overloaded" // A bounded queue is full (503); nothing was proposed.
+  | "compare_failed" // A compare-and-set did not match (409); committed, definite.
+  | "already_bootstrapped" // POST /v1/cluster on a node that is already in a cluster (409).
+  | "not_found" // Key or member not found (404).
+  | "invalid_request" // Semantically invalid input that passed schema validation (400).
+  | "shutting_down" // The node is stopping (503).
+  | "internal"; // A bug or a storage failure (500).
+
+/** A failed service call. */
+export interface ServiceError {
+  readonly ok: false;
+  readonly code: ServiceErrorCode;
+  readonly message: string;
+  /** For writes: true iff the write certainly did not and will not take effect. */
+  readonly definite?: boolean;
+  /** The current leader, when known (for forwarding and redirects). */
+  readonly leader?: MemberInfo | null;
+  /** Extra machine-readable context. */
+  readonly details?: Record<string, unknown>;
+}
+
+/** A cluster member as the API shows it. */
+export interface MemberInfo {
+  readonly id: string;
+  readonly url: string;
+}
+
+/** A member with its role in the latest configuration. */
+export interface MemberStatus extends MemberInfo {
+  readonly role: "voter" | "learner" | "joining_voter" | "leaving_voter";
+}
+
+/** One key with its metadata. Revisions are log indexes. */
+export interface KvEntry {
+  readonly key: string;
+  readonly value: string;
+  /** Log index of the last change of this key. */
+  readonly revision: number;
+  /** Log index at which the key was created (since its last deletion). */
+  readonly createRevision: number;
+  /** Number of changes since creation (1 after the first put). */
+  readonly version: number;
+}
+
+/** Result of a successful read of one key (`kv` is null if absent). */
+export interface GetResult {
+  readonly ok: true;
+  readonly kv: KvEntry | null;
+  /** The applied log index the read reflects. */
+  readonly index: number;
+}
+
+/** Result of a successful prefix listing. */
+export interface ListResult {
+  readonly ok: true;
+  readonly items: readonly KvEntry[];
+  /** True iff more keys matched than `limit`. */
+  readonly more: boolean;
+  readonly index: number;
+}
+
+/** Result of a committed and applied write. */
+export interface WriteResult {
+  readonly ok: true;
+  /** Log index of the write. */
+  readonly index: number;
+  /** The key's revision after the write (equals `index`); for a delete of a missing key, 0. */
+  readonly revision: number;
+  /** The entry before the write, if any. */
+  readonly prev: KvEntry | null;
+}
+
+/** Options of a put: compare-and-set on the current value or revision (0 = key must not exist). */
+export interface PutOptions {
+  readonly expectValue?: string;
+  readonly expectRevision?: number;
+}
+
+/** Options of a delete: compare-and-set as for put. */
+export type DeleteOptions = PutOptions;
+
+/** The node's status. */
+export interface NodeStatus {
+  readonly id: string;
+  readonly url: string;
+  readonly role: "follower" | "candidate" | "leader";
+  readonly term: number;
+  readonly leader: MemberInfo | null;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly lastIndex: number;
+  readonly snapshotIndex: number;
+  readonly members: readonly MemberStatus[];
+  readonly runtime: { readonly name: "bun" | "deno" | "node"; readonly version: string };
+}
+
+/** What the HTTP layer needs from a node. */
+export interface NodeService {
+  /** This node's id and advertised URL. */
+  readonly self: MemberInfo;
+  /** The leader as this node knows it, or null. */
+  leader(): MemberInfo | null;
+  /** True iff this node is the leader now. */
+  isLeader(): boolean;
+  /** The node's status. */
+  status(): NodeStatus;
+  /** Bootstraps a new cluster with these members (this node must be one of them). */
+  bootstrap(members: readonly MemberInfo[]): Promise<{ ok: true; members: readonly MemberInfo[] } | ServiceError>;
+  /** Reads one key. */
+  get(key: string, consistency: Consistency): Promise<GetResult | ServiceError>;
+  /** Lists keys with a prefix, in key order, at most `limit`. */
+  list(prefix: string, limit: number, consistency: Consistency): Promise<ListResult | ServiceError>;
+  /** Writes one key (leader only). */
+  put(key: string, value: string, options: PutOptions): Promise<WriteResult | ServiceError>;
+  /** Deletes one key (leader only). */
+  delete(key: string, options: DeleteOptions): Promise<WriteResult | ServiceError>;
+}

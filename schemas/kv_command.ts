@@ -1,0 +1,138 @@
+/**
+ * Zod schemas of the key-value commands that travel through the Raft log as opaque JSON payloads.
+ * Every node decodes the same bytes with these schemas, so every check here must give the same
+ * answer on every runtime: only plain string, number and pattern checks, never a platform parser.
+ */
+import { z } from "zod";
+
+/** Longest key, in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 1024;
+/** Longest value, in UTF-8 bytes (1 MiB). */
+export const MAX_VALUE_BYTES = 1024 * 1024;
+/** Longest client request id, in UTF-16 code units. */
+export const MAX_REQUEST_ID_LENGTH = 256;
+/** Longest member id, in UTF-16 code units. */
+export const MAX_MEMBER_ID_LENGTH = 256;
+/** Longest member URL, in UTF-16 code units. */
+export const MAX_MEMBER_URL_LENGTH = 2048;
+/** Most members one `members` command may upsert or remove (each list separately). */
+export const MAX_MEMBERS_PER_COMMAND = 1024;
+
+/**
+ * UTF-8 length of `s`, or -1 if `s` holds a lone surrogate (such a string cannot round-trip
+ * through UTF-8, so keys and values must not contain one).
+ */
+export function utf8ByteLength(s: string): number {
+  let bytes = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c < 0xd800 || c > 0xdfff) bytes += 3;
+    else if (c <= 0xdbff && i + 1 < s.length && isLowSurrogate(s.charCodeAt(i + 1))) {
+      bytes += 4;
+      i++;
+    } else return -1;
+  }
+  return bytes;
+}
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
+}
+
+/** A string of valid Unicode whose UTF-8 length lies in `min..max`. */
+function utf8String(what: string, min: number, max: number) {
+  return z.string().superRefine((s, ctx) => {
+    const n = utf8ByteLength(s);
+    if (n < 0) ctx.addIssue({ code: "custom", message: `${what} must be valid Unicode (it has a lone surrogate)` });
+    else if (n < min) ctx.addIssue({ code: "custom", message: `${what} must have at least ${min} byte(s)` });
+    else if (n > max) ctx.addIssue({ code: "custom", message: `${what} has ${n} UTF-8 bytes; the limit is ${max}` });
+  });
+}
+
+/** A key: 1..{@link MAX_KEY_BYTES} bytes of UTF-8. */
+export const KvKeySchema = utf8String("key", 1, MAX_KEY_BYTES);
+/** A value: 0..{@link MAX_VALUE_BYTES} bytes of UTF-8. */
+export const KvValueSchema = utf8String("value", 0, MAX_VALUE_BYTES);
+/** A key revision: a log index, or 0 for "no such key". */
+export const KvRevisionSchema = z.number().int().nonnegative();
+
+/** A member's id: non-empty, printable, without whitespace. */
+export const MemberIdSchema = z
+  .string()
+  .min(1)
+  .max(MAX_MEMBER_ID_LENGTH)
+  .regex(/^[\x21-\x7e]+$/, "member id must be printable ASCII without spaces");
+
+/** A member's base URL; checked by pattern (not the platform's URL parser) so all runtimes agree. */
+export const MemberUrlSchema = z
+  .string()
+  .max(MAX_MEMBER_URL_LENGTH)
+  .regex(
+    /^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/,
+    "member url must be an http(s) URL without credentials, query or fragment",
+  );
+
+/** One entry of the address book. */
+export const MemberInfoSchema = z.strictObject({ id: MemberIdSchema, url: MemberUrlSchema });
+
+/** An optional client request id; carried along, never interpreted. */
+const RequestIdSchema = z.string().max(MAX_REQUEST_ID_LENGTH).optional();
+
+/** Sets `key` to `value`, if the optional compare-and-set expectations hold. */
+export const PutCommandSchema = z.strictObject({
+  op: z.literal("put"),
+  id: RequestIdSchema,
+  key: KvKeySchema,
+  value: KvValueSchema,
+  expectValue: KvValueSchema.optional(),
+  expectRevision: KvRevisionSchema.optional(),
+});
+
+/** Deletes `key`, if the optional compare-and-set expectations hold. */
+export const DeleteCommandSchema = z.strictObject({
+  op: z.literal("delete"),
+  id: RequestIdSchema,
+  key: KvKeySchema,
+  expectValue: KvValueSchema.optional(),
+  expectRevision: KvRevisionSchema.optional(),
+});
+
+/** Changes the replicated address book: removes `remove`, then inserts or replaces `upsert`. */
+export const MembersCommandSchema = z
+  .strictObject({
+    op: z.literal("members"),
+    id: RequestIdSchema,
+    upsert: z.array(MemberInfoSchema).max(MAX_MEMBERS_PER_COMMAND).optional(),
+    remove: z.array(MemberIdSchema).max(MAX_MEMBERS_PER_COMMAND).optional(),
+  })
+  .superRefine((cmd, ctx) => {
+    const seen = new Set<string>();
+    for (const id of [...(cmd.upsert ?? []).map((m) => m.id), ...(cmd.remove ?? [])]) {
+      if (seen.has(id)) ctx.addIssue({ code: "custom", message: `member ${id} appears more than once` });
+      seen.add(id);
+    }
+  });
+
+/** Does nothing; useful to force an entry through the log (a barrier). */
+export const NoopCommandSchema = z.strictObject({ op: z.literal("noop"), id: RequestIdSchema });
+
+/** Every key-value command, told apart by `op`. */
+export const KvCommandSchema = z.discriminatedUnion("op", [
+  PutCommandSchema,
+  DeleteCommandSchema,
+  MembersCommandSchema,
+  NoopCommandSchema,
+]);
+
+/** A decoded key-value command. */
+export type KvCommand = z.infer<typeof KvCommandSchema>;
+/** A `put` command. */
+export type PutCommand = z.infer<typeof PutCommandSchema>;
+/** A `delete` command. */
+export type DeleteCommand = z.infer<typeof DeleteCommandSchema>;
+/** A `members` command. */
+export type MembersCommand = z.infer<typeof MembersCommandSchema>;
+/** A `noop` command. */
+export type NoopCommand = z.infer<typeof NoopCommandSchema>;

@@ -1,0 +1,50 @@
+/**
+ * The default replicated key-value state machine: commands carried as JSON payloads through the Raft
+ * log, deterministic apply with etcd-style revisions, a replicated address book and checksummed snapshots.
+ */
+export {
+  type DeleteCommand,
+  type KvCommand,
+  KvCommandSchema,
+  MAX_KEY_BYTES,
+  MAX_MEMBER_ID_LENGTH,
+  MAX_MEMBER_URL_LENGTH,
+  MAX_MEMBERS_PER_COMMAND,
+  MAX_REQUEST_ID_LENGTH,
+  MAX_VALUE_BYTES,
+  type MembersCommand,
+  type NoopCommand,
+  type PutCommand,
+  utf8ByteLength,
+} from "../../schemas/kv_command.ts";
+export { KvInvariantError } from "./assert.ts";
+export {
+  type DecodeCommandResult,
+  decodeCommand,
+  type EncodeCommandResult,
+  encodeCommand,
+  MAX_COMMAND_PAYLOAD,
+} from "./command.ts";
+export { crc32 } from "./crc32.ts";
+export {
+  type DecodeSnapshotResult,
+  decodeSnapshot,
+  encodeSnapshot,
+  type KvSnapshotState,
+  SNAPSHOT_HEADER_BYTES,
+  SNAPSHOT_MAGIC,
+  SNAPSHOT_VERSION,
+  type SnapshotError,
+  type SnapshotErrorReason,
+} from "./snapshot.ts";
+export { SortedKeys } from "./sorted_keys.ts";
+export { KvStateMachine } from "./state_machine.ts";
+export type {
+  ApplyCompareFailed,
+  ApplyInvalidCommand,
+  ApplyResult,
+  ApplySuccess,
+  KvEntry,
+  KvListing,
+  MemberInfo,
+} from "./types.ts";

@@ -1,0 +1,187 @@
+/**
+ * The key-value snapshot format. A snapshot is a 20-byte header followed by a UTF-8 JSON body:
+ *
+ * | offset | size | field                                              |
+ * |-------:|-----:|----------------------------------------------------|
+ * |      0 |    4 | magic `RBKV` (0x52 0x42 0x4b 0x56)                 |
+ * |      4 |    1 | format version, {@link SNAPSHOT_VERSION}           |
+ * |      5 |    3 | reserved, zero                                     |
+ * |      8 |    8 | body length in bytes, unsigned big-endian          |
+ * |     16 |    4 | CRC-32 (IEEE) of the body, unsigned big-endian     |
+ * |     20 |    n | body: `{"appliedIndex","members","entries"}` JSON  |
+ *
+ * Entries are `[key, value, revision, createRevision, version]` tuples in ascending key order and
+ * members are sorted by id, so equal states always give byte-identical snapshots.
+ */
+import { type KvSnapshotBody, KvSnapshotBodySchema } from "../../schemas/kv_snapshot.ts";
+import { assert } from "./assert.ts";
+import { crc32 } from "./crc32.ts";
+import type { KvEntry, MemberInfo } from "./types.ts";
+
+/** The four magic bytes that start every snapshot: ASCII `RBKV`. */
+export const SNAPSHOT_MAGIC: Uint8Array = new Uint8Array([0x52, 0x42, 0x4b, 0x56]);
+/** The format version this code writes and reads. */
+export const SNAPSHOT_VERSION = 1;
+/** Size of the fixed header before the body. */
+export const SNAPSHOT_HEADER_BYTES = 20;
+
+/** The whole state of a key-value state machine. */
+export interface KvSnapshotState {
+  readonly appliedIndex: number;
+  /** Sorted by id, ids unique. */
+  readonly members: readonly MemberInfo[];
+  /** Sorted by key in UTF-16 code unit order, keys unique. */
+  readonly entries: readonly KvEntry[];
+}
+
+/** Why a snapshot was refused. */
+export type SnapshotErrorReason =
+  | "truncated"
+  | "bad_magic"
+  | "unsupported_version"
+  | "bad_header"
+  | "checksum_mismatch"
+  | "bad_body";
+
+/** A refused snapshot: nothing was restored. */
+export interface SnapshotError {
+  readonly reason: SnapshotErrorReason;
+  /** What is wrong, e.g. `Cannot restore KV snapshot: checksum mismatch (stored 0x1, computed 0x2)`. */
+  readonly error: string;
+}
+
+/** Result of {@link decodeSnapshot}. */
+export type DecodeSnapshotResult =
+  | { readonly ok: true; readonly state: KvSnapshotState }
+  | ({ readonly ok: false } & SnapshotError);
+
+/** Serialises `state`; asserts it is consistent first, so a broken state is never written. */
+export function encodeSnapshot(state: KvSnapshotState): Uint8Array {
+  const problem = findInconsistency(state);
+  assert(problem === null, `refusing to write an inconsistent snapshot: ${problem}`);
+  const body: KvSnapshotBody = {
+    appliedIndex: state.appliedIndex,
+    members: state.members.map((m) => ({ id: m.id, url: m.url })),
+    entries: state.entries.map((e) => [e.key, e.value, e.revision, e.createRevision, e.version]),
+  };
+  const bodyBytes = new TextEncoder().encode(JSON.stringify(body));
+  const out = new Uint8Array(SNAPSHOT_HEADER_BYTES + bodyBytes.length);
+  const view = new DataView(out.buffer);
+  out.set(SNAPSHOT_MAGIC, 0);
+  view.setUint8(4, SNAPSHOT_VERSION);
+  view.setBigUint64(8, BigInt(bodyBytes.length));
+  view.setUint32(16, crc32(bodyBytes));
+  out.set(bodyBytes, SNAPSHOT_HEADER_BYTES);
+  return out;
+}
+
+/** Parses and validates a snapshot: envelope, checksum, schema and consistency. Never throws. */
+export function decodeSnapshot(bytes: Uint8Array): DecodeSnapshotResult {
+  const envelope = checkEnvelope(bytes);
+  if (!envelope.ok) return envelope;
+  const text = decodeUtf8(envelope.body);
+  if (text === null) return refuse("bad_body", "the body is not valid UTF-8");
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return refuse("bad_body", `the body is not JSON (${(e as Error).message})`);
+  }
+  const parsed = KvSnapshotBodySchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return refuse(
+      "bad_body",
+      `the body does not match the schema at ${issue.path.join(".") || "(root)"}: ${issue.message}`,
+    );
+  }
+  const state = toState(parsed.data);
+  const problem = findInconsistency(state);
+  if (problem !== null) return refuse("bad_body", `the body is inconsistent: ${problem}`);
+  return { ok: true, state };
+}
+
+type EnvelopeResult = { readonly ok: true; readonly body: Uint8Array } | ({ readonly ok: false } & SnapshotError);
+
+/** Checks magic, version, reserved bytes, length and checksum; returns the body on success. */
+function checkEnvelope(bytes: Uint8Array): EnvelopeResult {
+  if (bytes.length < SNAPSHOT_HEADER_BYTES) {
+    return refuse("truncated", `${bytes.length} bytes is shorter than the ${SNAPSHOT_HEADER_BYTES}-byte header`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (!SNAPSHOT_MAGIC.every((b, i) => bytes[i] === b)) {
+    return refuse("bad_magic", `it does not start with the magic bytes "RBKV" (found ${hex(bytes.subarray(0, 4))})`);
+  }
+  const version = view.getUint8(4);
+  if (version !== SNAPSHOT_VERSION) {
+    return refuse("unsupported_version", `format version ${version} is not supported (expected ${SNAPSHOT_VERSION})`);
+  }
+  if (view.getUint8(5) !== 0 || view.getUint16(6) !== 0)
+    return refuse("bad_header", "the reserved header bytes are not zero");
+  const declared = view.getBigUint64(8);
+  const actual = BigInt(bytes.length - SNAPSHOT_HEADER_BYTES);
+  if (declared > actual)
+    return refuse("truncated", `the header declares ${declared} body bytes but only ${actual} follow`);
+  if (declared < actual) return refuse("bad_header", `the header declares ${declared} body bytes but ${actual} follow`);
+  const body = bytes.subarray(SNAPSHOT_HEADER_BYTES);
+  const stored = view.getUint32(16);
+  const computed = crc32(body);
+  if (stored !== computed) {
+    return refuse(
+      "checksum_mismatch",
+      `checksum mismatch (stored 0x${stored.toString(16)}, computed 0x${computed.toString(16)})`,
+    );
+  }
+  return { ok: true, body };
+}
+
+/** Turns the parsed body into frozen entries and members. */
+function toState(body: KvSnapshotBody): KvSnapshotState {
+  const entries = body.entries.map(([key, value, revision, createRevision, version]) =>
+    Object.freeze({ key, value, revision, createRevision, version }),
+  );
+  const members = body.members.map((m) => Object.freeze({ id: m.id, url: m.url }));
+  return { appliedIndex: body.appliedIndex, members, entries };
+}
+
+/** The first violated cross-field rule of `state`, or null if it is consistent. */
+function findInconsistency(state: KvSnapshotState): string | null {
+  for (let i = 1; i < state.members.length; i++) {
+    if (!(state.members[i - 1].id < state.members[i].id))
+      return `member ${state.members[i].id} is out of order or repeated`;
+  }
+  for (let i = 0; i < state.entries.length; i++) {
+    const e = state.entries[i];
+    if (i > 0 && !(state.entries[i - 1].key < e.key)) return `key ${JSON.stringify(e.key)} is out of order or repeated`;
+    const problem = entryInconsistency(e, state.appliedIndex);
+    if (problem !== null) return `key ${JSON.stringify(e.key)}: ${problem}`;
+  }
+  return null;
+}
+
+/** Why `e` cannot exist at `appliedIndex`, or null if it can. */
+function entryInconsistency(e: KvEntry, appliedIndex: number): string | null {
+  if (e.revision > appliedIndex) return `revision ${e.revision} is above the applied index ${appliedIndex}`;
+  if (e.createRevision < 1) return `createRevision ${e.createRevision} is below 1`;
+  if (e.createRevision > e.revision) return `createRevision ${e.createRevision} is above revision ${e.revision}`;
+  if (e.version < 1) return `version ${e.version} is below 1`;
+  // Every change of a key takes its own log index.
+  if (e.version > e.revision - e.createRevision + 1) return `version ${e.version} is too high for its revisions`;
+  return null;
+}
+
+function refuse(reason: SnapshotErrorReason, what: string): { ok: false } & SnapshotError {
+  return { ok: false, reason, error: `Cannot restore KV snapshot: ${what}` };
+}
+
+function decodeUtf8(bytes: Uint8Array): string | null {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");
+}

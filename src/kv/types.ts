@@ -1,0 +1,62 @@
+/**
+ * Plain types of the key-value state machine. They match the HTTP facade's types structurally (a
+ * type-level test checks it), so the runtime passes them through without copying; they are declared
+ * here because `src/kv` must not depend on `src/server`.
+ */
+
+/** One key with its metadata. Revisions are log indexes. */
+export interface KvEntry {
+  readonly key: string;
+  readonly value: string;
+  /** Log index of the last change of this key. Invariant: createRevision <= revision. */
+  readonly revision: number;
+  /** Log index at which the key was created (since its last deletion). Invariant: createRevision >= 1. */
+  readonly createRevision: number;
+  /** Number of changes since creation (1 after the first put). Invariant: 1 <= version. */
+  readonly version: number;
+}
+
+/** One entry of the replicated address book: a node id and the base URL other nodes reach it at. */
+export interface MemberInfo {
+  readonly id: string;
+  readonly url: string;
+}
+
+/** A command applied and changed (or, for a delete of a missing key, checked) the state. */
+export interface ApplySuccess {
+  readonly ok: true;
+  /**
+   * The key's revision after the write, which is the entry's log index; 0 for a delete of a missing
+   * key. For `members` and `noop` commands, the entry's log index.
+   */
+  readonly revision: number;
+  /** The key's entry before the write; always null for `members` and `noop`. */
+  readonly prev: KvEntry | null;
+}
+
+/** A compare-and-set expectation did not hold; the state did not change. */
+export interface ApplyCompareFailed {
+  readonly ok: false;
+  readonly code: "compare_failed";
+  /** The key's entry as it is (null if absent). */
+  readonly current: KvEntry | null;
+}
+
+/** The payload was not a valid command; it was applied as a no-op on every node alike. */
+export interface ApplyInvalidCommand {
+  readonly ok: false;
+  readonly code: "invalid_command";
+  /** Why the payload was refused, for the client that proposed it. */
+  readonly message: string;
+}
+
+/** The outcome of applying one command entry; the same on every node. */
+export type ApplyResult = ApplySuccess | ApplyCompareFailed | ApplyInvalidCommand;
+
+/** A listing of keys with a prefix. */
+export interface KvListing {
+  /** Matching entries in ascending UTF-16 code unit order of their keys, at most `limit`. */
+  readonly items: KvEntry[];
+  /** True iff more keys matched than `limit`. */
+  readonly more: boolean;
+}

@@ -1,0 +1,101 @@
+/** The node process's configuration, validated at startup from flags and environment variables. */
+import { z } from "zod";
+
+/** A node id: 1–64 characters of letters, digits, `.`, `_` and `-`. */
+export const NodeIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._-]+$/, "use letters, digits, '.', '_' and '-'");
+
+const HttpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL")
+  .transform((u) => u.replace(/\/+$/, ""));
+
+const Member = z.object({ id: NodeIdSchema, url: HttpUrl });
+
+/** `id=url,id=url` → members. */
+const MemberList = z
+  .string()
+  .transform((s, ctx) => {
+    const out: Array<{ id: string; url: string }> = [];
+    for (const part of s.split(",").filter((p) => p.trim() !== "")) {
+      const eq = part.indexOf("=");
+      const parsed = Member.safeParse({ id: part.slice(0, eq).trim(), url: part.slice(eq + 1).trim() });
+      if (eq <= 0 || !parsed.success) {
+        ctx.addIssue({ code: "custom", message: `expected id=url, got '${part}'` });
+        return z.NEVER;
+      }
+      out.push(parsed.data);
+    }
+    return out;
+  })
+  .pipe(z.array(Member).min(1));
+
+const Listen = z
+  .string()
+  .regex(/^[^:\s]+:\d{1,5}$/, "expected host:port")
+  .transform((s) => {
+    const i = s.lastIndexOf(":");
+    return { hostname: s.slice(0, i), port: Number(s.slice(i + 1)) };
+  })
+  .refine((l) => l.port >= 0 && l.port <= 65535, "port must be 0..65535");
+
+const Millis = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+/** The schema of the node configuration (all values are strings before coercion). */
+export const NodeConfigSchema = z
+  .object({
+    id: NodeIdSchema,
+    listen: Listen.default({ hostname: "127.0.0.1", port: 7001 }),
+    advertiseUrl: HttpUrl.optional(),
+    dataDir: z.string().min(1).optional(),
+    clusterToken: z.string().min(8, "the cluster token must be at least 8 characters"),
+    adminToken: z.string().min(8).optional(),
+    bootstrap: MemberList.optional(),
+    join: HttpUrl.optional(),
+    electionTimeoutMs: Millis(20, 60_000, 300),
+    heartbeatMs: Millis(5, 30_000, 50),
+    snapshotEvery: z.coerce.number().int().min(2).max(100_000_000).default(10_000),
+    maxPendingProposals: z.coerce.number().int().min(1).max(1_000_000).default(4096),
+    maxPendingReads: z.coerce.number().int().min(1).max(1_000_000).default(4096),
+    requestTimeoutMs: Millis(10, 600_000, 5000),
+    logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  })
+  .refine((c) => c.heartbeatMs * 2 <= c.electionTimeoutMs, {
+    message: "heartbeatMs must be at most half of electionTimeoutMs",
+    path: ["heartbeatMs"],
+  })
+  .refine((c) => c.bootstrap === undefined || c.join === undefined, {
+    message: "use either bootstrap or join, not both",
+    path: ["join"],
+  })
+  .transform((c) => ({
+    ...c,
+    advertiseUrl: c.advertiseUrl ?? `http://${c.listen.hostname}:${c.listen.port}`,
+    dataDir: c.dataDir ?? `data/${c.id}`,
+  }));
+
+/** A validated node configuration. */
+export type NodeConfig = z.output<typeof NodeConfigSchema>;
+
+/** Flag and environment names of every setting: `--cluster-token` / `RAFT_CLUSTER_TOKEN`. */
+export const CONFIG_KEYS = [
+  "id",
+  "listen",
+  "advertiseUrl",
+  "dataDir",
+  "clusterToken",
+  "adminToken",
+  "bootstrap",
+  "join",
+  "electionTimeoutMs",
+  "heartbeatMs",
+  "snapshotEvery",
+  "maxPendingProposals",
+  "maxPendingReads",
+  "requestTimeoutMs",
+  "logLevel",
+] as const;

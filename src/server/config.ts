@@ -1,0 +1,61 @@
+/** Reads the node configuration from command-line flags and environment variables. */
+import { CONFIG_KEYS, type NodeConfig, NodeConfigSchema } from "../../schemas/node_config.ts";
+
+/** `clusterToken` → `cluster-token`. */
+export function flagName(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** `clusterToken` → `RAFT_CLUSTER_TOKEN`. */
+export function envName(key: string): string {
+  return `RAFT_${flagName(key).replaceAll("-", "_").toUpperCase()}`;
+}
+
+/** Parses `--name value` and `--name=value` flags; unknown flags are errors. */
+export function parseFlags(argv: readonly string[]): { values: Record<string, string>; errors: string[] } {
+  const byFlag = new Map(CONFIG_KEYS.map((k) => [flagName(k), k as string]));
+  const values: Record<string, string> = {};
+  const errors: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith("--")) {
+      errors.push(`unexpected argument '${arg}'`);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
+    const key = byFlag.get(name);
+    if (key === undefined) {
+      errors.push(`unknown flag --${name}`);
+      continue;
+    }
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) errors.push(`flag --${name} needs a value`);
+    else values[key] = value;
+  }
+  return { values, errors };
+}
+
+/** The outcome of loading the configuration: the config, or every problem found, one per line. */
+export type LoadedConfig = { ok: true; config: NodeConfig } | { ok: false; errors: string[] };
+
+/** Loads the configuration: flags override environment variables (`RAFT_*`). */
+export function loadConfig(argv: readonly string[], env: Record<string, string | undefined>): LoadedConfig {
+  const flags = parseFlags(argv);
+  const raw: Record<string, string> = {};
+  for (const key of CONFIG_KEYS) {
+    const value = flags.values[key] ?? env[envName(key)];
+    if (value !== undefined && value !== "") raw[key] = value;
+  }
+  const parsed = NodeConfigSchema.safeParse(raw);
+  if (flags.errors.length > 0 || !parsed.success) {
+    const issues = parsed.success
+      ? []
+      : parsed.error.issues.map((i) => {
+          const key = String(i.path[0] ?? "");
+          return key === "" ? i.message : `--${flagName(key)} (${envName(key)}): ${i.message}`;
+        });
+    return { ok: false, errors: [...flags.errors, ...issues] };
+  }
+  return { ok: true, config: parsed.data };
+}

@@ -1,0 +1,30 @@
+/** A small leveled logger writing one line per event to stderr. */
+
+/** Log levels, least to most severe. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+/** Logs events with a fixed prefix (usually the node id). */
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** A logger that prints `time level [prefix] message` lines at or above `level` through `write`. */
+export function createLogger(
+  prefix: string,
+  level: LogLevel,
+  write: (line: string) => void = (line) => console.error(line),
+): Logger {
+  const at = (l: LogLevel) => (message: string) => {
+    if (RANK[l] < RANK[level]) return;
+    write(`${new Date().toISOString()} ${l.toUpperCase().padEnd(5)} [${prefix}] ${message}`);
+  };
+  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+}
+
+/** A logger that discards everything (tests). */
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

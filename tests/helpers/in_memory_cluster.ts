@@ -5,7 +5,7 @@
 import {
   ClusterConfig,
   Log,
-  LogEntries,
+  type LogEntries,
   type Message,
   NodeId,
   RaftNode,
@@ -49,7 +49,12 @@ export class InMemoryCluster {
     const id = NodeId.of(raw);
     const node = RaftNode.start(id, this.options);
     this.nodes.set(id, node);
-    this.stored.set(id, { term: 0, votedFor: null, log: node.log.entries.clone(), snapshotConfig: ClusterConfig.EMPTY });
+    this.stored.set(id, {
+      term: 0,
+      votedFor: null,
+      log: node.log.entries.clone(),
+      snapshotConfig: ClusterConfig.EMPTY,
+    });
     return node;
   }
 

@@ -1,7 +1,9 @@
 /**
- * CRC-32 (IEEE 802.3, the polynomial of zlib, gzip and PNG), computed eight bytes at a time
- * ("slicing-by-8") so a snapshot of tens of megabytes checks in tens of milliseconds.
+ * CRC-32 (IEEE 802.3, the polynomial of zlib, gzip and PNG). Uses `node:zlib`'s native `crc32` where
+ * the runtime has it (Bun, Deno, Node >= 20.15: about 1 ms for 13 MiB), else a portable version that
+ * reads eight bytes at a time ("slicing-by-8"; about 15 ms for 13 MiB).
  */
+import * as zlib from "node:zlib";
 
 const TABLES = buildTables();
 
@@ -18,8 +20,12 @@ function buildTables(): Uint32Array[] {
   return tables;
 }
 
-/** The CRC-32 of `bytes` as an unsigned 32-bit integer; `crc32("123456789")` is 0xcbf43926. */
-export function crc32(bytes: Uint8Array): number {
+/** The CRC-32 of `bytes` as an unsigned 32-bit integer; for the ASCII bytes of "123456789" it is 0xcbf43926. */
+export const crc32: (bytes: Uint8Array) => number =
+  typeof zlib.crc32 === "function" ? (bytes) => zlib.crc32(bytes) >>> 0 : crc32Portable;
+
+/** The same checksum as {@link crc32}, in plain TypeScript. */
+export function crc32Portable(bytes: Uint8Array): number {
   const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES;
   let crc = 0xffffffff;
   let i = 0;

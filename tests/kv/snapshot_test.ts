@@ -1,4 +1,5 @@
 import { describe, expect, it } from "bun:test";
+import { crc32Portable } from "../../src/kv/crc32.ts";
 import {
   crc32,
   encodeSnapshot,
@@ -221,5 +222,17 @@ describe("encodeSnapshot()", () => {
   it("refuses to write an inconsistent state", () => {
     const entry = { key: "a", value: "", revision: 9, createRevision: 9, version: 1 };
     expect(() => encodeSnapshot({ appliedIndex: 5, members: [], entries: [entry] })).toThrow(KvInvariantError);
+  });
+});
+
+describe("crc32()", () => {
+  it("crc32() and crc32Portable() give the standard check value and agree on odd lengths", () => {
+    const check = new TextEncoder().encode("123456789");
+    expect(crc32(check)).toBe(0xcbf43926);
+    expect(crc32Portable(check)).toBe(0xcbf43926);
+    expect(crc32Portable(new Uint8Array())).toBe(0);
+    const bytes = Uint8Array.from({ length: 1037 }, (_, i) => (i * 131 + 7) & 0xff);
+    for (const n of [1, 7, 8, 9, 64, 1037])
+      expect(crc32Portable(bytes.subarray(0, n))).toBe(crc32(bytes.subarray(0, n)));
   });
 });

@@ -1,0 +1,91 @@
+/**
+ * The deterministic Raft simulator.
+ *
+ * Usage: bun scripts/sim.ts --seed S [--nodes N] [--steps K] [--filter lease|always] [--verbose]
+ *        bun scripts/sim.ts --seeds A..B [--nodes N] [--steps K] [--filter lease|always]
+ *
+ * Every option of a run is derived from its seed and printed first; the same seed gives the same
+ * run, byte for byte. A failure prints the command that replays it. Exits 1 if any run failed.
+ */
+import { runSimulation } from "../tests/sim/run.ts";
+
+interface Cli {
+  readonly seeds: readonly [number, number];
+  readonly nodes: number;
+  readonly steps: number;
+  readonly verbose: boolean;
+  readonly filter: "lease" | "always";
+}
+
+const USAGE = "usage: sim.ts (--seed S | --seeds A..B) [--nodes 3|5] [--steps K] [--filter lease|always] [--verbose]";
+
+function fail(message: string): never {
+  console.error(`${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+function integer(text: string | undefined, what: string): number {
+  const n = Number(text);
+  if (text === undefined || !Number.isSafeInteger(n) || n < 0)
+    fail(`${what} must be a non-negative integer, got ${text}`);
+  return n;
+}
+
+function parseSeeds(text: string | undefined): readonly [number, number] {
+  const m = /^(\d+)\.\.(\d+)$/.exec(text ?? "");
+  if (m === null) fail(`--seeds takes a range A..B, got ${text}`);
+  const range: [number, number] = [integer(m[1], "--seeds start"), integer(m[2], "--seeds end")];
+  if (range[0] > range[1]) fail(`--seeds range is empty: ${text}`);
+  return range;
+}
+
+function parseFilter(text: string | undefined): "lease" | "always" {
+  if (text !== "lease" && text !== "always") fail(`--filter is lease or always, got ${text}`);
+  return text;
+}
+
+function parseArgs(argv: readonly string[]): Cli {
+  let seeds: readonly [number, number] | undefined;
+  let nodes = 3;
+  let steps = 10_000;
+  let verbose = false;
+  let filter: "lease" | "always" = "lease";
+  for (let k = 0; k < argv.length; k++) {
+    const flag = argv[k];
+    const [name, inline] = flag.includes("=") ? flag.split("=", 2) : [flag, undefined];
+    const value = (): string | undefined => inline ?? argv[++k];
+    if (name === "--seed") {
+      const s = integer(value(), "--seed");
+      seeds = [s, s];
+    } else if (name === "--seeds") seeds = parseSeeds(value());
+    else if (name === "--nodes") nodes = integer(value(), "--nodes");
+    else if (name === "--steps") steps = integer(value(), "--steps");
+    else if (name === "--verbose") verbose = true;
+    else if (name === "--filter") filter = parseFilter(value());
+    else fail(`unknown argument ${flag}`);
+  }
+  if (seeds === undefined) fail("give --seed or --seeds");
+  if (nodes !== 3 && nodes !== 5) fail(`--nodes must be 3 or 5, got ${nodes}`);
+  return { seeds, nodes, steps, verbose, filter };
+}
+
+function main(): void {
+  const cli = parseArgs(process.argv.slice(2));
+  const single = cli.seeds[0] === cli.seeds[1];
+  let failed = 0;
+  for (let seed = cli.seeds[0]; seed <= cli.seeds[1]; seed++) {
+    const result = runSimulation(
+      { seed, nodes: cli.nodes, steps: cli.steps, filter: cli.filter },
+      cli.verbose ? (line) => console.log(line) : undefined,
+    );
+    if (!result.ok) failed++;
+    if (single || !result.ok) for (const line of result.report.slice(cli.verbose ? 1 : 0)) console.log(line);
+  }
+  if (!single)
+    console.log(
+      `${cli.seeds[1] - cli.seeds[0] + 1 - failed} passed, ${failed} failed (seeds ${cli.seeds[0]}..${cli.seeds[1]}, nodes=${cli.nodes}, steps=${cli.steps})`,
+    );
+  process.exit(failed > 0 ? 1 : 0);
+}
+
+main();

@@ -1,0 +1,152 @@
+/**
+ * Simulation options. Everything except the node count and the step budget is drawn from the
+ * seed, and the whole set is printed before the run so a failure report shows what was in force.
+ */
+import { deriveSeed, Prng } from "./prng.ts";
+
+/** What the command line chooses. */
+export interface SimArgs {
+  /** The seed every random choice derives from. */
+  readonly seed: number;
+  /** The initial number of voters (3 or 5). */
+  readonly nodes: number;
+  /** The number of events processed in the chaos phase. */
+  readonly steps: number;
+  /**
+   * How the disruptive-RequestVote filter is applied: `lease` (default) trusts the core's
+   * predicate only within the minimum election timeout of hearing from a leader; `always` drops
+   * whatever the predicate flags, as raftbare's own harness does.
+   */
+  readonly filter?: "lease" | "always";
+}
+
+/** Every knob of one run. Times are in virtual ticks; rates are probabilities per event. */
+export interface SimOptions extends SimArgs {
+  /** The disruptive-request filter in force. */
+  readonly filter: "lease" | "always";
+  /** Spare node ids beyond the initial ones, for membership changes. */
+  readonly spares: number;
+  /** Per message: dropped. */
+  readonly dropRate: number;
+  /** Per message: delivered twice. */
+  readonly duplicateRate: number;
+  /** One-way latency range. */
+  readonly latency: readonly [number, number];
+  /** Messages in flight per directed link; more are dropped (a busy link). */
+  readonly linkCapacity: number;
+  /** How long an fsync takes. */
+  readonly storageLatency: readonly [number, number];
+  /** Follower and candidate election timeout range. */
+  readonly electionTimeout: readonly [number, number];
+  /** The leader's heartbeat interval (its timer). */
+  readonly heartbeatInterval: number;
+  /** Mean ticks between client proposals. */
+  readonly proposalInterval: number;
+  /** Mean ticks between chaos actions (crash, partition, membership change). */
+  readonly chaosInterval: number;
+  /** Relative weights of the chaos actions. */
+  readonly weights: ChaosWeights;
+  /** How long a crashed node stays down. */
+  readonly downtime: readonly [number, number];
+  /** How long a partition lasts unless healed earlier. */
+  readonly partitionTime: readonly [number, number];
+  /** A node compacts its log once it has applied this many entries past its snapshot. */
+  readonly snapshotEvery: number;
+  /** How long a snapshot transfer to a lagging node takes. */
+  readonly snapshotLatency: readonly [number, number];
+  /** Entries per catch-up message (core flow control); 0 means unlimited. */
+  readonly maxEntriesPerMessage: number;
+  /** Events allowed after healing for a leader to commit a new proposal. */
+  readonly livenessSteps: number;
+}
+
+/** Relative weights of the chaos actions. */
+export interface ChaosWeights {
+  readonly crash: number;
+  readonly crashLeader: number;
+  readonly partition: number;
+  readonly isolateLeader: number;
+  readonly heal: number;
+  readonly membership: number;
+}
+
+function range(rng: Prng, lo: number, hi: number, minSpan: number, maxSpan: number): readonly [number, number] {
+  const from = rng.int(lo, hi);
+  return [from, from + rng.int(minSpan, maxSpan)];
+}
+
+function drawWeights(rng: Prng): ChaosWeights {
+  return {
+    crash: rng.int(0, 4),
+    crashLeader: rng.int(0, 3),
+    partition: rng.int(0, 4),
+    isolateLeader: rng.int(0, 3),
+    heal: rng.int(1, 3),
+    membership: rng.int(0, 5),
+  };
+}
+
+/** The options of the run `args`, derived from its seed alone. */
+export function optionsFromSeed(args: SimArgs): SimOptions {
+  const rng = new Prng(deriveSeed(args.seed, "options"));
+  const calm = rng.chance(0.15); // Some runs have a reliable network, to exercise long steady phases.
+  return {
+    ...args,
+    filter: args.filter ?? "lease",
+    spares: 2,
+    dropRate: calm ? 0 : rng.rate(0, 0.2),
+    duplicateRate: calm ? 0 : rng.rate(0, 0.1),
+    latency: range(rng, 1, 10, 0, 60),
+    linkCapacity: rng.int(8, 64),
+    storageLatency: range(rng, 1, 10, 0, 30),
+    electionTimeout: [150, 300],
+    heartbeatInterval: 50,
+    proposalInterval: rng.int(5, 60),
+    chaosInterval: rng.int(100, 800),
+    weights: drawWeights(rng),
+    downtime: range(rng, 10, 300, 0, 1500),
+    partitionTime: range(rng, 50, 500, 0, 2000),
+    snapshotEvery: rng.int(5, 80),
+    snapshotLatency: range(rng, 5, 100, 0, 300),
+    maxEntriesPerMessage: rng.chance(0.5) ? 0 : rng.int(1, 20),
+    livenessSteps: 30_000,
+  };
+}
+
+/** The options as one line of `key=value` pairs, in a fixed order. */
+export function formatOptions(o: SimOptions): string {
+  const w = o.weights;
+  const pairs: Array<[string, unknown]> = [
+    ["seed", o.seed],
+    ["nodes", o.nodes],
+    ["steps", o.steps],
+    ["filter", o.filter],
+    ["spares", o.spares],
+    ["drop", o.dropRate],
+    ["dup", o.duplicateRate],
+    ["latency", o.latency.join("..")],
+    ["link-cap", o.linkCapacity],
+    ["fsync", o.storageLatency.join("..")],
+    ["election", o.electionTimeout.join("..")],
+    ["heartbeat", o.heartbeatInterval],
+    ["propose-every", o.proposalInterval],
+    ["chaos-every", o.chaosInterval],
+    [
+      "weights",
+      `crash:${w.crash},crash-leader:${w.crashLeader},partition:${w.partition},isolate-leader:${w.isolateLeader},heal:${w.heal},membership:${w.membership}`,
+    ],
+    ["down", o.downtime.join("..")],
+    ["partition", o.partitionTime.join("..")],
+    ["snapshot-every", o.snapshotEvery],
+    ["snapshot-transfer", o.snapshotLatency.join("..")],
+    ["max-entries", o.maxEntriesPerMessage === 0 ? "unlimited" : o.maxEntriesPerMessage],
+    ["liveness-steps", o.livenessSteps],
+  ];
+  return pairs.map(([k, v]) => `${k}=${v}`).join(" ");
+}
+
+/** The command that replays the run `args`. */
+export function replayCommand(args: SimArgs): string {
+  const filter = args.filter === "always" ? " --filter always" : "";
+  return `bun scripts/sim.ts --seed ${args.seed} --nodes ${args.nodes} --steps ${args.steps}${filter}`;
+}

@@ -1,0 +1,51 @@
+/**
+ * Runs one seeded simulation and reports the outcome: options first, then either a summary or
+ * the failure with the command that replays it.
+ */
+import { formatOptions, optionsFromSeed, replayCommand, type SimArgs } from "./options.ts";
+import { Simulation } from "./simulation.ts";
+
+/** The outcome of one run. */
+export interface SimResult {
+  readonly args: SimArgs;
+  readonly ok: boolean;
+  /** Printed lines: the options, then a summary or the failure and how to replay it. */
+  readonly report: string[];
+  /** The failure message, if the run failed. */
+  readonly error?: string;
+}
+
+function summary(sim: Simulation): string {
+  const s = sim.stats;
+  const n = sim.network.stats;
+  const leader = sim.cluster.leader();
+  return [
+    `ok steps=${sim.steps} time=${sim.now}`,
+    `committed=${sim.checker.maxCommitted} applied=${sim.checker.canonical.length} proposals=${s.proposals}`,
+    `term=${leader?.raft.currentTerm ?? "-"} leader=${leader?.id ?? "-"}`,
+    `crashes=${s.crashes} partitions=${s.partitions} config-changes=${s.configChanges}`,
+    `snapshots=${s.snapshotsTaken} installs=${s.snapshotsInstalled}`,
+    `messages=${n.sent} dropped=${n.dropped} duplicated=${n.duplicated}`,
+  ].join(" ");
+}
+
+/** Runs the simulation `args`; `trace` receives every event when given (verbose mode). */
+export function runSimulation(args: SimArgs, trace?: (line: string) => void): SimResult {
+  const options = optionsFromSeed(args);
+  const report = [formatOptions(options)];
+  trace?.(report[0]);
+  let sim: Simulation | undefined;
+  try {
+    sim = new Simulation(options, trace);
+    sim.run();
+    report.push(summary(sim));
+    return { args, ok: true, report };
+  } catch (e) {
+    const error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    const where = sim === undefined ? "during setup" : `at step ${sim.steps} (t=${sim.now})`;
+    report.push(`FAILED seed=${args.seed} ${where}: ${error}`);
+    if (sim !== undefined && !error.includes("\n")) report.push(sim.describeNodes());
+    report.push(`reproduce with: ${replayCommand(args)}`);
+    return { args, ok: false, report, error };
+  }
+}

@@ -77,7 +77,7 @@ export class KvStateMachine {
   /**
    * Entries whose key starts with `prefix`, in ascending UTF-16 code unit order (JavaScript's string
    * `<`; it differs from UTF-8 byte order only for characters above U+FFFF against U+E000..U+FFFF),
-   * at most `limit` of them. Costs O(log n + limit).
+   * at most `limit` of them (a non-negative integer; anything else throws). Costs O(log n + limit).
    */
   list(prefix: string, limit: number): KvListing {
     assert(Number.isSafeInteger(limit) && limit >= 0, `list limit must be a non-negative integer, got ${limit}`);

@@ -130,6 +130,15 @@ describe("KvStateMachine.apply()", () => {
     expect(sm.get("a")?.revision).toBe(1);
   });
 
+  it("stores keys that are special property names like any other key", () => {
+    const sm = new KvStateMachine();
+    put(sm, 1, "__proto__", "p");
+    put(sm, 2, "constructor", "c");
+    expect(sm.get("__proto__")?.value).toBe("p");
+    expect(sm.list("", 10).items.map((e) => e.key)).toEqual(["__proto__", "constructor"]);
+    expect(sm.get("toString")).toBeNull();
+  });
+
   it("applies a noop as a success that changes nothing but the applied index", () => {
     const sm = new KvStateMachine();
     expect(sm.apply(4, payload({ op: "noop", id: "r1" }))).toEqual({ ok: true, revision: 4, prev: null });

@@ -1,0 +1,192 @@
+/**
+ * The peer protocol: every WebSocket frame between two nodes is one JSON object checked by
+ * {@link PeerFrameSchema}. Frames carry the protocol version `v`, and a `type` that names a Raft
+ * message, a snapshot chunk or an error. Command payloads stay opaque: a string travels as `data`,
+ * bytes travel as base64 in `b64`, and nothing looks inside either.
+ */
+import { z } from "zod";
+
+/** The protocol version every frame carries in `v`. */
+export const PEER_PROTOCOL_VERSION = 1;
+/** Longest node id, in characters. */
+export const MAX_NODE_ID_LENGTH = 64;
+/** Longest snapshot id, in characters. */
+export const MAX_SNAPSHOT_ID_LENGTH = 128;
+/** Longest error code in an Error frame, in characters. */
+export const MAX_ERROR_CODE_LENGTH = 64;
+/** Longest error message in an Error frame, in characters. */
+export const MAX_ERROR_MESSAGE_LENGTH = 1024;
+
+const ID_PATTERN = /^[A-Za-z0-9._-]+$/;
+
+/** A node id: 1 to 64 characters from [A-Za-z0-9._-]. */
+export const NodeIdSchema = z
+  .string()
+  .min(1)
+  .max(MAX_NODE_ID_LENGTH)
+  .regex(ID_PATTERN, "a node id may only hold letters, digits, '.', '_' and '-'");
+
+/** A term, index, generation, sequence number or byte count: a non-negative safe integer. */
+export const CountSchema = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** A log position `{ term, index }`. */
+export const LogPositionSchema = z.object({ term: CountSchema, index: CountSchema });
+
+/** A cluster configuration as three lists of node ids. */
+export const ClusterConfigSchema = z.object({
+  voters: z.array(NodeIdSchema),
+  newVoters: z.array(NodeIdSchema),
+  nonVoters: z.array(NodeIdSchema),
+});
+
+/** A `term` entry: the no-op a new leader appends; it sets the term of the entries after it. */
+export const TermItemSchema = z.object({ kind: z.literal("term"), term: CountSchema });
+
+/** A `config` entry: a membership configuration. */
+export const ConfigItemSchema = z.object({ kind: z.literal("config"), ...ClusterConfigSchema.shape });
+
+/** A `command` entry: exactly one of `data` (a string payload) or `b64` (a byte payload, base64). */
+export const CommandItemSchema = z
+  .object({ kind: z.literal("command"), data: z.string().optional(), b64: z.base64().optional() })
+  .refine((item) => (item.data === undefined) !== (item.b64 === undefined), {
+    message: "a command entry carries exactly one of 'data' (string) or 'b64' (base64 bytes)",
+  });
+
+/** One log entry on the wire. */
+export const EntryItemSchema = z.discriminatedUnion("kind", [TermItemSchema, ConfigItemSchema, CommandItemSchema]);
+
+/**
+ * A contiguous log segment: the position before its first entry and the entries. Term entries
+ * never lower the term (they start at or above `prev.term` and never decrease), because the
+ * receiving log could not hold such a segment.
+ */
+export const LogEntriesSchema = z
+  .object({ prev: LogPositionSchema, items: z.array(EntryItemSchema) })
+  .superRefine((segment, ctx) => {
+    if (!Number.isSafeInteger(segment.prev.index + segment.items.length)) {
+      ctx.addIssue({ code: "custom", path: ["items"], message: "the last index of the segment is not a safe integer" });
+    }
+    let term = segment.prev.term;
+    segment.items.forEach((item, k) => {
+      if (item.kind !== "term") return;
+      if (item.term < term) {
+        const message = `a term entry may not lower the term (${item.term} < ${term})`;
+        ctx.addIssue({ code: "custom", path: ["items", k, "term"], message });
+      }
+      term = Math.max(term, item.term);
+    });
+  });
+
+const v = z.literal(PEER_PROTOCOL_VERSION);
+
+/** A candidate asks for a vote. */
+export const RequestVoteCallFrameSchema = z.object({
+  v,
+  type: z.literal("RequestVoteCall"),
+  from: NodeIdSchema,
+  term: CountSchema,
+  lastPosition: LogPositionSchema,
+});
+
+/** A voter grants (or, for a newer term, refuses) a vote. */
+export const RequestVoteReplyFrameSchema = z.object({
+  v,
+  type: z.literal("RequestVoteReply"),
+  from: NodeIdSchema,
+  term: CountSchema,
+  voteGranted: z.boolean(),
+});
+
+/** The leader replicates entries, or sends a heartbeat when `entries.items` is empty. */
+export const AppendEntriesCallFrameSchema = z.object({
+  v,
+  type: z.literal("AppendEntriesCall"),
+  from: NodeIdSchema,
+  term: CountSchema,
+  commitIndex: CountSchema,
+  entries: LogEntriesSchema,
+  seq: CountSchema,
+});
+
+/** A follower reports its log position after an AppendEntriesCall. */
+export const AppendEntriesReplyFrameSchema = z.object({
+  v,
+  type: z.literal("AppendEntriesReply"),
+  from: NodeIdSchema,
+  term: CountSchema,
+  generation: CountSchema,
+  lastPosition: LogPositionSchema,
+  rejected: z.boolean(),
+  seq: CountSchema,
+});
+
+/**
+ * One piece of a snapshot being installed on a follower. Chunks of one transfer share
+ * `snapshotId`, `position`, `config` and `totalBytes`, and arrive in order of `offset`; the last
+ * one has `last: true` and the CRC-32 of the whole snapshot.
+ */
+export const SnapshotChunkFrameSchema = z
+  .object({
+    v,
+    type: z.literal("SnapshotChunk"),
+    from: NodeIdSchema,
+    snapshotId: z.string().min(1).max(MAX_SNAPSHOT_ID_LENGTH).regex(ID_PATTERN),
+    position: LogPositionSchema,
+    config: ClusterConfigSchema,
+    offset: CountSchema,
+    totalBytes: CountSchema,
+    data: z.base64(),
+    last: z.boolean(),
+    crc32: z.int().min(0).max(0xffffffff).optional(),
+  })
+  .refine((chunk) => !chunk.last || chunk.crc32 !== undefined, {
+    path: ["crc32"],
+    message: "the last chunk carries the CRC-32 of the whole snapshot",
+  });
+
+/** Tells the other side that one of its frames was refused, and why. Never answered. */
+export const ErrorFrameSchema = z.object({
+  v,
+  type: z.literal("Error"),
+  code: z.string().min(1).max(MAX_ERROR_CODE_LENGTH),
+  message: z.string().max(MAX_ERROR_MESSAGE_LENGTH),
+});
+
+/** The Raft message frames. */
+export const MessageFrameSchema = z.discriminatedUnion("type", [
+  RequestVoteCallFrameSchema,
+  RequestVoteReplyFrameSchema,
+  AppendEntriesCallFrameSchema,
+  AppendEntriesReplyFrameSchema,
+]);
+
+/** Every frame of the peer protocol. */
+export const PeerFrameSchema = z.discriminatedUnion("type", [
+  RequestVoteCallFrameSchema,
+  RequestVoteReplyFrameSchema,
+  AppendEntriesCallFrameSchema,
+  AppendEntriesReplyFrameSchema,
+  SnapshotChunkFrameSchema,
+  ErrorFrameSchema,
+]);
+
+/** A log entry on the wire. */
+export type EntryItem = z.infer<typeof EntryItemSchema>;
+/** A log segment on the wire. */
+export type LogEntriesFrame = z.infer<typeof LogEntriesSchema>;
+/** A RequestVoteCall on the wire. */
+export type RequestVoteCallFrame = z.infer<typeof RequestVoteCallFrameSchema>;
+/** A RequestVoteReply on the wire. */
+export type RequestVoteReplyFrame = z.infer<typeof RequestVoteReplyFrameSchema>;
+/** An AppendEntriesCall on the wire. */
+export type AppendEntriesCallFrame = z.infer<typeof AppendEntriesCallFrameSchema>;
+/** An AppendEntriesReply on the wire. */
+export type AppendEntriesReplyFrame = z.infer<typeof AppendEntriesReplyFrameSchema>;
+/** A snapshot chunk on the wire. */
+export type SnapshotChunkFrame = z.infer<typeof SnapshotChunkFrameSchema>;
+/** An Error frame. */
+export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
+/** Any Raft message frame. */
+export type MessageFrame = z.infer<typeof MessageFrameSchema>;
+/** Any frame of the peer protocol. */
+export type PeerFrame = z.infer<typeof PeerFrameSchema>;

@@ -1,0 +1,59 @@
+/** WebSocket peer links: the frame codec, the dialing links, the endpoint and snapshot transfer. */
+export {
+  DEFAULT_MAX_FRAME_BYTES,
+  type DecodeResult,
+  decodeFrame,
+  encodeError,
+  encodeMessage,
+  encodeSnapshotChunk,
+  frameToMessage,
+  frameToSnapshotChunk,
+  isMessageFrame,
+  messageToFrame,
+  type PeerError,
+  type PeerErrorCode,
+  type SnapshotChunk,
+  snapshotChunkToFrame,
+} from "./codec.ts";
+export { crc32 } from "./crc32.ts";
+export {
+  checkHandshake,
+  type HandshakeResult,
+  NODE_ID_HEADER,
+  NODE_URL_HEADER,
+  PEER_PATH,
+  type PeerEndpointOptions,
+  type PeerHandshake,
+  peerConnectionEvents,
+  peerEndpointHandler,
+  registerPeerEndpoint,
+} from "./peer_endpoint.ts";
+export {
+  backoffDelay,
+  DEFAULT_HIGH_WATER_MARK,
+  PeerLink,
+  type PeerLinkOptions,
+  type PeerLinkState,
+  SYSTEM_TIMERS,
+  type Timers,
+} from "./peer_link.ts";
+export {
+  type LinkSettings,
+  type OutgoingSnapshot,
+  type PeerAddress,
+  type PeerStats,
+  PeerTransport,
+  type PeerTransportOptions,
+  peerSocketUrl,
+} from "./peer_transport.ts";
+export {
+  DEFAULT_SNAPSHOT_CHUNK_BYTES,
+  type ReceivedSnapshot,
+  type ReceiveResult,
+  type SnapshotMeta,
+  SnapshotReceiver,
+  type SnapshotReceiverOptions,
+  type SnapshotRejection,
+  snapshotChunks,
+} from "./snapshot_stream.ts";
+export { defaultWebSocketImpl, type PeerSocket, type WebSocketImpl } from "./websocket_client.ts";

@@ -1,0 +1,215 @@
+/**
+ * The peer endpoint: the accepting side of peer connections, served at `GET /v1/raft` on the
+ * node's HTTP port. The handshake is checked before upgrading (401 for a wrong or missing token);
+ * then every frame is decoded and validated, and either handed to the runtime or refused with an
+ * Error frame. Bad peer input is dropped; it never throws.
+ */
+import type { Context, Hono } from "hono";
+import type { UpgradeWebSocket, WSContext, WSEvents } from "hono/ws";
+import { NodeIdSchema } from "../../schemas/peer_frame.ts";
+import type { Message, NodeId } from "../core/mod.ts";
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  decodeFrame,
+  encodeError,
+  frameToMessage,
+  frameToSnapshotChunk,
+  type PeerError,
+  type SnapshotChunk,
+} from "./codec.ts";
+
+/** The path of the peer endpoint. */
+export const PEER_PATH = "/v1/raft";
+/** Handshake header: the dialer's node id. */
+export const NODE_ID_HEADER = "x-raft-node-id";
+/** Handshake header: the dialer's own HTTP URL, so the receiver can dial back. */
+export const NODE_URL_HEADER = "x-raft-node-url";
+
+/** The dialer, as its handshake introduced it. */
+export interface PeerHandshake {
+  /** The dialer's node id; every frame on the connection must carry it in `from`. */
+  readonly id: NodeId;
+  /** The dialer's advertised HTTP URL, or null if it sent none. */
+  readonly url: string | null;
+}
+
+/** The outcome of {@link checkHandshake}: the peer, or the HTTP refusal to answer with. */
+export type HandshakeResult =
+  | { readonly ok: true; readonly peer: PeerHandshake }
+  | { readonly ok: false; readonly status: 400 | 401; readonly code: string; readonly message: string };
+
+/** What the endpoint needs from the runtime. Callbacks must not throw. */
+export interface PeerEndpointOptions {
+  /** The cluster token every dialer must present as `authorization: Bearer <token>`. */
+  readonly token: string;
+  /** The largest frame accepted, in UTF-8 bytes; default 8 MiB. */
+  readonly maxFrameBytes?: number;
+  /** A valid Raft message from `from`. */
+  readonly onMessage: (from: NodeId, message: Message) => void;
+  /** A valid snapshot chunk from `from`; without this callback chunks are refused. */
+  readonly onSnapshotChunk?: (from: NodeId, chunk: SnapshotChunk) => void;
+  /** A connection from `peer` opened (the runtime may dial back `peer.url`). */
+  readonly onPeerOpen?: (peer: PeerHandshake) => void;
+  /** A connection from `peer` closed. */
+  readonly onPeerClose?: (peer: PeerHandshake) => void;
+  /** A frame from `from` was refused (an Error frame went back), or `from` sent an Error frame. */
+  readonly onFrameError?: (from: NodeId, error: { readonly code: string; readonly message: string }) => void;
+}
+
+/** Checks the handshake headers of a dial: the bearer token, the node id and the optional URL. */
+export function checkHandshake(headers: Headers, token: string): HandshakeResult {
+  const auth = headers.get("authorization") ?? "";
+  const presented = auth.startsWith("Bearer ") ? auth.slice("Bearer ".length) : null;
+  if (presented === null || !sameSecret(presented, token)) {
+    return {
+      ok: false,
+      status: 401,
+      code: "unauthorized",
+      message: "Cannot open peer connection: wrong or missing token",
+    };
+  }
+  const id = NodeIdSchema.safeParse(headers.get(NODE_ID_HEADER));
+  if (!id.success) {
+    const message = `Cannot open peer connection: header ${NODE_ID_HEADER} must be a node id ([A-Za-z0-9._-], 1-64 characters)`;
+    return { ok: false, status: 400, code: "invalid_handshake", message };
+  }
+  const url = headers.get(NODE_URL_HEADER);
+  if (url !== null && !isHttpUrl(url)) {
+    const message = `Cannot open peer connection: header ${NODE_URL_HEADER} must be an http(s) URL`;
+    return { ok: false, status: 400, code: "invalid_handshake", message };
+  }
+  return { ok: true, peer: { id: id.data as NodeId, url } };
+}
+
+/**
+ * The Hono handler of `GET /v1/raft`: refuses a bad handshake with 401/400 and the JSON error
+ * envelope, a plain HTTP request with 426, and otherwise upgrades with {@link peerConnectionEvents}.
+ */
+export function peerEndpointHandler(upgradeWebSocket: UpgradeWebSocket, options: PeerEndpointOptions) {
+  return async (c: Context): Promise<Response> => {
+    const handshake = checkHandshake(c.req.raw.headers, options.token);
+    if (!handshake.ok) return c.json({ error: { code: handshake.code, message: handshake.message } }, handshake.status);
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      const message = "Cannot open peer connection: the request is not a WebSocket upgrade";
+      return c.json({ error: { code: "upgrade_required", message } }, 426);
+    }
+    return await upgradeWebSocket(c, peerConnectionEvents(handshake.peer, options));
+  };
+}
+
+/** Registers the peer endpoint at {@link PEER_PATH} on `app`. */
+export function registerPeerEndpoint(app: Hono, upgradeWebSocket: UpgradeWebSocket, options: PeerEndpointOptions) {
+  app.get(PEER_PATH, peerEndpointHandler(upgradeWebSocket, options));
+}
+
+/** The WebSocket event handlers of one accepted connection from `peer`. */
+export function peerConnectionEvents(peer: PeerHandshake, options: PeerEndpointOptions): WSEvents {
+  const maxBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const receive = (ws: WSContext, text: string | PeerError) => {
+    if (typeof text === "string") handleFrame(peer, options, ws, decodeFrame(text, maxBytes));
+    else refuse(peer, options, ws, text);
+  };
+  return {
+    onOpen: () => options.onPeerOpen?.(peer),
+    onMessage: (event, ws) => {
+      const data = event.data;
+      if (!(data instanceof Blob)) return receive(ws, frameText(data, maxBytes));
+      // Blobs only come from a server whose binaryType is "blob"; their order among frames is lost.
+      if (data.size > maxBytes) return receive(ws, tooLarge(data.size, maxBytes));
+      data.arrayBuffer().then(
+        (buffer) => receive(ws, frameText(buffer, maxBytes)),
+        () => undefined, // The connection went away while reading; nothing to answer.
+      );
+    },
+    onClose: () => options.onPeerClose?.(peer),
+    onError: () => undefined, // A close event follows; there is nothing to recover.
+  };
+}
+
+function handleFrame(
+  peer: PeerHandshake,
+  options: PeerEndpointOptions,
+  ws: WSContext,
+  decoded: ReturnType<typeof decodeFrame>,
+): void {
+  const input = frameInput(peer, options, decoded);
+  if ("code" in input) refuse(peer, options, ws, input);
+  else if ("peerError" in input) options.onFrameError?.(peer.id, input.peerError);
+  else if ("chunk" in input) options.onSnapshotChunk?.(peer.id, input.chunk);
+  else options.onMessage(peer.id, input.message);
+}
+
+type FrameInput =
+  | { readonly message: Message }
+  | { readonly chunk: SnapshotChunk }
+  | { readonly peerError: { readonly code: string; readonly message: string } }
+  | PeerError;
+
+/** What a decoded frame from `peer` asks of the runtime, or why it is refused. */
+function frameInput(
+  peer: PeerHandshake,
+  options: PeerEndpointOptions,
+  decoded: ReturnType<typeof decodeFrame>,
+): FrameInput {
+  if (!decoded.ok) return decoded.error;
+  const frame = decoded.frame;
+  if (frame.type === "Error") return { peerError: { code: frame.code, message: frame.message } }; // Never answered.
+  if (frame.from !== peer.id) {
+    const message = `Cannot accept frame: from '${frame.from}' differs from the handshake's node id '${peer.id}'`;
+    return { code: "sender_mismatch", message };
+  }
+  if (frame.type === "SnapshotChunk" && options.onSnapshotChunk === undefined) {
+    return { code: "unexpected_frame", message: "Cannot accept frame: this node takes no snapshot chunks" };
+  }
+  try {
+    return frame.type === "SnapshotChunk" ? { chunk: frameToSnapshotChunk(frame) } : { message: frameToMessage(frame) };
+  } catch (e) {
+    // The schema admits only frames the core can hold; this guards peer input against a gap in it.
+    return { code: "invalid_frame", message: `Cannot accept frame: ${(e as Error).message}` };
+  }
+}
+
+function refuse(peer: PeerHandshake, options: PeerEndpointOptions, ws: WSContext, error: PeerError): void {
+  try {
+    ws.send(encodeError(error));
+  } catch {
+    // The connection is closing; the refusal has nowhere to go.
+  }
+  options.onFrameError?.(peer.id, error);
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The text of a received frame (binary frames decoded as UTF-8), or the refusal for bad data. */
+function frameText(data: string | ArrayBufferLike, maxBytes: number): string | PeerError {
+  if (typeof data === "string") return data;
+  if (data.byteLength > maxBytes) return tooLarge(data.byteLength, maxBytes);
+  try {
+    return utf8.decode(new Uint8Array(data));
+  } catch {
+    return { code: "invalid_json", message: "Cannot decode binary frame: it is not valid UTF-8" };
+  }
+}
+
+function tooLarge(size: number, maxBytes: number): PeerError {
+  return { code: "frame_too_large", message: `Cannot accept frame: ${size} bytes exceed the limit of ${maxBytes}` };
+}
+
+/** Compares two secrets in time independent of where they first differ. */
+function sameSecret(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0 && b.length > 0;
+}
+
+function isHttpUrl(text: string): boolean {
+  if (text.length > 2048) return false;
+  try {
+    const url = new URL(text);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
+}

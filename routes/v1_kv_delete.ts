@@ -1,0 +1,50 @@
+/** `DELETE /v1/kv/{key}`: deletes one key, optionally compare-and-delete (leader only; followers forward). */
+import { createRoute, type z } from "@hono/zod-openapi";
+import { errorResponses, leaderRedirectResponse } from "../schemas/api_errors.ts";
+import { DeleteQuerySchema, DeleteResultSchema, KeyParamsSchema } from "../schemas/api_kv.ts";
+import { answerServiceError, requireLeader } from "../src/server/forward.ts";
+import { type ApiApp, setRaftHeaders } from "../src/server/http_context.ts";
+
+/** The route definition. */
+export const deleteKeyRoute = createRoute({
+  operationId: "deleteKey",
+  method: "delete",
+  path: "/v1/kv/{key}",
+  tags: ["kv"],
+  summary: "Delete a key",
+  description:
+    "Deletes the key once a quorum has the delete in its log; deleting a missing key succeeds with `deleted: false`. " +
+    "With `expectRevision` or `expectValue` it is a compare-and-delete (409 `compare_failed` on a mismatch).",
+  middleware: [requireLeader("write")] as const,
+  request: { params: KeyParamsSchema, query: DeleteQuerySchema },
+  responses: {
+    200: {
+      description: "The delete is committed and applied",
+      content: { "application/json": { schema: DeleteResultSchema } },
+    },
+    307: leaderRedirectResponse,
+    ...errorResponses(400, 401, 409, 500, 503, 504),
+  },
+});
+
+/** Body of a successful answer. */
+export type DeleteKeyResponse = z.infer<typeof DeleteResultSchema>;
+
+/** Adds the route to `app`. */
+export function registerDeleteKey(app: ApiApp): void {
+  app.openapi(deleteKeyRoute, async (c) => {
+    const { key } = c.req.valid("param");
+    const { expectRevision, expectValue } = c.req.valid("query");
+    const result = await c.var.service.delete(key, { expectRevision, expectValue });
+    if (!result.ok) return answerServiceError(c, result, "write");
+    setRaftHeaders(c, result.index);
+    const body: DeleteKeyResponse = {
+      key,
+      deleted: result.prev !== null,
+      revision: result.revision,
+      index: result.index,
+      prev: result.prev,
+    };
+    return c.json(body, 200);
+  });
+}

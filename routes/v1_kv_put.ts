@@ -1,0 +1,49 @@
+/** `PUT /v1/kv/{key}`: writes one key, optionally compare-and-set (leader only; followers forward). */
+import { createRoute, type z } from "@hono/zod-openapi";
+import { errorResponses, leaderRedirectResponse } from "../schemas/api_errors.ts";
+import { KeyParamsSchema, PutBodySchema, PutQuerySchema, PutResultSchema } from "../schemas/api_kv.ts";
+import { answerServiceError, requireLeader } from "../src/server/forward.ts";
+import { type ApiApp, setRaftHeaders } from "../src/server/http_context.ts";
+
+/** The route definition. */
+export const putKeyRoute = createRoute({
+  operationId: "putKey",
+  method: "put",
+  path: "/v1/kv/{key}",
+  tags: ["kv"],
+  summary: "Write a key",
+  description:
+    "Writes `value` to the key once a quorum has it in its log. With `expectRevision` (0 = the key must not exist) " +
+    "or `expectValue` the write is a compare-and-set and fails with 409 `compare_failed`, whose `details.current` " +
+    "is the entry as it is (or null). On a follower the request is forwarded to the leader (or redirected with `redirect=true`).",
+  middleware: [requireLeader("write")] as const,
+  request: {
+    params: KeyParamsSchema,
+    query: PutQuerySchema,
+    body: { required: true, content: { "application/json": { schema: PutBodySchema } } },
+  },
+  responses: {
+    200: {
+      description: "The write is committed and applied",
+      content: { "application/json": { schema: PutResultSchema } },
+    },
+    307: leaderRedirectResponse,
+    ...errorResponses(400, 401, 409, 415, 500, 503, 504),
+  },
+});
+
+/** Body of a successful answer. */
+export type PutKeyResponse = z.infer<typeof PutResultSchema>;
+
+/** Adds the route to `app`. */
+export function registerPutKey(app: ApiApp): void {
+  app.openapi(putKeyRoute, async (c) => {
+    const { key } = c.req.valid("param");
+    const { value, expectValue, expectRevision } = c.req.valid("json");
+    const result = await c.var.service.put(key, value, { expectValue, expectRevision });
+    if (!result.ok) return answerServiceError(c, result, "write");
+    setRaftHeaders(c, result.index);
+    const body: PutKeyResponse = { key, revision: result.revision, index: result.index, prev: result.prev };
+    return c.json(body, 200);
+  });
+}

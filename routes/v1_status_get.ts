@@ -1,0 +1,38 @@
+/** `GET /v1/status`: this node's role, term, indexes and members. */
+import { createRoute, type z } from "@hono/zod-openapi";
+import { NodeStatusSchema } from "../schemas/api_cluster.ts";
+import { errorResponses } from "../schemas/api_errors.ts";
+import { type ApiApp, INDEX_HEADER, TERM_HEADER } from "../src/server/http_context.ts";
+
+/** The route definition. */
+export const getStatusRoute = createRoute({
+  operationId: "getStatus",
+  method: "get",
+  path: "/v1/status",
+  tags: ["cluster"],
+  summary: "Show this node's status",
+  description:
+    "This node's view: role, term, the leader it knows, log indexes and the latest member configuration. Never forwarded.",
+  responses: {
+    200: { description: "The node's status", content: { "application/json": { schema: NodeStatusSchema } } },
+    ...errorResponses(405, 500),
+  },
+});
+
+/** Body of a successful answer. */
+export type GetStatusResponse = z.infer<typeof NodeStatusSchema>;
+
+/** Adds the route to `app`. */
+export function registerGetStatus(app: ApiApp): void {
+  app.openapi(getStatusRoute, (c) => {
+    const status = c.var.service.status();
+    c.header(INDEX_HEADER, String(status.appliedIndex));
+    c.header(TERM_HEADER, String(status.term));
+    const body: GetStatusResponse = {
+      ...status,
+      leader: status.leader && { id: status.leader.id, url: status.leader.url },
+      members: status.members.map((m) => ({ id: m.id, url: m.url, role: m.role })),
+    };
+    return c.json(body, 200);
+  });
+}

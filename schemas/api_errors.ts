@@ -1,0 +1,90 @@
+/**
+ * The one JSON error envelope of the HTTP API, `{ error: { code, message, details?, definite? } }`,
+ * and the OpenAPI response objects that every route spreads into its `responses`.
+ */
+import { z } from "@hono/zod-openapi";
+
+/** Every error code the HTTP API answers with; `errorStatus()` maps each to one HTTP status. */
+export const ApiErrorCodeSchema = z
+  .enum([
+    "not_leader",
+    "no_leader",
+    "timeout",
+    "overloaded",
+    "compare_failed",
+    "already_bootstrapped",
+    "not_found",
+    "invalid_request",
+    "shutting_down",
+    "internal",
+    "validation_failed",
+    "unauthorized",
+    "not_found_route",
+    "method_not_allowed",
+    "unsupported_media_type",
+  ])
+  .openapi("ErrorCode", {
+    description:
+      "What went wrong. Retry on `no_leader`, `not_leader`, `overloaded` and `shutting_down` (nothing was done); " +
+      "after `timeout` the write may or may not have taken effect.",
+  });
+
+/** An error code of the HTTP API. */
+export type ApiErrorCode = z.infer<typeof ApiErrorCodeSchema>;
+
+/** The error envelope of every non-2xx JSON response. */
+export const ApiErrorSchema = z
+  .object({
+    error: z.object({
+      code: ApiErrorCodeSchema,
+      message: z.string().openapi({ example: "Cannot write key 'a': no leader is known right now" }),
+      details: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .openapi({ description: "Machine-readable context, e.g. the current entry after `compare_failed`." }),
+      definite: z.boolean().optional().openapi({
+        description:
+          "On writes: true when the write certainly did not and will not take effect; false when it may have (retry only if idempotent).",
+      }),
+    }),
+  })
+  .openapi("Error");
+
+/** The error envelope as a TypeScript value. */
+export type ApiErrorBody = z.infer<typeof ApiErrorSchema>;
+
+const ERROR_DESCRIPTIONS = {
+  400: "The request is invalid (`validation_failed`, `invalid_request`)",
+  401: "The admin token is missing or wrong (only when the node requires one)",
+  404: "The key does not exist (`not_found`); details carry the read index",
+  405: "The path exists but not with this method",
+  409: "A compare-and-set did not match (`compare_failed`, details carry the current entry) or the node is already in a cluster (`already_bootstrapped`)",
+  415: "The body is not JSON (send `content-type: application/json`)",
+  500: "A bug or a storage failure (`internal`)",
+  503: "No leader is known, the node is overloaded or stopping (`no_leader`, `not_leader`, `overloaded`, `shutting_down`)",
+  504: "The request timed out; for writes `definite: false`, so the write may have taken effect (`timeout`)",
+} as const;
+
+/** An HTTP status that the API may answer with the error envelope. */
+export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
+
+/** One OpenAPI response object with the error envelope. */
+export function errorResponse(description: string) {
+  return { description, content: { "application/json": { schema: ApiErrorSchema } } };
+}
+
+/** OpenAPI response objects with the error envelope for these statuses, to spread into `responses`. */
+export function errorResponses<S extends ErrorStatus>(...statuses: S[]) {
+  const out = {} as Record<S, ReturnType<typeof errorResponse>>;
+  for (const status of statuses) out[status] = errorResponse(ERROR_DESCRIPTIONS[status]);
+  return out;
+}
+
+/** OpenAPI response object of the 307 a follower answers with `?redirect=true`. */
+export const leaderRedirectResponse = {
+  description: "This node is not the leader and `redirect=true` was given: repeat the request at `Location`",
+  headers: {
+    location: { description: "The same path and query on the leader", schema: { type: "string" as const } },
+    "x-raft-leader": { description: "The leader's member id", schema: { type: "string" as const } },
+  },
+};

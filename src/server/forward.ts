@@ -1,0 +1,169 @@
+/**
+ * Leader routing for the HTTP API: a request that needs the leader is handled locally on the
+ * leader, forwarded to the leader from a follower, or redirected there with `?redirect=true`.
+ * A forwarded request carries `x-raft-forwarded: <sender id>` and is never forwarded again.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { ApiContext, AppEnv } from "./http_context.ts";
+import { apiError, type RequestKind, serviceErrorResponse } from "./http_errors.ts";
+import type { MemberInfo, NodeService, ServiceError } from "./service.ts";
+
+/** The header that marks a forwarded request; its value is the forwarding node's id. */
+export const FORWARDED_HEADER = "x-raft-forwarded";
+/** How long a follower waits for the leader's answer to a forwarded request, by default. */
+export const DEFAULT_FORWARD_TIMEOUT_MS = 5000;
+
+/** The `fetch` used to forward requests (injectable for tests). */
+export type FetchFunction = (url: string, init: RequestInit) => Promise<Response>;
+
+/** Options of a {@link LeaderRouter}. */
+export interface LeaderRouterOptions {
+  /** Sends forwarded requests; default: the global `fetch`. */
+  readonly fetch?: FetchFunction;
+  /** Forwarding timeout in milliseconds; default {@link DEFAULT_FORWARD_TIMEOUT_MS}. */
+  readonly timeoutMs?: number;
+}
+
+/** Request headers copied onto a forwarded request. */
+const FORWARDED_REQUEST_HEADERS = ["content-type", "accept", "authorization"];
+/** Response headers copied from the leader's answer. */
+const RELAYED_RESPONSE_HEADERS = [
+  "content-type",
+  "location",
+  "retry-after",
+  "www-authenticate",
+  "allow",
+  "x-raft-index",
+  "x-raft-term",
+  "x-raft-served-by",
+];
+
+/** Decides what a node that is not the leader does with a request that needs the leader. */
+export class LeaderRouter {
+  readonly #service: NodeService;
+  readonly #fetch: FetchFunction;
+  readonly #timeoutMs: number;
+
+  /** A router for requests arriving at `service`. */
+  constructor(service: NodeService, options: LeaderRouterOptions = {}) {
+    this.#service = service;
+    this.#fetch = options.fetch ?? ((url, init) => fetch(url, init));
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_FORWARD_TIMEOUT_MS;
+  }
+
+  /** Answers a request this node cannot serve itself, given the leader it knows (or null). */
+  route(c: ApiContext, leader: MemberInfo | null, kind: RequestKind): Promise<Response> | Response {
+    const self = this.#service.self;
+    const what = `${c.req.method} ${new URL(c.req.url).pathname}`;
+    const definite = kind === "write" ? true : undefined;
+    // Unknown leader, or a stale hint naming this very node: nobody can serve it now.
+    if (leader === null || leader.id === self.id) {
+      return apiError(c, "no_leader", `Cannot serve ${what}: no leader is known right now`, { definite });
+    }
+    // Forwarded once already: forwarding again could loop between nodes that disagree.
+    const from = c.req.header(FORWARDED_HEADER);
+    if (from !== undefined) {
+      const message = `Cannot serve ${what} forwarded by ${from}: node ${self.id} is not the leader (it follows ${leader.id})`;
+      return apiError(c, "not_leader", message, { definite, details: { leader } });
+    }
+    if (c.req.query("redirect") === "true") return redirectToLeader(c, leader);
+    return this.#forward(c, leader, kind);
+  }
+
+  /** Sends the same request to the leader and relays its answer. */
+  async #forward(c: ApiContext, leader: MemberInfo, kind: RequestKind): Promise<Response> {
+    const incoming = new URL(c.req.url);
+    const url = joinUrl(leader.url, incoming.pathname + incoming.search);
+    const method = c.req.method;
+    const text = method === "GET" || method === "HEAD" ? "" : await c.req.text();
+    const headers = new Headers({ [FORWARDED_HEADER]: this.#service.self.id });
+    for (const name of FORWARDED_REQUEST_HEADERS) {
+      const value = c.req.header(name);
+      if (value !== undefined) headers.set(name, value);
+    }
+    const init: RequestInit = { method, headers, redirect: "manual", signal: AbortSignal.timeout(this.#timeoutMs) };
+    if (text !== "") init.body = text;
+    try {
+      const answer = await this.#fetch(url, init);
+      return await relay(answer);
+    } catch (err) {
+      return this.#failure(c, leader, err, kind);
+    }
+  }
+
+  /** Answers a forward that failed: 504 after a timeout, 503 when the leader is unreachable. */
+  #failure(c: ApiContext, leader: MemberInfo, err: unknown, kind: RequestKind): Response {
+    const write = kind === "write";
+    const where = `the leader ${leader.id} at ${leader.url}`;
+    const what = `${c.req.method} ${new URL(c.req.url).pathname}`;
+    if (isTimeout(err)) {
+      const message = `Timed out after ${this.#timeoutMs} ms waiting for ${where} to answer ${what}`;
+      return apiError(c, "timeout", message, { definite: write ? false : undefined, details: { leader } });
+    }
+    // A refused connection never reached the leader; any other failure may have, after sending.
+    const definite = write ? isConnectionRefused(err) : undefined;
+    const reason = err instanceof Error ? err.message : String(err);
+    return apiError(c, "no_leader", `Cannot forward ${what} to ${where}: ${reason}`, { definite, details: { leader } });
+  }
+}
+
+/** Middleware: lets the request through on the leader, else forwards or redirects it. */
+export function requireLeader(kind: RequestKind): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const service = c.var.service;
+    // A stale read is served by any node from its local state.
+    if (kind === "read" && c.req.query("consistency") === "stale") return next();
+    if (service.isLeader()) return next();
+    return c.var.leaderRouter.route(c, service.leader(), kind);
+  };
+}
+
+/**
+ * Answers a failed service call. `not_leader` (leadership lost mid-request) gets the same
+ * forward-or-redirect treatment as a request that arrived at a follower.
+ */
+export function answerServiceError(c: ApiContext, err: ServiceError, kind: RequestKind): Promise<Response> | Response {
+  if (err.code !== "not_leader") return serviceErrorResponse(c, err, kind);
+  return c.var.leaderRouter.route(c, err.leader ?? c.var.service.leader(), kind);
+}
+
+/** 307 to the same path and query on the leader (without `redirect`), keeping method and body. */
+function redirectToLeader(c: ApiContext, leader: MemberInfo): Response {
+  const incoming = new URL(c.req.url);
+  const params = new URLSearchParams(incoming.search);
+  params.delete("redirect");
+  const query = params.toString();
+  const location = joinUrl(leader.url, incoming.pathname + (query === "" ? "" : `?${query}`));
+  c.header("x-raft-leader", leader.id);
+  return c.redirect(location, 307);
+}
+
+/** `base` (an absolute URL, maybe with a path prefix) followed by `pathAndQuery`. */
+function joinUrl(base: string, pathAndQuery: string): string {
+  return base.replace(/\/+$/, "") + pathAndQuery;
+}
+
+/** A copy of the leader's answer with the headers worth relaying (the body read in full). */
+async function relay(answer: Response): Promise<Response> {
+  const headers = new Headers();
+  for (const name of RELAYED_RESPONSE_HEADERS) {
+    const value = answer.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  const body = answer.status === 204 || answer.status === 304 ? null : await answer.arrayBuffer();
+  return new Response(body, { status: answer.status, headers });
+}
+
+/** An aborted fetch: `AbortSignal.timeout` fires a `TimeoutError` (some runtimes say `AbortError`). */
+function isTimeout(err: unknown): boolean {
+  const name = typeof err === "object" && err !== null ? (err as { name?: unknown }).name : undefined;
+  return name === "TimeoutError" || name === "AbortError";
+}
+
+/** Best effort across runtimes: Bun says `ConnectionRefused`, Node `ECONNREFUSED`, Deno "refused". */
+function isConnectionRefused(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const codes = [(err as { code?: unknown }).code, (err.cause as { code?: unknown } | undefined)?.code];
+  if (codes.some((code) => code === "ECONNREFUSED" || code === "ConnectionRefused")) return true;
+  return /refused/i.test(err.message);
+}

@@ -1,0 +1,181 @@
+/**
+ * The HTTP API of a node: an OpenAPIHono app over a {@link NodeService}. Runtime-neutral (serve its
+ * `fetch` with Bun.serve or Deno.serve); every failure answers with the one JSON error envelope.
+ */
+import { type Hook, OpenAPIHono } from "@hono/zod-openapi";
+import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
+import { HTTPException } from "hono/http-exception";
+import { registerApiRoutes, registerDocsRoutes } from "../../routes/mod.ts";
+import { type OpenApiDocument, registerOpenApiJson } from "../../routes/openapi_json.ts";
+import type { ApiErrorCode } from "../../schemas/api_errors.ts";
+import { type FetchFunction, LeaderRouter } from "./forward.ts";
+import type { ApiApp, AppEnv } from "./http_context.ts";
+import { apiError, isWriteMethod } from "./http_errors.ts";
+import { type OpenApiServer, openApiDocument } from "./openapi_document.ts";
+import type { NodeService } from "./service.ts";
+
+/** Header naming the node that produced a response (the leader's, when forwarded). */
+export const SERVED_BY_HEADER = "x-raft-served-by";
+
+/** Options of {@link createHttpApp}. */
+export interface HttpAppOptions {
+  /** When set, every mutating `/v1` request needs `authorization: Bearer <adminToken>`. */
+  readonly adminToken?: string;
+  /** Sends forwarded requests to the leader; default: the global `fetch`. */
+  readonly fetch?: FetchFunction;
+  /** How long to wait for the leader's answer to a forwarded request; default 5000 ms. */
+  readonly forwardTimeoutMs?: number;
+  /** The document's `servers`; default: this node's advertised URL. */
+  readonly servers?: readonly OpenApiServer[];
+  /** Reports unexpected exceptions (answered as 500 `internal`); default: `console.error`. */
+  readonly onInternalError?: (err: unknown, request: Request) => void;
+}
+
+/** The API app of `service`: routes, docs, leader forwarding, auth and error envelopes. */
+export function createHttpApp(service: NodeService, options: HttpAppOptions = {}): ApiApp {
+  const app = newApiApp();
+  const leaderRouter = new LeaderRouter(service, { fetch: options.fetch, timeoutMs: options.forwardTimeoutMs });
+  app.use(async (c, next) => {
+    c.set("service", service);
+    c.set("leaderRouter", leaderRouter);
+    await next();
+    if (!c.res.headers.has(SERVED_BY_HEADER)) c.res.headers.set(SERVED_BY_HEADER, service.self.id);
+  });
+  if (options.adminToken !== undefined) app.use("/v1/*", adminAuth(options.adminToken));
+  registerApiRoutes(app);
+  const servers = options.servers ?? [{ url: service.self.url, description: `This node (${service.self.id})` }];
+  let doc: OpenApiDocument | undefined;
+  registerOpenApiJson(app, () => {
+    doc ??= openApiDocument(app, { servers, adminToken: options.adminToken !== undefined });
+    return doc;
+  });
+  registerDocsRoutes(app);
+  app.notFound(notFound(app));
+  app.onError(onError(options.onInternalError ?? ((err) => console.error("Unexpected error in the HTTP API:", err))));
+  return app;
+}
+
+/** Options of {@link buildOpenApiDocument}. */
+export interface BuildOpenApiDocumentOptions {
+  /** Document the admin bearer token on mutating operations; default false. */
+  readonly adminToken?: boolean;
+  /** The document's `servers`; default: a node on the default local address. */
+  readonly servers?: readonly OpenApiServer[];
+}
+
+/** The OpenAPI document of the API, built without a running node (for dumps and client generation). */
+export function buildOpenApiDocument(options: BuildOpenApiDocumentOptions = {}): OpenApiDocument {
+  const app = newApiApp();
+  registerApiRoutes(app);
+  const servers = options.servers ?? [{ url: "http://127.0.0.1:7001", description: "A node on the default address" }];
+  return openApiDocument(app, { servers, adminToken: options.adminToken ?? false });
+}
+
+/** An empty API app whose validation failures answer 400 `validation_failed`. */
+function newApiApp(): ApiApp {
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+}
+
+const TARGETS: Readonly<Record<string, string>> = {
+  json: "body",
+  query: "query",
+  param: "path",
+  header: "headers",
+  cookie: "cookies",
+  form: "form",
+};
+
+/** The `defaultHook` of every OpenAPIHono instance: Zod issues → 400 in the envelope. */
+const validationHook: Hook<unknown, AppEnv, string, Response | undefined> = (result, c) => {
+  if (result.success) return undefined;
+  const where = TARGETS[result.target] ?? result.target;
+  const issues = result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+  const shown = issues.slice(0, 5).map((i) => (i.path === "" ? i.message : `${i.path}: ${i.message}`));
+  if (issues.length > shown.length) shown.push(`and ${issues.length - shown.length} more`);
+  const message = `Invalid request ${where}: ${shown.join("; ")}`;
+  const definite = isWriteMethod(c.req.method) ? true : undefined;
+  return apiError(c, "validation_failed", message, { details: { target: where, issues }, definite });
+};
+
+/** Bearer auth for mutating requests; failures answer 401 `unauthorized` in the envelope. */
+function adminAuth(token: string): MiddlewareHandler<AppEnv> {
+  const deny = (why: string) => ({
+    message: (c: Context) =>
+      apiError(c, "unauthorized", `Cannot ${c.req.method} ${c.req.path}: ${why}`, {
+        definite: true,
+        headers: { "www-authenticate": 'Bearer realm="raftbare-ts"' },
+      }),
+  });
+  const auth = bearerAuth<AppEnv>({
+    token,
+    noAuthenticationHeader: deny("send the admin token as 'authorization: Bearer <token>'"),
+    invalidAuthenticationHeader: deny("the authorization header is not 'Bearer <token>'"),
+    invalidToken: deny("the admin token is wrong"),
+  });
+  return (c, next) => (isWriteMethod(c.req.method) ? auth(c, next) : next());
+}
+
+/** 404 `not_found_route`, or 405 `method_not_allowed` with `allow` when the path exists. */
+function notFound(app: ApiApp): NotFoundHandler<AppEnv> {
+  return (c) => {
+    const path = c.req.path;
+    const allowed = allowedMethods(app, path);
+    if (allowed.length > 0) {
+      const message = `Cannot ${c.req.method} ${path}: the path allows ${allowed.join(", ")}`;
+      return apiError(c, "method_not_allowed", message, { headers: { allow: allowed.join(", ") } });
+    }
+    const hint = /^\/v1\/kv\/.+\//.test(path) ? " (send a '/' inside a key as %2F)" : "";
+    return apiError(c, "not_found_route", `No route for ${c.req.method} ${path}${hint}`);
+  };
+}
+
+/** The methods of the routes of `app` whose path pattern matches `path`. */
+function allowedMethods(app: ApiApp, path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === "ALL") continue;
+    if (routePattern(route.path).test(path)) methods.add(route.method);
+  }
+  if (methods.has("GET")) methods.add("HEAD");
+  return [...methods].sort();
+}
+
+/** A regular expression for a Hono path pattern (`:param` is one segment, `*` anything). */
+function routePattern(pattern: string): RegExp {
+  const source = pattern
+    .split("/")
+    .map((part) => (part.startsWith(":") ? "[^/]+" : part === "*" ? ".*" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+    .join("/");
+  return new RegExp(`^${source}$`);
+}
+
+/** Framework exceptions keep their status in the envelope; anything else is a 500 without a stack. */
+function onError(report: (err: unknown, request: Request) => void): ErrorHandler<AppEnv> {
+  return (err, c) => {
+    if (err instanceof HTTPException) {
+      if (err.res !== undefined) return err.getResponse();
+      // A request rejected before it reached the service certainly had no effect.
+      const definite = err.status < 500 && isWriteMethod(c.req.method) ? true : undefined;
+      return apiError(c, exceptionCode(err.status), exceptionMessage(c, err), { definite });
+    }
+    report(err, c.req.raw);
+    return apiError(c, "internal", `Internal error while serving ${c.req.method} ${c.req.path}`);
+  };
+}
+
+/** A specific message for a framework exception (its own text is often generic). */
+function exceptionMessage(c: Context, err: HTTPException): string {
+  if (err.status === 415)
+    return `Cannot ${c.req.method} ${c.req.path}: send the body as JSON with 'content-type: application/json'`;
+  return err.message || `Cannot ${c.req.method} ${c.req.path}: HTTP ${err.status}`;
+}
+
+/** The error code of a framework exception's status. */
+function exceptionCode(status: number): ApiErrorCode {
+  if (status === 401) return "unauthorized";
+  if (status === 404) return "not_found_route";
+  if (status === 405) return "method_not_allowed";
+  if (status === 415) return "unsupported_media_type";
+  return status >= 500 ? "internal" : "validation_failed";
+}

@@ -1,0 +1,35 @@
+/** The Hono environment shared by the HTTP app, its routes and its middleware. */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { LeaderRouter } from "./forward.ts";
+import type { NodeService } from "./service.ts";
+
+/** Per-request variables that `createHttpApp` sets before any route runs. */
+export interface AppVariables {
+  /** The node the routes act on. */
+  service: NodeService;
+  /** Forwards or redirects requests that need the leader. */
+  leaderRouter: LeaderRouter;
+}
+
+/** The Hono environment of the API app. */
+export interface AppEnv {
+  Variables: AppVariables;
+}
+
+/** The API app type that every `registerX(app)` takes. */
+export type ApiApp = OpenAPIHono<AppEnv>;
+
+/** A request context of the API app. */
+export type ApiContext = Context<AppEnv>;
+
+/** Header with the applied log index a response reflects. */
+export const INDEX_HEADER = "x-raft-index";
+/** Header with the node's current term. */
+export const TERM_HEADER = "x-raft-term";
+
+/** Sets `x-raft-index` to `index` and `x-raft-term` to the node's current term. */
+export function setRaftHeaders(c: ApiContext, index: number): void {
+  c.header(INDEX_HEADER, String(index));
+  c.header(TERM_HEADER, String(c.var.service.status().term));
+}

@@ -1,0 +1,191 @@
+/**
+ * An in-memory {@link NodeService} for route tests. It keeps the facade's semantics: every write
+ * (including a failed compare-and-set) takes the next log index, a key's revision is the index of
+ * its last change, writes and leader reads need the leader flag, and any call can be made to fail.
+ */
+import type {
+  Consistency,
+  DeleteOptions,
+  GetResult,
+  KvEntry,
+  ListResult,
+  MemberInfo,
+  MemberStatus,
+  NodeService,
+  NodeStatus,
+  PutOptions,
+  ServiceError,
+  ServiceErrorCode,
+  WriteResult,
+} from "../../src/server/service.ts";
+
+/** The service calls a test can make fail. */
+export type FakeMethod = "bootstrap" | "get" | "list" | "put" | "delete";
+
+/** Options of a {@link FakeNodeService}. */
+export interface FakeServiceOptions {
+  readonly id?: string;
+  readonly url?: string;
+  /** `true`: this node leads; a member: that node leads; `null`: no leader known. Default true. */
+  readonly leader?: true | MemberInfo | null;
+  /** Whether the node is already part of a cluster (default true, with itself as the only voter). */
+  readonly bootstrapped?: boolean;
+}
+
+/** One recorded call. */
+export interface FakeCall {
+  readonly method: FakeMethod;
+  readonly args: readonly unknown[];
+}
+
+/** A fake node: a sorted in-memory map behind the NodeService facade. */
+export class FakeNodeService implements NodeService {
+  readonly self: MemberInfo;
+  /** The leader this node knows; `self` when it leads. */
+  leaderInfo: MemberInfo | null;
+  term = 3;
+  /** Last applied log index (every write takes the next one). */
+  index = 10;
+  members: MemberStatus[];
+  readonly entries = new Map<string, KvEntry>();
+  readonly calls: FakeCall[] = [];
+  readonly #failures = new Map<FakeMethod, ServiceError[]>();
+
+  /** A fake node, by default a leader of a one-node cluster with id `n1`. */
+  constructor(options: FakeServiceOptions = {}) {
+    this.self = { id: options.id ?? "n1", url: options.url ?? "http://127.0.0.1:7001" };
+    const leader = options.leader === undefined ? true : options.leader;
+    this.leaderInfo = leader === true ? this.self : leader;
+    this.members = options.bootstrapped === false ? [] : [{ ...this.self, role: "voter" }];
+  }
+
+  /** Makes the next call of `method` fail with `code` (queued; each failure is used once). */
+  failNext(method: FakeMethod, code: ServiceErrorCode, extra: Partial<Omit<ServiceError, "ok" | "code">> = {}): this {
+    const queue = this.#failures.get(method) ?? [];
+    queue.push({ ok: false, code, message: extra.message ?? `fake ${code}`, ...extra });
+    this.#failures.set(method, queue);
+    return this;
+  }
+
+  /** Stores an entry as if written at the next index (no leader check). */
+  seed(key: string, value: string): KvEntry {
+    const entry = this.#write(key, value);
+    return entry;
+  }
+
+  leader(): MemberInfo | null {
+    return this.leaderInfo;
+  }
+
+  isLeader(): boolean {
+    return this.leaderInfo?.id === this.self.id;
+  }
+
+  status(): NodeStatus {
+    return {
+      ...this.self,
+      role: this.isLeader() ? "leader" : "follower",
+      term: this.term,
+      leader: this.leaderInfo,
+      commitIndex: this.index,
+      appliedIndex: this.index,
+      lastIndex: this.index,
+      snapshotIndex: 0,
+      members: this.members,
+      runtime: { name: "bun", version: "1.4.5" },
+    };
+  }
+
+  bootstrap(members: readonly MemberInfo[]): Promise<{ ok: true; members: readonly MemberInfo[] } | ServiceError> {
+    return this.#call("bootstrap", [members], () => {
+      if (this.members.length > 0) return this.#error("already_bootstrapped", "This node is already part of a cluster");
+      this.members = members.map((m) => ({ ...m, role: "voter" }));
+      this.index++;
+      this.leaderInfo = this.self;
+      return { ok: true, members };
+    });
+  }
+
+  get(key: string, consistency: Consistency): Promise<GetResult | ServiceError> {
+    return this.#call("get", [key, consistency], () => {
+      if (consistency !== "stale" && !this.isLeader()) return this.#notLeader();
+      return { ok: true, kv: this.entries.get(key) ?? null, index: this.index };
+    });
+  }
+
+  list(prefix: string, limit: number, consistency: Consistency): Promise<ListResult | ServiceError> {
+    return this.#call("list", [prefix, limit, consistency], () => {
+      if (consistency !== "stale" && !this.isLeader()) return this.#notLeader();
+      const keys = [...this.entries.keys()].filter((k) => k.startsWith(prefix)).sort();
+      const items = keys.slice(0, limit).map((k) => this.entries.get(k) as KvEntry);
+      return { ok: true, items, more: keys.length > limit, index: this.index };
+    });
+  }
+
+  put(key: string, value: string, options: PutOptions): Promise<WriteResult | ServiceError> {
+    return this.#call("put", [key, value, options], () => {
+      if (!this.isLeader()) return this.#notLeader();
+      const prev = this.entries.get(key) ?? null;
+      const mismatch = this.#compare(prev, options);
+      if (mismatch) return mismatch;
+      const entry = this.#write(key, value);
+      return { ok: true, index: this.index, revision: entry.revision, prev };
+    });
+  }
+
+  delete(key: string, options: DeleteOptions): Promise<WriteResult | ServiceError> {
+    return this.#call("delete", [key, options], () => {
+      if (!this.isLeader()) return this.#notLeader();
+      const prev = this.entries.get(key) ?? null;
+      const mismatch = this.#compare(prev, options);
+      if (mismatch) return mismatch;
+      this.index++;
+      this.entries.delete(key);
+      return { ok: true, index: this.index, revision: prev === null ? 0 : this.index, prev };
+    });
+  }
+
+  /** Records the call, then answers with a queued failure or the real behaviour. */
+  #call<T>(method: FakeMethod, args: readonly unknown[], run: () => T | ServiceError): Promise<T | ServiceError> {
+    this.calls.push({ method, args });
+    const failure = this.#failures.get(method)?.shift();
+    return Promise.resolve(failure ?? run());
+  }
+
+  /** A failed compare-and-set still takes a log index (it was committed as a no-op). */
+  #compare(prev: KvEntry | null, options: PutOptions): ServiceError | null {
+    const revisionOk = options.expectRevision === undefined || options.expectRevision === (prev?.revision ?? 0);
+    const valueOk = options.expectValue === undefined || options.expectValue === prev?.value;
+    if (revisionOk && valueOk) return null;
+    this.index++;
+    return this.#error("compare_failed", "The key does not match the expected revision or value", {
+      definite: true,
+      details: { current: prev, index: this.index },
+    });
+  }
+
+  #write(key: string, value: string): KvEntry {
+    this.index++;
+    const prev = this.entries.get(key);
+    const entry: KvEntry = {
+      key,
+      value,
+      revision: this.index,
+      createRevision: prev?.createRevision ?? this.index,
+      version: (prev?.version ?? 0) + 1,
+    };
+    this.entries.set(key, entry);
+    return entry;
+  }
+
+  #notLeader(): ServiceError {
+    return this.#error("not_leader", `Node ${this.self.id} is not the leader`, {
+      leader: this.leaderInfo,
+      definite: true,
+    });
+  }
+
+  #error(code: ServiceErrorCode, message: string, extra: Partial<ServiceError> = {}): ServiceError {
+    return { ok: false, code, message, ...extra };
+  }
+}

@@ -2,6 +2,7 @@
 // situation the spec describes and asserts the correct outcome, so it fails if the defect is present.
 import { describe, expect, it } from "bun:test";
 import { ClusterConfig, Generation, Log, type Message, RaftNode, Term } from "../../src/core/mod.ts";
+import { bootstrapped, deliverQueued, takeQueued } from "../helpers/core_cluster.ts";
 import {
   append,
   appendCall,
@@ -22,35 +23,8 @@ import {
   termEntry,
   voters,
 } from "../helpers/core_harness.ts";
-import { InMemoryCluster } from "../helpers/in_memory_cluster.ts";
 
 const X = commandEntry;
-
-/** Bootstraps `names` on the first node and runs the cluster until it is quiet; returns the cluster. */
-function bootstrapped(names: string[]): InMemoryCluster {
-  const c = new InMemoryCluster(names);
-  expect(c.node(names[0]).createCluster(ids(...names)).ok).toBe(true);
-  c.run();
-  expect(c.node(names[0]).role).toBe("leader");
-  return c;
-}
-
-/** Delivers every message queued now (not those it causes), draining each receiver. */
-function deliverQueued(c: InMemoryCluster): void {
-  for (const e of c.queue.splice(0)) {
-    if (c.isolated.has(e.to) || c.isolated.has(e.from)) continue;
-    const target = c.node(e.to);
-    target.handleMessage(e.message);
-    c.drain(target);
-  }
-}
-
-/** Removes and returns the queued messages addressed to `to`. */
-function takeQueued(c: InMemoryCluster, to: string): Message[] {
-  const taken = c.queue.filter((e) => e.to === to).map((e) => e.message);
-  c.queue.splice(0, c.queue.length, ...c.queue.filter((e) => e.to !== to));
-  return taken;
-}
 
 describe("spec 9.1: votes compare the last term before the last index", () => {
   it("a voter holding committed entries of a newer term refuses a longer log of an older term, and they survive", () => {

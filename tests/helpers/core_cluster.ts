@@ -1,0 +1,34 @@
+/**
+ * Small conveniences over {@link InMemoryCluster} for core tests that need a running cluster but
+ * also want to hold, drop or hand-deliver particular messages.
+ */
+import { expect } from "bun:test";
+import type { Message, RaftNodeOptions } from "../../src/core/mod.ts";
+import { ids } from "./core_harness.ts";
+import { InMemoryCluster } from "./in_memory_cluster.ts";
+
+/** Bootstraps `names` on the first node and runs the cluster until it is quiet; the first node leads. */
+export function bootstrapped(names: string[], options: RaftNodeOptions = {}): InMemoryCluster {
+  const c = new InMemoryCluster(names, options);
+  expect(c.node(names[0]).createCluster(ids(...names)).ok).toBe(true);
+  c.run();
+  expect(c.node(names[0]).role).toBe("leader");
+  return c;
+}
+
+/** Delivers every message queued now (not those it causes), draining each receiver. */
+export function deliverQueued(c: InMemoryCluster): void {
+  for (const e of c.queue.splice(0)) {
+    if (c.isolated.has(e.to) || c.isolated.has(e.from)) continue;
+    const target = c.node(e.to);
+    target.handleMessage(e.message);
+    c.drain(target);
+  }
+}
+
+/** Removes and returns the queued messages addressed to `to`. */
+export function takeQueued(c: InMemoryCluster, to: string): Message[] {
+  const taken = c.queue.filter((e) => e.to === to).map((e) => e.message);
+  c.queue.splice(0, c.queue.length, ...c.queue.filter((e) => e.to !== to));
+  return taken;
+}

@@ -1,8 +1,11 @@
 /**
  * The deterministic Raft simulator.
  *
- * Usage: bun scripts/sim.ts --seed S [--nodes N] [--steps K] [--filter lease|always] [--verbose]
- *        bun scripts/sim.ts --seeds A..B [--nodes N] [--steps K] [--filter lease|always]
+ * Usage: bun scripts/sim.ts --seed S [--nodes N] [--steps K] [--verbose] [--filter lease|always] [--save-rule strict|batch]
+ *        bun scripts/sim.ts --seeds A..B [--nodes N] [--steps K] [--filter lease|always] [--save-rule strict|batch]
+ *
+ * --filter and --save-rule select the literal raftbare-harness filter and the literal Action
+ * contract wording, which the defaults tighten (see tests/sim/options.ts).
  *
  * Every option of a run is derived from its seed and printed first; the same seed gives the same
  * run, byte for byte. A failure prints the command that replays it. Exits 1 if any run failed.
@@ -15,9 +18,11 @@ interface Cli {
   readonly steps: number;
   readonly verbose: boolean;
   readonly filter: "lease" | "always";
+  readonly saveRule: "strict" | "batch";
 }
 
-const USAGE = "usage: sim.ts (--seed S | --seeds A..B) [--nodes 3|5] [--steps K] [--filter lease|always] [--verbose]";
+const USAGE =
+  "usage: sim.ts (--seed S | --seeds A..B) [--nodes 3|5] [--steps K] [--filter lease|always] [--save-rule strict|batch] [--verbose]";
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -44,12 +49,18 @@ function parseFilter(text: string | undefined): "lease" | "always" {
   return text;
 }
 
+function parseSaveRule(text: string | undefined): "strict" | "batch" {
+  if (text !== "strict" && text !== "batch") fail(`--save-rule is strict or batch, got ${text}`);
+  return text;
+}
+
 function parseArgs(argv: readonly string[]): Cli {
   let seeds: readonly [number, number] | undefined;
   let nodes = 3;
   let steps = 10_000;
   let verbose = false;
   let filter: "lease" | "always" = "lease";
+  let saveRule: "strict" | "batch" = "strict";
   for (let k = 0; k < argv.length; k++) {
     const flag = argv[k];
     const [name, inline] = flag.includes("=") ? flag.split("=", 2) : [flag, undefined];
@@ -62,11 +73,12 @@ function parseArgs(argv: readonly string[]): Cli {
     else if (name === "--steps") steps = integer(value(), "--steps");
     else if (name === "--verbose") verbose = true;
     else if (name === "--filter") filter = parseFilter(value());
+    else if (name === "--save-rule") saveRule = parseSaveRule(value());
     else fail(`unknown argument ${flag}`);
   }
   if (seeds === undefined) fail("give --seed or --seeds");
   if (nodes !== 3 && nodes !== 5) fail(`--nodes must be 3 or 5, got ${nodes}`);
-  return { seeds, nodes, steps, verbose, filter };
+  return { seeds, nodes, steps, verbose, filter, saveRule };
 }
 
 function main(): void {
@@ -75,7 +87,7 @@ function main(): void {
   let failed = 0;
   for (let seed = cli.seeds[0]; seed <= cli.seeds[1]; seed++) {
     const result = runSimulation(
-      { seed, nodes: cli.nodes, steps: cli.steps, filter: cli.filter },
+      { seed, nodes: cli.nodes, steps: cli.steps, filter: cli.filter, saveRule: cli.saveRule },
       cli.verbose ? (line) => console.log(line) : undefined,
     );
     if (!result.ok) failed++;

@@ -73,25 +73,31 @@ export class SafetyChecker {
       throw new SafetyViolation(`election safety: ${known} and ${id} are both leaders of term ${term}`);
   }
 
-  /** (2) `id` holds the entries of `segment` (typically just appended). */
-  observeEntries(id: NodeId, segment: LogEntries): void {
+  /**
+   * (2) `id` holds (or sent, or made durable) the entries of `segment`. With `register` false,
+   * entries are only compared with known ones: a leader's fresh entries are named once they are
+   * visible (sent or durable), since a leader that crashes before its new term is durable may
+   * lead that term again after a restart with other entries nobody has seen.
+   */
+  observeEntries(id: NodeId, segment: LogEntries, register = true): void {
     let prevTerm: number = segment.prevPosition.term;
     for (const [position, entry] of segment.withPositions()) {
-      this.observeEntry(id, position.index, position.term, entry, prevTerm);
+      this.observeEntry(id, position.index, position.term, entry, prevTerm, register);
       prevTerm = position.term;
     }
   }
 
-  /** (2) `id` holds `entry` at (index, term), after an entry of `prevTerm`. */
-  observeEntry(id: NodeId, index: number, term: number, entry: LogEntry, prevTerm: number): void {
+  /** (2) `id` holds `entry` at (index, term), after an entry of `prevTerm` (see {@link observeEntries}). */
+  observeEntry(id: NodeId, index: number, term: number, entry: LogEntry, prevTerm: number, register = true): void {
     let byTerm = this.#named.get(index);
     if (byTerm === undefined) {
+      if (!register) return;
       byTerm = new Map();
       this.#named.set(index, byTerm);
     }
     const named = byTerm.get(term);
     if (named === undefined) {
-      byTerm.set(term, { entry, prevTerm });
+      if (register) byTerm.set(term, { entry, prevTerm });
       return;
     }
     if (!entriesEqual(named.entry, entry)) {

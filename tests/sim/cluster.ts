@@ -21,6 +21,7 @@ export class Cluster {
     const created = first.raft.createCluster(ids.slice(0, size));
     if (!created.ok) throw new Error(`Cannot bootstrap the cluster: ${created.reason}`);
     first.drain();
+    first.syncNow(); // Bootstrapping completes (durably) before the cluster serves.
   }
 
   /** The node with id `id`. */

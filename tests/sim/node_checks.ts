@@ -55,7 +55,8 @@ function checkEntryAt(checker: SafetyChecker, node: SimNode, index: number, comm
   if (entry === undefined) return; // At the snapshot point: no entry in memory.
   const term = log.getTerm(index) as number;
   if (committed) checker.checkCommitted(node.id, index, term, entry);
-  checker.observeEntry(node.id, index, term, entry, log.getTerm(index - 1) as number);
+  const register = node.raft.role !== "leader"; // A leader's fresh entries count once sent or durable.
+  checker.observeEntry(node.id, index, term, entry, log.getTerm(index - 1) as number, register);
 }
 
 /** (1) and (3): one leader per term; a new leader holds every entry committed before. */
@@ -67,9 +68,12 @@ function checkLeader(checker: SafetyChecker, node: SimNode): void {
   checker.checkLeaderHasCommitted(node.id, term, node.raft.log.entries);
 }
 
-/** (3) A segment `node` just wrote agrees with the records at every index it has committed. */
+/**
+ * (2) and (3) A segment `node` just wrote matches the entries named so far, and the committed
+ * records at every index it has committed.
+ */
 export function checkAppended(checker: SafetyChecker, node: SimNode, segment: LogEntries): void {
-  checker.observeEntries(node.id, segment);
+  checker.observeEntries(node.id, segment, node.raft.role !== "leader");
   const upTo = Math.min(segment.lastIndex, node.raft.commitIndex);
   for (let i = segment.prevIndex + 1; i <= upTo; i++) {
     checker.checkCommitted(node.id, i, segment.getTerm(i) as number, segment.getEntry(i) as LogEntry);

@@ -18,12 +18,19 @@ export interface SimArgs {
    * whatever the predicate flags, as raftbare's own harness does.
    */
   readonly filter?: "lease" | "always";
+  /**
+   * When a broadcast may leave: `strict` (default) once every term/vote save drained so far is
+   * durable; `batch` once the saves of its own batch are (the Action contract's wording).
+   */
+  readonly saveRule?: "strict" | "batch";
 }
 
 /** Every knob of one run. Times are in virtual ticks; rates are probabilities per event. */
 export interface SimOptions extends SimArgs {
   /** The disruptive-request filter in force. */
   readonly filter: "lease" | "always";
+  /** The broadcast durability rule in force. */
+  readonly saveRule: "strict" | "batch";
   /** Spare node ids beyond the initial ones, for membership changes. */
   readonly spares: number;
   /** Per message: dropped. */
@@ -93,6 +100,7 @@ export function optionsFromSeed(args: SimArgs): SimOptions {
   return {
     ...args,
     filter: args.filter ?? "lease",
+    saveRule: args.saveRule ?? "strict",
     spares: 2,
     dropRate: calm ? 0 : rng.rate(0, 0.2),
     duplicateRate: calm ? 0 : rng.rate(0, 0.1),
@@ -102,7 +110,7 @@ export function optionsFromSeed(args: SimArgs): SimOptions {
     electionTimeout: [150, 300],
     heartbeatInterval: 50,
     proposalInterval: rng.int(5, 60),
-    chaosInterval: rng.int(100, 800),
+    chaosInterval: rng.int(40, 500),
     weights: drawWeights(rng),
     downtime: range(rng, 10, 300, 0, 1500),
     partitionTime: range(rng, 50, 500, 0, 2000),
@@ -121,6 +129,7 @@ export function formatOptions(o: SimOptions): string {
     ["nodes", o.nodes],
     ["steps", o.steps],
     ["filter", o.filter],
+    ["save-rule", o.saveRule],
     ["spares", o.spares],
     ["drop", o.dropRate],
     ["dup", o.duplicateRate],
@@ -148,5 +157,6 @@ export function formatOptions(o: SimOptions): string {
 /** The command that replays the run `args`. */
 export function replayCommand(args: SimArgs): string {
   const filter = args.filter === "always" ? " --filter always" : "";
-  return `bun scripts/sim.ts --seed ${args.seed} --nodes ${args.nodes} --steps ${args.steps}${filter}`;
+  const saveRule = args.saveRule === "batch" ? " --save-rule batch" : "";
+  return `bun scripts/sim.ts --seed ${args.seed} --nodes ${args.nodes} --steps ${args.steps}${filter}${saveRule}`;
 }

@@ -13,6 +13,7 @@ import {
   ClusterConfig,
   Generation,
   type LogEntries,
+  type LogPosition,
   type Message,
   type NodeId,
   type ProposeResult,
@@ -43,6 +44,8 @@ export interface NodeHost {
   requestSnapshot(from: SimNode, to: NodeId): void;
   /** The node wrote `segment` to its log (checked for log matching and committed entries). */
   appended(node: SimNode, segment: LogEntries): void;
+  /** A segment the node wrote earlier is now durable. */
+  durable(node: SimNode, segment: LogEntries): void;
   /** One line of the trace (only with --verbose). */
   trace(line: string): void;
 }
@@ -122,6 +125,8 @@ export class SimNode {
   readonly #host: NodeHost;
   #timerToken = 0;
   #syncToken = 0;
+  /** Writes that must be durable before any message leaves: up to the latest term/vote save. */
+  #saveThreshold = 0;
   /** When this node last accepted an AppendEntriesCall from its leader. */
   #leaderContact = Number.NEGATIVE_INFINITY;
   #held: Held[] = [];
@@ -199,7 +204,7 @@ export class SimNode {
   /** The sync started with `token` completed: release what waited for it and tell the node. */
   completeSync(token: number): void {
     if (token !== this.#syncToken) return; // A flush overtook this sync.
-    const position = this.storage.completeSync();
+    const position = this.#madeDurable(this.storage.completeSync());
     this.#release();
     const commitBefore = this.raft.commitIndex;
     if (position !== undefined) this.raft.handleLogDurable(position);
@@ -228,12 +233,31 @@ export class SimNode {
     }
   }
 
+  /** Makes every write durable now (an fsync), as a bootstrap does before the node serves. */
+  syncNow(): void {
+    const commitBefore = this.raft.commitIndex;
+    const durable = this.#flush();
+    if (durable !== undefined) this.raft.handleLogDurable(durable);
+    this.afterInput(commitBefore);
+  }
+
+  /** Reports appends that became durable; returns the last position written, if any. */
+  #madeDurable(appends: readonly LogEntries[]): LogPosition | undefined {
+    for (const segment of appends) this.#host.durable(this, segment);
+    return appends.length === 0 ? undefined : appends[appends.length - 1].lastPosition;
+  }
+
+  #flush(): LogPosition | undefined {
+    const durable = this.#madeDurable(this.storage.flush());
+    this.#syncToken++; // Cancels the sync in flight: the flush covered it.
+    this.#release();
+    return durable;
+  }
+
   /** An fsync of the log, then the snapshot written durably, then the node told about both. */
   #storeSnapshot(snapshot: Snapshot): boolean {
     const commitBefore = this.raft.commitIndex;
-    const durable = this.storage.flush();
-    this.#syncToken++; // Cancels the sync in flight: the flush covered it.
-    this.#release();
+    const durable = this.#flush();
     const ok = this.raft.handleSnapshotInstalled(snapshot.position, snapshot.config);
     if (ok) this.storage.storeSnapshot(snapshot, this.raft.log.entries.clone());
     if (durable !== undefined) this.raft.handleLogDurable(durable);
@@ -266,6 +290,7 @@ export class SimNode {
     this.incarnation++;
     this.checkedCommit = this.raft.commitIndex;
     this.checkedLeaderTerm = -1;
+    this.#saveThreshold = 0;
     this.#leaderContact = Number.NEGATIVE_INFINITY;
     this.drain();
   }
@@ -286,11 +311,20 @@ export class SimNode {
     this.#ensureSync();
   }
 
+  /**
+   * Sends or holds the batch's messages. SendMessage waits for every write drained so far. The
+   * broadcast waits for the term/vote saves of its own batch (`batch` rule, the wording of the
+   * Action contract), or for every term/vote save drained so far (`strict` rule, the default): a
+   * sole voter becomes leader without any message, so its first broadcasts can come in a later
+   * batch than its unsynced term.
+   */
   #sendMessages(batch: Batch): void {
     const threshold = this.storage.written;
+    if (batch.term || batch.vote) this.#saveThreshold = threshold;
     const durable = this.storage.synced >= threshold;
     if (batch.broadcast !== null) {
-      const wait = (batch.term || batch.vote) && !durable;
+      const strict = this.#host.options.saveRule === "strict";
+      const wait = strict ? this.storage.synced < this.#saveThreshold : (batch.term || batch.vote) && !durable;
       for (const to of this.raft.peers) this.#sendOrHold(wait, threshold, to, batch.broadcast);
     }
     for (const [to, message] of batch.sends) this.#sendOrHold(!durable, threshold, to, message);

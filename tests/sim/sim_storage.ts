@@ -119,15 +119,15 @@ export class SimStorage {
     return true;
   }
 
-  /** Completes the sync in flight; returns the last position it made durable, if it covered an append. */
-  completeSync(): LogPosition | undefined {
+  /** Completes the sync in flight; returns the appends it made durable, in order. */
+  completeSync(): LogEntries[] {
     const n = this.#syncing;
     this.#syncing = 0;
     return this.#makeDurable(n);
   }
 
-  /** Makes every write durable at once (fsync before a snapshot); returns the last appended position. */
-  flush(): LogPosition | undefined {
+  /** Makes every write durable at once (an fsync before a snapshot); returns the appends, in order. */
+  flush(): LogEntries[] {
     this.#syncing = 0;
     return this.#makeDurable(this.#unsynced.length);
   }
@@ -157,15 +157,15 @@ export class SimStorage {
     };
   }
 
-  #makeDurable(n: number): LogPosition | undefined {
-    let last: LogPosition | undefined;
+  #makeDurable(n: number): LogEntries[] {
+    const appends: LogEntries[] = [];
     for (let k = 0; k < n; k++) {
       const write = this.#unsynced[k];
       applyWrite(this.#durable, write);
-      if (write.append !== undefined) last = write.append.lastPosition;
+      if (write.append !== undefined) appends.push(write.append);
     }
     this.#unsynced.splice(0, n);
     this.#synced += n;
-    return last;
+    return appends;
   }
 }

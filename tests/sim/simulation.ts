@@ -65,6 +65,7 @@ export class Simulation implements NodeHost {
   #healEpoch = 0;
   #payloads = 0;
   #probe: Probe | undefined;
+  #lastSent: LogEntries | undefined;
 
   /** Sets up the run of `options`; `log` receives the trace when given. */
   constructor(options: SimOptions, log?: (line: string) => void) {
@@ -119,8 +120,12 @@ export class Simulation implements NodeHost {
 
   // ------------------------------------------------------------------ NodeHost
 
-  /** Hands a message to the network. */
+  /** Hands a message to the network; the entries it carries are now visible (log matching). */
   send(from: NodeId, to: NodeId, message: Message): void {
+    if (message.type === "AppendEntriesCall" && message.entries !== this.#lastSent) {
+      this.#lastSent = message.entries; // A broadcast is checked once, not once per peer.
+      this.checker.observeEntries(from, message.entries);
+    }
     this.network.send(from, to, message);
   }
 
@@ -141,6 +146,11 @@ export class Simulation implements NodeHost {
   /** Checks a segment a node wrote. */
   appended(node: SimNode, segment: LogEntries): void {
     checkAppended(this.checker, node, segment);
+  }
+
+  /** Names the entries of a segment that became durable (log matching). */
+  durable(node: SimNode, segment: LogEntries): void {
+    this.checker.observeEntries(node.id, segment);
   }
 
   /** Writes a trace line when tracing. */

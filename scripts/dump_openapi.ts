@@ -1,0 +1,42 @@
+/**
+ * Writes the OpenAPI 3.1 document of the node API to a file, without starting a node.
+ *
+ *   bun scripts/dump_openapi.ts openapi.json [--admin-token] [--server http://host:port]
+ *
+ * `--admin-token` documents the bearer token on mutating operations (as a node started with an
+ * admin token serves it). Feed the file to a linter or a client generator.
+ */
+import { writeFileSync } from "node:fs";
+import { type BuildOpenApiDocumentOptions, buildOpenApiDocument } from "../src/server/http_app.ts";
+
+/** Writes the document to `path` as indented JSON with a final newline. */
+export function writeOpenApiDocument(path: string, options: BuildOpenApiDocumentOptions = {}): void {
+  writeFileSync(path, `${JSON.stringify(buildOpenApiDocument(options), null, 2)}\n`);
+}
+
+const USAGE = "usage: dump_openapi.ts <output.json> [--admin-token] [--server http(s)://host:port]";
+
+/** Parses the command line: one output path and optional flags (null when malformed). */
+function parseArgs(args: readonly string[]): { path: string; options: BuildOpenApiDocumentOptions } | null {
+  const positional: string[] = [];
+  let adminToken = false;
+  let server: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--admin-token") adminToken = true;
+    else if (args[i] === "--server") server = args[++i];
+    else positional.push(args[i]);
+  }
+  if (positional.length !== 1 || (server !== undefined && !/^https?:\/\//.test(server))) return null;
+  const servers = server === undefined ? undefined : [{ url: server }];
+  return { path: positional[0], options: { adminToken, servers } };
+}
+
+if (import.meta.main) {
+  const parsed = parseArgs(process.argv.slice(2));
+  if (parsed === null) {
+    console.error(USAGE);
+    process.exit(2);
+  }
+  writeOpenApiDocument(parsed.path, parsed.options);
+  console.log(`Wrote the OpenAPI document to ${parsed.path}`);
+}

@@ -1,0 +1,111 @@
+import { describe, expect, it } from "bun:test";
+import { readFileSync } from "node:fs";
+import { buildOpenApiDocument } from "../../src/server/http_app.ts";
+import { API_VERSION } from "../../src/server/openapi_document.ts";
+import { fixture, send } from "./helpers.ts";
+
+/** Every API operation: method, path and operationId. */
+const OPERATIONS = [
+  ["post", "/v1/cluster", "bootstrapCluster"],
+  ["get", "/v1/status", "getStatus"],
+  ["put", "/v1/kv/{key}", "putKey"],
+  ["get", "/v1/kv/{key}", "getKey"],
+  ["delete", "/v1/kv/{key}", "deleteKey"],
+  ["get", "/v1/kv", "listKeys"],
+  ["get", "/livez", "livez"],
+  ["get", "/readyz", "readyz"],
+];
+
+// biome-ignore lint/suspicious/noExplicitAny: the document is walked as plain JSON.
+type Json = any;
+
+/** Every operation object of `doc` as [method, path, operation]. */
+function operations(doc: Json): [string, string, Json][] {
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item as Json).map(([method, op]) => [method, path, op] as [string, string, Json]),
+  );
+}
+
+/** Every `$ref` string anywhere in `value`. */
+function refs(value: Json): string[] {
+  if (Array.isArray(value)) return value.flatMap(refs);
+  if (typeof value !== "object" || value === null) return [];
+  return Object.entries(value).flatMap(([k, v]) => (k === "$ref" && typeof v === "string" ? [v] : refs(v)));
+}
+
+describe("GET /openapi.json", () => {
+  it("GET /openapi.json answers an OpenAPI 3.1 document with info, license and this node as server", async () => {
+    const { app } = fixture();
+    const answer = await send(app, "GET", "/openapi.json");
+    expect(answer.status).toBe(200);
+    const doc = answer.body;
+    expect(doc.openapi).toBe("3.1.0");
+    expect(doc.info.title).toBe("raftbare-ts node API");
+    expect(doc.info.version).toBe(API_VERSION);
+    expect(doc.info.license.name).toBe("MIT");
+    expect(doc.servers).toEqual([{ url: "http://127.0.0.1:7001", description: "This node (n1)" }]);
+  });
+
+  it("GET /openapi.json lists every operation once, each with an operationId, a summary, a tag and a 4xx answer", async () => {
+    const { app } = fixture();
+    const doc = (await send(app, "GET", "/openapi.json")).body;
+    const found = operations(doc);
+    expect(found.map(([method, path, op]) => [method, path, op.operationId])).toEqual(OPERATIONS);
+    const tags = new Set(doc.tags.map((t: { name: string }) => t.name));
+    for (const [, , op] of found) {
+      expect(op.summary.length).toBeGreaterThan(0);
+      expect(op.tags.every((t: string) => tags.has(t))).toBe(true);
+      expect(Object.keys(op.responses).some((status) => status.startsWith("4"))).toBe(true);
+    }
+  });
+
+  it("GET /openapi.json error answers all use the Error envelope and every $ref resolves", async () => {
+    const doc = buildOpenApiDocument();
+    for (const [, , op] of operations(doc)) {
+      for (const [status, response] of Object.entries(op.responses as Json)) {
+        if (Number(status) < 400 || (status === "503" && op.operationId === "readyz")) continue;
+        expect((response as Json).content["application/json"].schema).toEqual({ $ref: "#/components/schemas/Error" });
+      }
+    }
+    for (const ref of refs(doc)) {
+      const name = ref.replace("#/components/schemas/", "");
+      expect(doc.components?.schemas?.[name]).toBeDefined();
+    }
+  });
+
+  it("GET /openapi.json declares the error codes as an enum", () => {
+    const doc = buildOpenApiDocument() as Json;
+    expect(doc.components.schemas.ErrorCode.enum).toContain("compare_failed");
+    expect(doc.components.schemas.ErrorCode.enum).toContain("no_leader");
+  });
+
+  it("GET /openapi.json has no security scheme when no admin token is configured", async () => {
+    const { app } = fixture();
+    const doc = (await send(app, "GET", "/openapi.json")).body;
+    expect(doc.components.securitySchemes).toBeUndefined();
+    expect(doc.security).toEqual([]);
+  });
+
+  it("GET /openapi.json documents the bearer token on mutating operations only when an admin token is set", async () => {
+    const { app } = fixture({ adminToken: "s3cret-admin-token" });
+    const doc = (await send(app, "GET", "/openapi.json")).body;
+    expect(doc.components.securitySchemes.adminToken).toMatchObject({ type: "http", scheme: "bearer" });
+    const secured = operations(doc)
+      .filter(([, , op]) => op.security.length > 0)
+      .map(([, , op]) => op.operationId);
+    expect(secured).toEqual(["bootstrapCluster", "putKey", "deleteKey"]);
+    expect(JSON.stringify(doc)).not.toContain("s3cret-admin-token");
+  });
+
+  it("buildOpenApiDocument() matches the served document apart from servers", async () => {
+    const { app } = fixture();
+    const served = (await send(app, "GET", "/openapi.json")).body;
+    const built = buildOpenApiDocument({ servers: served.servers });
+    expect(JSON.parse(JSON.stringify(built))).toEqual(served);
+  });
+
+  it("the document version follows package.json", () => {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+    expect(API_VERSION).toBe(pkg.version);
+  });
+});

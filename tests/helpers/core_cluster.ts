@@ -16,11 +16,15 @@ export function bootstrapped(names: string[], options: RaftNodeOptions = {}): In
   return c;
 }
 
-/** Delivers every message queued now (not those it causes), draining each receiver. */
+/**
+ * Delivers every message queued now (not those it causes), draining each receiver. Messages to
+ * isolated or unknown nodes, or from isolated ones, are dropped.
+ */
 export function deliverQueued(c: InMemoryCluster): void {
   for (const e of c.queue.splice(0)) {
     if (c.isolated.has(e.to) || c.isolated.has(e.from)) continue;
-    const target = c.node(e.to);
+    const target = c.nodes.get(e.to);
+    if (target === undefined) continue;
     target.handleMessage(e.message);
     c.drain(target);
   }

@@ -10,6 +10,7 @@ import {
   type AppendEntriesReply,
   ClusterConfig,
   Generation,
+  Log,
   LogEntries,
   LogEntry,
   LogIndex,
@@ -17,7 +18,8 @@ import {
   type Message,
   NodeId,
   type Payload,
-  type RaftNode,
+  RaftNode,
+  type RaftNodeOptions,
   type RequestVoteCall,
   type RequestVoteReply,
   Term,
@@ -259,4 +261,44 @@ export function sentTo(actions: readonly Action[], destination: string): Message
 export function broadcastOf(actions: readonly Action[]): Message | undefined {
   for (const a of actions) if (a.type === "BroadcastMessage") return a.message;
   return undefined;
+}
+
+/** The persisted state a node is restarted from, for {@link restarted}. */
+export interface RestartInit {
+  term: number;
+  votedFor?: string | null;
+  /** The log entries; their prev position is the snapshot position. */
+  entries: LogEntries;
+  /** The configuration at the snapshot position (default: empty). */
+  snapshotConfig?: ClusterConfig;
+  generation?: number;
+  options?: RaftNodeOptions;
+}
+
+/** A node restarted from `init`; asserts that it asks only for an election timeout, and drains that. */
+export function restarted(name: string, init: RestartInit): RaftNode {
+  const node = RaftNode.restart(
+    id(name),
+    Generation.of(init.generation ?? 1),
+    Term.of(init.term),
+    init.votedFor === undefined || init.votedFor === null ? null : id(init.votedFor),
+    new Log(init.snapshotConfig ?? ClusterConfig.EMPTY, init.entries),
+    init.options,
+  );
+  expectActions(node, [SET_TIMEOUT]);
+  return node;
+}
+
+/**
+ * Makes a follower or candidate campaign and win with the votes of `grantors`; drains what it
+ * emitted on the way. Returns the node.
+ */
+export function elect(node: RaftNode, grantors: string[]): RaftNode {
+  node.handleElectionTimeout();
+  expect(node.role).toBe("candidate");
+  drain(node);
+  for (const g of grantors) node.handleMessage(voteReply(g, node.currentTerm, true));
+  expect(node.role).toBe("leader");
+  drain(node);
+  return node;
 }

@@ -88,7 +88,10 @@ export function checkHandshake(headers: Headers, token: string): HandshakeResult
 export function peerEndpointHandler(upgradeWebSocket: UpgradeWebSocket, options: PeerEndpointOptions) {
   return async (c: Context): Promise<Response> => {
     const handshake = checkHandshake(c.req.raw.headers, options.token);
-    if (!handshake.ok) return c.json({ error: { code: handshake.code, message: handshake.message } }, handshake.status);
+    if (!handshake.ok) {
+      const body = { error: { code: handshake.code, message: handshake.message } };
+      return c.json(body, handshake.status, handshake.status === 401 ? { "www-authenticate": "Bearer" } : {});
+    }
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       const message = "Cannot open peer connection: the request is not a WebSocket upgrade";
       return c.json({ error: { code: "upgrade_required", message } }, 426);

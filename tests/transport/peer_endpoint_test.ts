@@ -76,6 +76,7 @@ describe("registerPeerEndpoint()", () => {
     for (const authorization of ["Bearer nope", ""]) {
       const res = await hono.request("/v1/raft", { headers: { ...dial, authorization } });
       expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toBe("Bearer");
       const body = (await res.json()) as { error: { code: string; message: string } };
       expect(body.error.code).toBe("unauthorized");
       expect(body.error.message).toContain("token");

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from "bun:test";
+import { Buffer } from "node:buffer";
 import { Hono } from "hono";
 import {
   ClusterConfig,

@@ -34,8 +34,8 @@ export type DeleteKeyResponse = z.infer<typeof DeleteResultSchema>;
 export function registerDeleteKey(app: ApiApp): void {
   app.openapi(deleteKeyRoute, async (c) => {
     const { key } = c.req.valid("param");
-    const { expectRevision, expectValue } = c.req.valid("query");
-    const result = await c.var.service.delete(key, { expectRevision, expectValue });
+    const { redirect: _redirect, ...conditions } = c.req.valid("query");
+    const result = await c.var.service.delete(key, conditions);
     if (!result.ok) return answerServiceError(c, result, "write");
     setRaftHeaders(c, result.index);
     const body: DeleteKeyResponse = {

@@ -28,7 +28,7 @@ export const putKeyRoute = createRoute({
       content: { "application/json": { schema: PutResultSchema } },
     },
     307: leaderRedirectResponse,
-    ...errorResponses(400, 401, 409, 415, 500, 503, 504),
+    ...errorResponses(400, 401, 409, 413, 415, 500, 503, 504),
   },
 });
 
@@ -39,8 +39,9 @@ export type PutKeyResponse = z.infer<typeof PutResultSchema>;
 export function registerPutKey(app: ApiApp): void {
   app.openapi(putKeyRoute, async (c) => {
     const { key } = c.req.valid("param");
-    const { value, expectValue, expectRevision } = c.req.valid("json");
-    const result = await c.var.service.put(key, value, { expectValue, expectRevision });
+    // Absent conditions stay absent (the schema adds no undefined keys).
+    const { value, ...conditions } = c.req.valid("json");
+    const result = await c.var.service.put(key, value, conditions);
     if (!result.ok) return answerServiceError(c, result, "write");
     setRaftHeaders(c, result.index);
     const body: PutKeyResponse = { key, revision: result.revision, index: result.index, prev: result.prev };

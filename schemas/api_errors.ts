@@ -22,6 +22,7 @@ export const ApiErrorCodeSchema = z
     "not_found_route",
     "method_not_allowed",
     "unsupported_media_type",
+    "payload_too_large",
   ])
   .openapi("ErrorCode", {
     description:
@@ -59,6 +60,7 @@ const ERROR_DESCRIPTIONS = {
   404: "The key does not exist (`not_found`); details carry the read index",
   405: "The path exists but not with this method",
   409: "A compare-and-set did not match (`compare_failed`, details carry the current entry) or the node is already in a cluster (`already_bootstrapped`)",
+  413: "The request body is larger than the node accepts (`payload_too_large`)",
   415: "The body is not JSON (send `content-type: application/json`)",
   500: "A bug or a storage failure (`internal`)",
   503: "No leader is known, the node is overloaded or stopping (`no_leader`, `not_leader`, `overloaded`, `shutting_down`)",

@@ -5,6 +5,7 @@
 import { type Hook, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
+import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { registerApiRoutes, registerDocsRoutes } from "../../routes/mod.ts";
 import { type OpenApiDocument, registerOpenApiJson } from "../../routes/openapi_json.ts";
@@ -14,6 +15,12 @@ import type { ApiApp, AppEnv } from "./http_context.ts";
 import { apiError, isWriteMethod } from "./http_errors.ts";
 import { type OpenApiServer, openApiDocument } from "./openapi_document.ts";
 import type { NodeService } from "./service.ts";
+
+/**
+ * Largest request body accepted, in bytes: a put carries a value and an expected value of up to
+ * 1 MiB of UTF-8 each, and JSON escaping can grow each up to six-fold.
+ */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /** Header naming the node that produced a response (the leader's, when forwarded). */
 export const SERVED_BY_HEADER = "x-raft-served-by";
@@ -34,6 +41,7 @@ export interface HttpAppOptions {
 
 /** The API app of `service`: routes, docs, leader forwarding, auth and error envelopes. */
 export function createHttpApp(service: NodeService, options: HttpAppOptions = {}): ApiApp {
+  if (options.adminToken === "") throw new Error("Cannot require an empty admin token: omit adminToken instead");
   const app = newApiApp();
   const leaderRouter = new LeaderRouter(service, { fetch: options.fetch, timeoutMs: options.forwardTimeoutMs });
   app.use(async (c, next) => {
@@ -42,6 +50,7 @@ export function createHttpApp(service: NodeService, options: HttpAppOptions = {}
     await next();
     if (!c.res.headers.has(SERVED_BY_HEADER)) c.res.headers.set(SERVED_BY_HEADER, service.self.id);
   });
+  app.use("/v1/*", bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge }));
   if (options.adminToken !== undefined) app.use("/v1/*", adminAuth(options.adminToken));
   registerApiRoutes(app);
   const servers = options.servers ?? [{ url: service.self.url, description: `This node (${service.self.id})` }];
@@ -97,6 +106,12 @@ const validationHook: Hook<unknown, AppEnv, string, Response | undefined> = (res
   const definite = isWriteMethod(c.req.method) ? true : undefined;
   return apiError(c, "validation_failed", message, { details: { target: where, issues }, definite });
 };
+
+/** 413 `payload_too_large` for a body over {@link MAX_BODY_BYTES}. */
+function tooLarge(c: Context): Response {
+  const message = `Cannot ${c.req.method} ${c.req.path}: the body is larger than ${MAX_BODY_BYTES} bytes`;
+  return apiError(c, "payload_too_large", message, { definite: true });
+}
 
 /** Bearer auth for mutating requests; failures answer 401 `unauthorized` in the envelope. */
 function adminAuth(token: string): MiddlewareHandler<AppEnv> {
@@ -176,6 +191,7 @@ function exceptionCode(status: number): ApiErrorCode {
   if (status === 401) return "unauthorized";
   if (status === 404) return "not_found_route";
   if (status === 405) return "method_not_allowed";
+  if (status === 413) return "payload_too_large";
   if (status === 415) return "unsupported_media_type";
   return status >= 500 ? "internal" : "validation_failed";
 }

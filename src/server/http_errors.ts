@@ -26,6 +26,8 @@ export function errorStatus(code: ApiErrorCode): ContentfulStatusCode {
     case "compare_failed":
     case "already_bootstrapped":
       return 409;
+    case "payload_too_large":
+      return 413;
     case "unsupported_media_type":
       return 415;
     case "internal":

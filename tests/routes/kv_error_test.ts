@@ -48,6 +48,14 @@ describe("PUT /v1/kv/{key} errors", () => {
     expectError(await send(app, "PUT", "/v1/kv/k", { value }), 400, "validation_failed");
   });
 
+  it("PUT /v1/kv/{key} answers 413 payload_too_large for a body over 16 MiB, before parsing it", async () => {
+    const { app, service } = fixture();
+    const body = `{"value":"${"x".repeat(16 * 1024 * 1024)}"}`;
+    const error = expectError(await send(app, "PUT", "/v1/kv/k", body), 413, "payload_too_large");
+    expect(error.definite).toBe(true);
+    expect(service.calls).toEqual([]);
+  });
+
   it("PUT /v1/kv/{key} answers 415 unsupported_media_type for a form body", async () => {
     const { app } = fixture();
     const headers = { "content-type": "application/x-www-form-urlencoded" };

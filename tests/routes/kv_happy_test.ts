@@ -53,6 +53,12 @@ describe("PUT /v1/kv/{key}", () => {
     expect(service.calls.at(-1)?.args).toEqual(["lock", "taken", { expectRevision: 11, expectValue: "free" }]);
   });
 
+  it("PUT /v1/kv/{key} without conditions passes no condition keys to the service", async () => {
+    const { app, service } = fixture();
+    await send(app, "PUT", "/v1/kv/k", { value: "v" });
+    expect(service.calls.at(-1)?.args).toStrictEqual(["k", "v", {}]);
+  });
+
   it("PUT /v1/kv/{key} with expectRevision 0 creates a missing key", async () => {
     const { app } = fixture();
     const answer = await send(app, "PUT", "/v1/kv/new", { value: "v", expectRevision: 0 });
@@ -129,6 +135,12 @@ describe("DELETE /v1/kv/{key}", () => {
     const answer = await send(app, "DELETE", "/v1/kv/k?expectRevision=11&expectValue=v");
     expect(answer.status).toBe(200);
     expect(service.calls.at(-1)?.args).toEqual(["k", { expectRevision: 11, expectValue: "v" }]);
+  });
+
+  it("DELETE /v1/kv/{key} without conditions passes no condition keys to the service", async () => {
+    const { app, service } = fixture();
+    await send(app, "DELETE", "/v1/kv/k?redirect=false");
+    expect(service.calls.at(-1)?.args).toStrictEqual(["k", {}]);
   });
 });
 

@@ -100,9 +100,9 @@ export class LeaderRouter {
       const message = `Timed out after ${this.#timeoutMs} ms waiting for ${where} to answer ${what}`;
       return apiError(c, "timeout", message, { definite: write ? false : undefined, details: { leader } });
     }
-    // A refused connection never reached the leader; any other failure may have, after sending.
-    const definite = write ? isConnectionRefused(err) : undefined;
-    const reason = err instanceof Error ? err.message : String(err);
+    // A connection never made cannot have reached the leader; any other failure may have, after sending.
+    const definite = write ? neverConnected(err) : undefined;
+    const reason = describeError(err);
     return apiError(c, "no_leader", `Cannot forward ${what} to ${where}: ${reason}`, { definite, details: { leader } });
   }
 }
@@ -160,10 +160,26 @@ function isTimeout(err: unknown): boolean {
   return name === "TimeoutError" || name === "AbortError";
 }
 
-/** Best effort across runtimes: Bun says `ConnectionRefused`, Node `ECONNREFUSED`, Deno "refused". */
-function isConnectionRefused(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const codes = [(err as { code?: unknown }).code, (err.cause as { code?: unknown } | undefined)?.code];
-  if (codes.some((code) => code === "ECONNREFUSED" || code === "ConnectionRefused")) return true;
-  return /refused/i.test(err.message);
+/** The messages of `err` and its causes (Deno hides the useful part in `cause`). */
+function describeError(err: unknown): string {
+  const messages: string[] = [];
+  for (let e: unknown = err, depth = 0; depth < 3 && e !== undefined; e = (e as Error).cause, depth++) {
+    messages.push(e instanceof Error ? e.message : String(e));
+    if (!(e instanceof Error)) break;
+  }
+  return messages.join(": ");
+}
+
+/** Error codes of a connection that was never established (Node and Bun spell them this way). */
+const CONNECT_ERROR_CODES = new Set(["ECONNREFUSED", "ConnectionRefused", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH"]);
+/** The same in messages (Deno says "tcp connect error: Connection refused" in `cause`). */
+const CONNECT_ERROR_TEXT = /connection refused|tcp connect error|dns error|ECONNREFUSED/i;
+
+/** Best effort across runtimes: true only when the request certainly never left this node. */
+function neverConnected(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
+    if (CONNECT_ERROR_CODES.has(String((e as { code?: unknown }).code))) return true;
+    if (CONNECT_ERROR_TEXT.test(e.message)) return true;
+  }
+  return false;
 }

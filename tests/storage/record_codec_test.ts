@@ -42,7 +42,7 @@ describe("record codec", () => {
       LogEntry.command(new Uint8Array([0, 1, 2, 255])),
       LogEntry.command(new Uint8Array(0)),
     ];
-    entries.forEach((entry, k) => writer.entry(3, 10 + k, entry));
+    for (const [k, entry] of entries.entries()) writer.entry(3, 10 + k, entry);
     const decoded = decodeAll(writer.bytes());
     expect(decoded.map((r) => (r.type === "entry" ? [r.term, r.index] : null))).toEqual(
       entries.map((_, k) => [3, 10 + k]),

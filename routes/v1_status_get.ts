@@ -3,6 +3,7 @@ import { createRoute, type z } from "@hono/zod-openapi";
 import { NodeStatusSchema } from "../schemas/api_cluster.ts";
 import { errorResponses } from "../schemas/api_errors.ts";
 import { type ApiApp, INDEX_HEADER, TERM_HEADER } from "../src/server/http_context.ts";
+import type { NodeStatus } from "../src/server/service.ts";
 
 /** The route definition. */
 export const getStatusRoute = createRoute({
@@ -28,11 +29,17 @@ export function registerGetStatus(app: ApiApp): void {
     const status = c.var.service.status();
     c.header(INDEX_HEADER, String(status.appliedIndex));
     c.header(TERM_HEADER, String(status.term));
-    const body: GetStatusResponse = {
-      ...status,
-      leader: status.leader && { id: status.leader.id, url: status.leader.url },
-      members: status.members.map((m) => ({ id: m.id, url: m.url, role: m.role })),
-    };
-    return c.json(body, 200);
+    return c.json(statusBody(status), 200);
   });
+}
+
+/** The documented fields of `status` and nothing else (the runtime may carry more). */
+function statusBody(status: NodeStatus): GetStatusResponse {
+  const { id, url, role, term, commitIndex, appliedIndex, lastIndex, snapshotIndex, runtime } = status;
+  return {
+    ...{ id, url, role, term, commitIndex, appliedIndex, lastIndex, snapshotIndex },
+    leader: status.leader && { id: status.leader.id, url: status.leader.url },
+    members: status.members.map((m) => ({ id: m.id, url: m.url, role: m.role })),
+    runtime: { name: runtime.name, version: runtime.version },
+  };
 }

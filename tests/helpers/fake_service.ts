@@ -69,8 +69,7 @@ export class FakeNodeService implements NodeService {
 
   /** Stores an entry as if written at the next index (no leader check). */
   seed(key: string, value: string): KvEntry {
-    const entry = this.#write(key, value);
-    return entry;
+    return this.#write(key, value);
   }
 
   leader(): MemberInfo | null {

@@ -25,7 +25,7 @@ describe("app-wide error answers", () => {
   it("an exception inside the service answers 500 internal without a stack trace and reports it", async () => {
     const service = new FakeNodeService();
     service.get = () => {
-      throw new Error("disk on fire at /var/lib/secret");
+      throw new Error("disk on fire in segment 7");
     };
     const reported: unknown[] = [];
     const app = createHttpApp(service, { onInternalError: (err) => reported.push(err) });

@@ -19,6 +19,15 @@ describe("GET /v1/status", () => {
     expect(answer.body.leader).toEqual(LEADER);
   });
 
+  it("GET /v1/status shows only the documented fields", async () => {
+    const { app, service } = fixture();
+    const status = service.status();
+    service.status = () => ({ ...status, internalQueue: [1, 2, 3] }) as typeof status;
+    const answer = await send(app, "GET", "/v1/status");
+    expect(answer.body.internalQueue).toBeUndefined();
+    expect(answer.body).toEqual(status);
+  });
+
   it("POST /v1/status answers 405 method_not_allowed with an allow header", async () => {
     const { app } = fixture();
     const answer = await send(app, "POST", "/v1/status", {});

@@ -130,7 +130,7 @@ describe("FileLogStore failures", () => {
     fsys.failWrites(null);
     store.append(commands(last, "after space was freed"));
     const after = store.sync();
-    expect(after.index).toBe(last.index + 1);
+    expect<unknown>(after.index).toBe(last.index + 1);
     store.close();
     const reopened = reopenCommands(dir);
     expect(reopened.recovered.report.tornTail).toBeNull();

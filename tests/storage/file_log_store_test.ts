@@ -58,15 +58,15 @@ describe("FileLogStore", () => {
     const dir = freshDir();
     const first = open(dir);
     expect(first.recovered.isNew).toBe(true);
-    expect(first.recovered.generation).toBe(0);
-    expect(first.recovered.hardState).toEqual({ term: 0, votedFor: null });
+    expect<unknown>(first.recovered.generation).toBe(0);
+    expect<unknown>(first.recovered.hardState).toEqual({ term: 0, votedFor: null });
     expect(first.recovered.log.lastPosition).toEqual(LogPosition.ZERO);
     expect(first.recovered.snapshot.position).toEqual(LogPosition.ZERO);
     first.store.close();
     for (const expected of [1, 2, 3]) {
       const again = reopen(dir);
       expect(again.isNew).toBe(false);
-      expect(again.generation).toBe(expected);
+      expect<unknown>(again.generation).toBe(expected);
     }
   });
 
@@ -79,20 +79,20 @@ describe("FileLogStore", () => {
     segment.push(LogEntry.command("text ✓"));
     segment.push(LogEntry.command(new Uint8Array([1, 2, 3])));
     store.append(segment);
-    expect(store.sync()).toEqual({ term: 2, index: 4 });
+    expect<unknown>(store.sync()).toEqual({ term: 2, index: 4 });
     store.compact({ position: LogPosition.of(2, 1), config: config() });
     store.append(commands(LogPosition.of(2, 3))); // An empty append: drops entry 4.
     store.sync();
     store.close();
     const recovered = reopen(dir);
-    expect(recovered.hardState).toEqual({ term: 2, votedFor: "n1" });
-    expect(recovered.snapshot.position).toEqual({ term: 2, index: 1 });
-    expect(recovered.log.snapshotPosition).toEqual({ term: 2, index: 1 });
+    expect<unknown>(recovered.hardState).toEqual({ term: 2, votedFor: "n1" });
+    expect<unknown>(recovered.snapshot.position).toEqual({ term: 2, index: 1 });
+    expect<unknown>(recovered.log.snapshotPosition).toEqual({ term: 2, index: 1 });
     expect(plainEntries(recovered.log.entries)).toEqual([
       [2, 2, "config", { voters: ["n1", "n2"], newVoters: [], nonVoters: [] }],
       [2, 3, "command", "text ✓"],
     ]);
-    expect(recovered.log.getConfig(3)?.voters).toEqual(["n1", "n2"]);
+    expect<unknown>(recovered.log.getConfig(3)?.voters).toEqual(["n1", "n2"]);
   });
 
   it("FileLogStore keeps the payload type: Uint8Array stays bytes and string stays text", () => {
@@ -126,7 +126,7 @@ describe("FileLogStore", () => {
     store.sync();
     store.append(commands(LogPosition.of(2, 4), "y", "z"));
     store.append(commands(LogPosition.of(2, 5), "w")); // Replaces z within the same batch.
-    expect(store.sync()).toEqual({ term: 2, index: 6 });
+    expect<unknown>(store.sync()).toEqual({ term: 2, index: 6 });
     store.close();
     const recovered = reopen(dir);
     expect(plainEntries(recovered.log.entries)).toEqual([
@@ -146,18 +146,18 @@ describe("FileLogStore", () => {
     store.append(newTerm(LogPosition.ZERO, 1, "a"));
     expect(store.hasPending).toBe(true);
     expect(store.durablePosition).toEqual(LogPosition.ZERO);
-    expect(store.hardState).toEqual({ term: 0, votedFor: null });
+    expect<unknown>(store.hardState).toEqual({ term: 0, votedFor: null });
     expect(store.read(0 as LogIndex).length).toBe(0);
-    expect(store.sync()).toEqual({ term: 1, index: 2 });
+    expect<unknown>(store.sync()).toEqual({ term: 1, index: 2 });
     expect(store.hasPending).toBe(false);
-    expect(store.hardState).toEqual({ term: 1, votedFor: "me" });
+    expect<unknown>(store.hardState).toEqual({ term: 1, votedFor: "me" });
     expect(plainEntries(store.read(0 as LogIndex))).toEqual([
       [1, 1, "term", 1],
       [1, 2, "command", "a"],
     ]);
     store.append(commands(LogPosition.of(1, 2), "unsynced"));
     store.close(); // Discards the buffered record.
-    expect(reopen(dir).log.lastPosition).toEqual({ term: 1, index: 2 });
+    expect<unknown>(reopen(dir).log.lastPosition).toEqual({ term: 1, index: 2 });
   });
 
   it("FileLogStore.sync() does one write and one fdatasync per batch, and no I/O when nothing is buffered", () => {
@@ -192,7 +192,7 @@ describe("FileLogStore", () => {
     expect(all.length).toBe(41);
     expect(all.getEntry(41)).toEqual({ kind: "command", data: "c39" });
     const some = store.read(10 as LogIndex, 5);
-    expect(some.prevPosition).toEqual({ term: 1, index: 10 });
+    expect<unknown>(some.prevPosition).toEqual({ term: 1, index: 10 });
     expect(plainEntries(some).map((e) => (e as unknown[])[3])).toEqual(["c9", "c10", "c11", "c12", "c13"]);
     expect(store.read(41 as LogIndex).length).toBe(0);
     expect(() => store.read(42 as LogIndex)).toThrow(RaftInvariantError);
@@ -214,7 +214,7 @@ describe("FileLogStore", () => {
     for (const file of files.slice(0, -1)) expect(fs.statSync(file).size).toBeGreaterThanOrEqual(256);
     store.close();
     const recovered = reopen(dir, { segmentBytes: 256 });
-    expect(recovered.log.lastPosition).toEqual({ term: 1, index: 31 });
+    expect<unknown>(recovered.log.lastPosition).toEqual({ term: 1, index: 31 });
     expect(recovered.report.segments).toBe(files.length);
   });
 
@@ -235,17 +235,17 @@ describe("FileLogStore", () => {
     const after = segmentFiles(dir);
     expect(after.length).toBeLessThan(before.length);
     expect(after[0] > before[0]).toBe(true);
-    expect(store.snapshot.position).toEqual({ term: 1, index: 35 });
+    expect<unknown>(store.snapshot.position).toEqual({ term: 1, index: 35 });
     expect(store.read(35 as LogIndex).length).toBe(7);
     expect(() => store.read(34 as LogIndex)).toThrow(RaftInvariantError);
     store.close();
     const recovered = reopen(dir, { segmentBytes: 256 });
-    expect(recovered.snapshot.position).toEqual({ term: 1, index: 35 });
-    expect(recovered.snapshot.config.voters).toEqual(["a"]);
-    expect(recovered.log.snapshotPosition).toEqual({ term: 1, index: 35 });
-    expect(recovered.log.snapshotConfig.voters).toEqual(["a"]);
+    expect<unknown>(recovered.snapshot.position).toEqual({ term: 1, index: 35 });
+    expect<unknown>(recovered.snapshot.config.voters).toEqual(["a"]);
+    expect<unknown>(recovered.log.snapshotPosition).toEqual({ term: 1, index: 35 });
+    expect<unknown>(recovered.log.snapshotConfig.voters).toEqual(["a"]);
     expect(recovered.log.entries.getEntry(36)).toEqual({ kind: "command", data: "33".padEnd(40, ".") });
-    expect(recovered.log.lastPosition).toEqual({ term: 1, index: 42 });
+    expect<unknown>(recovered.log.lastPosition).toEqual({ term: 1, index: 42 });
   });
 
   it("FileLogStore: a compaction to a position the log lacks drops every entry, and a reopen agrees", () => {
@@ -257,10 +257,10 @@ describe("FileLogStore", () => {
     store.saveHardState({ term: Term.of(5), votedFor: null });
     store.compact({ position: LogPosition.of(4, 3), config: config("z") }); // Term 4 at 3: not this log's entry.
     store.append(commands(LogPosition.of(4, 3), "after"));
-    expect(store.sync()).toEqual({ term: 4, index: 4 });
+    expect<unknown>(store.sync()).toEqual({ term: 4, index: 4 });
     store.close();
     const recovered = reopen(dir, { segmentBytes: 256 });
-    expect(recovered.log.snapshotPosition).toEqual({ term: 4, index: 3 });
+    expect<unknown>(recovered.log.snapshotPosition).toEqual({ term: 4, index: 3 });
     expect(plainEntries(recovered.log.entries)).toEqual([[4, 4, "command", "after"]]);
   });
 
@@ -286,8 +286,8 @@ describe("FileLogStore", () => {
     expect(first.snapshot.position.index).toBeLessThan(5);
     expect(first.last.index).toBeGreaterThan(first.snapshot.position.index);
     const recovered = reopen(dir, options);
-    expect(recovered.log.snapshotPosition).toEqual({ term: 1, index: 15 });
-    expect(recovered.log.lastPosition).toEqual({ term: 1, index: 21 });
+    expect<unknown>(recovered.log.snapshotPosition).toEqual({ term: 1, index: 15 });
+    expect<unknown>(recovered.log.lastPosition).toEqual({ term: 1, index: 21 });
     expect(recovered.log.entries.getEntry(16)).toEqual({ kind: "command", data: "entry-14".padEnd(60, "-") });
   });
 
@@ -307,6 +307,6 @@ describe("FileLogStore", () => {
     store.saveHardState({ term: Term.of(3), votedFor: null });
     store.sync();
     store.close();
-    expect(reopen(dir).hardState).toEqual({ term: 3, votedFor: null });
+    expect<unknown>(reopen(dir).hardState).toEqual({ term: 3, votedFor: null });
   });
 });

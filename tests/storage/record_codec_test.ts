@@ -48,7 +48,7 @@ describe("record codec", () => {
       entries.map((_, k) => [3, 10 + k]),
     );
     const back = decoded.map((r) => (r.type === "entry" ? r.entry : null));
-    expect(back[0]).toEqual({ kind: "term", term: 3 });
+    expect<unknown>(back[0]).toEqual({ kind: "term", term: 3 });
     expect(back[1]?.kind === "config" && back[1].config.equals(joint)).toBe(true);
     expect(back[2]).toEqual({ kind: "command", data: "héllo, wörld ✓ 𝄞" });
     expect(back[3]).toEqual({ kind: "command", data: "" });
@@ -79,16 +79,16 @@ describe("record codec", () => {
       last: LogPosition.of(9, 51),
     });
     const [h1, h2, s1, s2, t, c1, c2] = decodeAll(writer.bytes());
-    expect(h1).toEqual({ type: "hard_state", state: { term: big, votedFor: "node-ü" }, generation: 7 });
-    expect(h2).toEqual({ type: "hard_state", state: { term: 0, votedFor: null }, generation: 0 });
+    expect<unknown>(h1).toEqual({ type: "hard_state", state: { term: big, votedFor: "node-ü" }, generation: 7 });
+    expect<unknown>(h2).toEqual({ type: "hard_state", state: { term: 0, votedFor: null }, generation: 0 });
     expect(s1.type === "snapshot" && s1.reset && s1.meta.config.equals(joint)).toBe(true);
-    expect(s1.type === "snapshot" ? s1.meta.position : null).toEqual({ term: 4, index: 99 });
+    expect<unknown>(s1.type === "snapshot" ? s1.meta.position : null).toEqual({ term: 4, index: 99 });
     expect(s2.type === "snapshot" && !s2.reset && s2.meta.config.equals(ClusterConfig.EMPTY)).toBe(true);
-    expect(t).toEqual({ type: "truncate", position: { term: 2, index: 17 } });
-    expect(
+    expect<unknown>(t).toEqual({ type: "truncate", position: { term: 2, index: 17 } });
+    expect<unknown>(
       c1.type === "checkpoint" ? [c1.checkpoint.hardState, c1.checkpoint.generation, c1.checkpoint.last] : null,
     ).toEqual([{ term: 9, votedFor: null }, 3, { term: 8, index: 50 }]);
-    expect(c2.type === "checkpoint" ? c2.checkpoint.hardState.votedFor : null).toBe("x");
+    expect<unknown>(c2.type === "checkpoint" ? c2.checkpoint.hardState.votedFor : null).toBe("x");
     expect(c2.type === "checkpoint" && c2.checkpoint.snapshot.config.equals(joint)).toBe(true);
   });
 

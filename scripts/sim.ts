@@ -1,11 +1,13 @@
 /**
  * The deterministic Raft simulator.
  *
- * Usage: bun scripts/sim.ts --seed S [--nodes N] [--steps K] [--verbose] [--filter lease|always] [--save-rule strict|batch]
- *        bun scripts/sim.ts --seeds A..B [--nodes N] [--steps K] [--filter lease|always] [--save-rule strict|batch]
+ * Usage: bun scripts/sim.ts --seed S [--nodes N] [--steps K] [--verbose] [MODES]
+ *        bun scripts/sim.ts --seeds A..B [--nodes N] [--steps K] [MODES]
+ * MODES: [--filter lease|always] [--save-rule strict|batch] [--heal-load]
  *
  * --filter and --save-rule select the literal raftbare-harness filter and the literal Action
- * contract wording, which the defaults tighten (see tests/sim/options.ts).
+ * contract wording, which the defaults tighten; --heal-load keeps clients proposing after
+ * healing (see tests/sim/options.ts).
  *
  * Every option of a run is derived from its seed and printed first; the same seed gives the same
  * run, byte for byte. A failure prints the command that replays it. Exits 1 if any run failed.
@@ -19,10 +21,11 @@ interface Cli {
   readonly verbose: boolean;
   readonly filter: "lease" | "always";
   readonly saveRule: "strict" | "batch";
+  readonly healLoad: boolean;
 }
 
 const USAGE =
-  "usage: sim.ts (--seed S | --seeds A..B) [--nodes 3|5] [--steps K] [--filter lease|always] [--save-rule strict|batch] [--verbose]";
+  "usage: sim.ts (--seed S | --seeds A..B) [--nodes 3|5] [--steps K] [--filter lease|always] [--save-rule strict|batch] [--heal-load] [--verbose]";
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -61,6 +64,7 @@ function parseArgs(argv: readonly string[]): Cli {
   let verbose = false;
   let filter: "lease" | "always" = "lease";
   let saveRule: "strict" | "batch" = "strict";
+  let healLoad = false;
   for (let k = 0; k < argv.length; k++) {
     const flag = argv[k];
     const [name, inline] = flag.includes("=") ? flag.split("=", 2) : [flag, undefined];
@@ -74,11 +78,12 @@ function parseArgs(argv: readonly string[]): Cli {
     else if (name === "--verbose") verbose = true;
     else if (name === "--filter") filter = parseFilter(value());
     else if (name === "--save-rule") saveRule = parseSaveRule(value());
+    else if (name === "--heal-load") healLoad = true;
     else fail(`unknown argument ${flag}`);
   }
   if (seeds === undefined) fail("give --seed or --seeds");
   if (nodes !== 3 && nodes !== 5) fail(`--nodes must be 3 or 5, got ${nodes}`);
-  return { seeds, nodes, steps, verbose, filter, saveRule };
+  return { seeds, nodes, steps, verbose, filter, saveRule, healLoad };
 }
 
 function main(): void {
@@ -87,7 +92,7 @@ function main(): void {
   let failed = 0;
   for (let seed = cli.seeds[0]; seed <= cli.seeds[1]; seed++) {
     const result = runSimulation(
-      { seed, nodes: cli.nodes, steps: cli.steps, filter: cli.filter, saveRule: cli.saveRule },
+      { seed, nodes: cli.nodes, steps: cli.steps, filter: cli.filter, saveRule: cli.saveRule, healLoad: cli.healLoad },
       cli.verbose ? (line) => console.log(line) : undefined,
     );
     if (!result.ok) failed++;

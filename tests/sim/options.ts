@@ -23,6 +23,8 @@ export interface SimArgs {
    * durable; `batch` once the saves of its own batch are (the Action contract's wording).
    */
   readonly saveRule?: "strict" | "batch";
+  /** Whether clients keep proposing after healing (liveness under load); off by default. */
+  readonly healLoad?: boolean;
 }
 
 /** Every knob of one run. Times are in virtual ticks; rates are probabilities per event. */
@@ -31,6 +33,8 @@ export interface SimOptions extends SimArgs {
   readonly filter: "lease" | "always";
   /** The broadcast durability rule in force. */
   readonly saveRule: "strict" | "batch";
+  /** Whether clients keep proposing after healing. */
+  readonly healLoad: boolean;
   /** Spare node ids beyond the initial ones, for membership changes. */
   readonly spares: number;
   /** Per message: dropped. */
@@ -101,6 +105,7 @@ export function optionsFromSeed(args: SimArgs): SimOptions {
     ...args,
     filter: args.filter ?? "lease",
     saveRule: args.saveRule ?? "strict",
+    healLoad: args.healLoad ?? false,
     spares: 2,
     dropRate: calm ? 0 : rng.rate(0, 0.2),
     duplicateRate: calm ? 0 : rng.rate(0, 0.1),
@@ -130,6 +135,7 @@ export function formatOptions(o: SimOptions): string {
     ["steps", o.steps],
     ["filter", o.filter],
     ["save-rule", o.saveRule],
+    ["heal-load", o.healLoad],
     ["spares", o.spares],
     ["drop", o.dropRate],
     ["dup", o.duplicateRate],
@@ -149,7 +155,7 @@ export function formatOptions(o: SimOptions): string {
     ["snapshot-every", o.snapshotEvery],
     ["snapshot-transfer", o.snapshotLatency.join("..")],
     ["max-entries", o.maxEntriesPerMessage === 0 ? "unlimited" : o.maxEntriesPerMessage],
-    ["liveness-steps", o.livenessSteps],
+    ["liveness-steps", `${o.livenessSteps}+backlog`],
   ];
   return pairs.map(([k, v]) => `${k}=${v}`).join(" ");
 }
@@ -158,5 +164,6 @@ export function formatOptions(o: SimOptions): string {
 export function replayCommand(args: SimArgs): string {
   const filter = args.filter === "always" ? " --filter always" : "";
   const saveRule = args.saveRule === "batch" ? " --save-rule batch" : "";
-  return `bun scripts/sim.ts --seed ${args.seed} --nodes ${args.nodes} --steps ${args.steps}${filter}${saveRule}`;
+  const healLoad = args.healLoad === true ? " --heal-load" : "";
+  return `bun scripts/sim.ts --seed ${args.seed} --nodes ${args.nodes} --steps ${args.steps}${filter}${saveRule}${healLoad}`;
 }

@@ -254,7 +254,7 @@ export class Simulation implements NodeHost {
   }
 
   #client(): void {
-    if (this.#phase !== "chaos") return;
+    if (this.#phase !== "chaos" && !this.options.healLoad) return; // Clients stop at healing unless told not to.
     propose(this.#chaos, () => `c${++this.#payloads}`);
     this.#queue.schedule(this.#chaosRng.int(1, 2 * this.options.proposalInterval), { kind: "client" });
   }
@@ -300,7 +300,9 @@ export class Simulation implements NodeHost {
   // ------------------------------------------------------------------ liveness
 
   #awaitLiveness(): void {
-    const deadline = this.#steps + this.options.livenessSteps;
+    const budget = this.#livenessBudget();
+    this.trace(`liveness: ${budget} steps to commit a new proposal`);
+    const deadline = this.#steps + budget;
     while (this.#steps < deadline) {
       this.#step();
       if (this.#livenessReached()) {
@@ -309,8 +311,22 @@ export class Simulation implements NodeHost {
       }
     }
     throw new LivenessFailure(
-      `liveness: no new proposal was committed and applied on a majority within ${this.options.livenessSteps} steps after healing\n${this.describeNodes()}`,
+      `liveness: no new proposal was committed and applied on a majority within ${budget} steps after healing\n${this.describeNodes()}`,
     );
+  }
+
+  /**
+   * The base budget, plus room for the backlog: a lagging node catches up by at most
+   * max-entries per round trip (up to about 100 events with seven nodes), so a long uncommitted
+   * tail needs more steps.
+   */
+  #livenessBudget(): number {
+    const live = this.cluster.live();
+    const last = Math.max(...live.map((n) => n.raft.log.lastPosition.index));
+    const commit = Math.min(...live.filter((n) => n.raft.log.lastPosition.index > 0).map((n) => n.raft.commitIndex));
+    const perMessage =
+      this.options.maxEntriesPerMessage === 0 ? Number.POSITIVE_INFINITY : this.options.maxEntriesPerMessage;
+    return this.options.livenessSteps + 100 * Math.ceil(Math.max(0, last - commit) / perMessage);
   }
 
   #livenessReached(): boolean {

@@ -43,7 +43,8 @@ const Listen = z
   })
   .refine((l) => l.port >= 0 && l.port <= 65535, "port must be 0..65535");
 
-const Millis = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+const Millis = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
 
 /** The schema of the node configuration (all values are strings before coercion). */
 export const NodeConfigSchema = z
@@ -55,7 +56,10 @@ export const NodeConfigSchema = z
     clusterToken: z.string().min(8, "the cluster token must be at least 8 characters"),
     adminToken: z.string().min(8).optional(),
     bootstrap: MemberList.optional(),
-    join: HttpUrl.optional(),
+    repair: z
+      .enum(["true", "false"])
+      .default("false")
+      .transform((v) => v === "true"),
     electionTimeoutMs: Millis(20, 60_000, 300),
     heartbeatMs: Millis(5, 30_000, 50),
     snapshotEvery: z.coerce.number().int().min(2).max(100_000_000).default(10_000),
@@ -67,10 +71,6 @@ export const NodeConfigSchema = z
   .refine((c) => c.heartbeatMs * 2 <= c.electionTimeoutMs, {
     message: "heartbeatMs must be at most half of electionTimeoutMs",
     path: ["heartbeatMs"],
-  })
-  .refine((c) => c.bootstrap === undefined || c.join === undefined, {
-    message: "use either bootstrap or join, not both",
-    path: ["join"],
   })
   .transform((c) => ({
     ...c,
@@ -90,7 +90,7 @@ export const CONFIG_KEYS = [
   "clusterToken",
   "adminToken",
   "bootstrap",
-  "join",
+  "repair",
   "electionTimeoutMs",
   "heartbeatMs",
   "snapshotEvery",

@@ -142,13 +142,19 @@ export class LogEntries {
   }
 
   /**
-   * A copy of the entries after `position` (at most `maxEntries` of them), or undefined if the
-   * segment does not contain `position`.
+   * A copy of the entries after `position`, or undefined if the segment does not contain
+   * `position`. At most `maxEntries` entries are taken, and no more than `maxBytes` of command
+   * payload (but always at least one entry).
    */
-  since(position: LogPosition, maxEntries = Number.POSITIVE_INFINITY): LogEntries | undefined {
+  since(
+    position: LogPosition,
+    maxEntries = Number.POSITIVE_INFINITY,
+    maxBytes = Number.POSITIVE_INFINITY,
+  ): LogEntries | undefined {
     if (!this.contains(position)) return undefined;
     const from = position.index - this.#prev.index;
-    const to = Math.min(this.#items.length, from + maxEntries);
+    let to = Math.min(this.#items.length, from + maxEntries);
+    if (maxBytes !== Number.POSITIVE_INFINITY) to = this.#cutAtBytes(from, to, maxBytes);
     const lastIndex = position.index + (to - from);
     const configs: number[] = [];
     for (const i of this.#configs) if (i > position.index && i <= lastIndex) configs.push(i);
@@ -271,6 +277,16 @@ export class LogEntries {
     return true;
   }
 
+  /** The end offset (exclusive) so that entries [from, end) hold at most `maxBytes` of payload (min 1 entry). */
+  #cutAtBytes(from: number, to: number, maxBytes: number): number {
+    let bytes = 0;
+    for (let k = from; k < to; k++) {
+      bytes += payloadBytes(this.#items[k]);
+      if (bytes > maxBytes && k > from) return k;
+    }
+    return to;
+  }
+
   #replaceWith(other: LogEntries): void {
     this.#prev = other.#prev;
     this.#items = other.#items.slice();
@@ -278,6 +294,12 @@ export class LogEntries {
     this.#configs = other.#configs.slice();
     this.#last = null;
   }
+}
+
+/** The size of an entry's command payload (string length or byte length); 0 for other entries. */
+export function payloadBytes(entry: LogEntry): number {
+  if (entry.kind !== "command") return 0;
+  return typeof entry.data === "string" ? entry.data.length : entry.data.byteLength;
 }
 
 /** True iff two entries are equal; command payloads compare by content. */

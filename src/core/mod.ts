@@ -8,7 +8,7 @@ export { ClusterConfig, type ClusterConfigInit } from "./config.ts";
 export { LogEntry, type Payload } from "./entry.ts";
 export { Generation, LogIndex, NodeId, Term } from "./ids.ts";
 export { Log } from "./log.ts";
-export { entriesEqual, LogEntries } from "./log_entries.ts";
+export { entriesEqual, LogEntries, payloadBytes } from "./log_entries.ts";
 export {
   type AppendEntriesCall,
   type AppendEntriesReply,

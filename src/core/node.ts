@@ -26,6 +26,11 @@ export interface RaftNodeOptions {
   readonly trackDurableIndex?: boolean;
   /** Upper bound on entries in one catch-up AppendEntriesCall (flow control). Default: unlimited. */
   readonly maxEntriesPerMessage?: number;
+  /**
+   * Upper bound on command payload bytes (string length or byte length) in one catch-up
+   * AppendEntriesCall; a single larger entry is still sent alone. Default: unlimited.
+   */
+  readonly maxBytesPerMessage?: number;
 }
 
 /** Why a proposal (or createCluster) was refused; nothing changed. */
@@ -119,7 +124,9 @@ export class RaftNode {
     this.#options = {
       trackDurableIndex: options.trackDurableIndex ?? false,
       maxEntriesPerMessage: options.maxEntriesPerMessage ?? Number.POSITIVE_INFINITY,
+      maxBytesPerMessage: options.maxBytesPerMessage ?? Number.POSITIVE_INFINITY,
     };
+    assert(this.#options.maxBytesPerMessage >= 1, "maxBytesPerMessage must be at least 1");
     assert(this.#options.maxEntriesPerMessage >= 1, "maxEntriesPerMessage must be at least 1");
     assert(log.lastPosition.term <= this.#currentTerm, "the log holds no entry from a future term");
   }
@@ -718,7 +725,8 @@ export class RaftNode {
   }
 
   #sendEntriesSince(id: NodeId, p: Progress, from: LogPosition): void {
-    const entries = this.#log.entries.since(from, this.#options.maxEntriesPerMessage);
+    const { maxEntriesPerMessage, maxBytesPerMessage } = this.#options;
+    const entries = this.#log.entries.since(from, maxEntriesPerMessage, maxBytesPerMessage);
     assert(entries !== undefined, `the leader's log contains ${LogPosition.format(from)}`);
     p.nextIndex = entries.lastIndex + 1;
     this.#send(id, this.#appendEntriesCall(entries));

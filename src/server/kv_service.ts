@@ -47,6 +47,11 @@ export class KvMachineHolder implements StateMachine<ApplyResult> {
     return this.machine.snapshot();
   }
 
+  /** Resets to the empty state. */
+  reset(): void {
+    this.machine = new KvStateMachine();
+  }
+
   /** Replaces the state with a snapshot's if it decodes. */
   restore(data: Uint8Array): boolean {
     const restored = KvStateMachine.restore(data);

@@ -15,7 +15,7 @@ export interface StoredSnapshot {
 export interface RecoveredState {
   readonly term: Term;
   readonly votedFor: NodeId | null;
-  /** The generation of the previous run (the new run uses this + 1). */
+  /** This run's restart generation, already durable (greater than every earlier run's). */
   readonly generation: Generation;
   readonly snapshot: StoredSnapshot | null;
   /** The entries after the snapshot position (or after 0/0). */
@@ -42,6 +42,11 @@ export interface RuntimeStorage {
   installSnapshot(snapshot: StoredSnapshot, keepLog: boolean): void;
   /** The latest durable snapshot, if any. */
   latestSnapshot(): StoredSnapshot | null;
+  /**
+   * Closes and opens the storage again (after a failed write left memory ahead of the disk); the
+   * new open records a higher generation. Throws if the storage still cannot be opened.
+   */
+  reopen(): RecoveredState;
   /** Closes files. */
   close(): void;
 }
@@ -58,6 +63,8 @@ export interface StateMachine<R> {
   snapshot(): Uint8Array;
   /** Replaces the whole state with a snapshot's; false (state unchanged) if it is not valid. */
   restore(data: Uint8Array): boolean;
+  /** Resets to the empty state (before rebuilding from storage). */
+  reset(): void;
 }
 
 /** A received snapshot, verified and ready to install. */

@@ -15,9 +15,11 @@ import {
   LogPosition,
   type Message,
   type NodeId,
+  payloadBytes,
   RaftNode,
 } from "../core/mod.ts";
-import type { Clock } from "./clock.ts";
+import { StorageError } from "../storage/mod.ts";
+import type { Clock, TimerHandle } from "./clock.ts";
 import { ElectionTimer } from "./election_timer.ts";
 import type { Logger } from "./logger.ts";
 import type { RuntimeStorage, RuntimeTransport, StateMachine, StoredSnapshot } from "./ports.ts";
@@ -58,6 +60,15 @@ export type SubmitOutcome<R> = ProposalOutcome<R> | { readonly kind: "not_leader
 const APPLY_BATCH = 5000;
 /** After streaming a snapshot to a peer, wait this long before streaming another one to it. */
 const SNAPSHOT_COOLDOWN_MS = 1000;
+/** Senders outside our configuration that we keep links to. */
+const MAX_CONTACTS = 32;
+/** Retry delays for reopening storage after a failed write. */
+const RECOVERY_MIN_MS = 500;
+const RECOVERY_MAX_MS = 10_000;
+/** Command payload bytes per AppendEntriesCall (frames are limited to 8 MiB on the wire). */
+export const MAX_MESSAGE_PAYLOAD_BYTES = 1024 * 1024;
+/** Entries per catch-up AppendEntriesCall. */
+const MAX_MESSAGE_ENTRIES = 4096;
 
 /** One Raft node's event loop. */
 export class RaftRuntime<R> {
@@ -69,11 +80,20 @@ export class RaftRuntime<R> {
   #node: RaftNode;
   #flushScheduled = false;
   #stopped = false;
+  /** True while storage is failing: the node is down until storage reopens. */
+  #down = false;
+  #recoveryTimer: TimerHandle | null = null;
+  #recoveryDelayMs = RECOVERY_MIN_MS;
   /** Highest commit index sent to followers in a broadcast. */
   #sentCommit = 0;
   #commitNoticeScheduled = false;
   #peerKey = "";
   readonly #snapshotSends = new Map<NodeId, number>();
+  /**
+   * Nodes that sent us messages. We dial them too, so replies reach nodes outside our latest
+   * configuration (a fresh node answering the candidate that bootstraps it). Bounded.
+   */
+  readonly #contacts = new Set<NodeId>();
 
   /** Creates the runtime and rebuilds the node from what storage recovered. */
   constructor(options: RuntimeOptions, deps: RuntimeDeps<R>) {
@@ -101,6 +121,11 @@ export class RaftRuntime<R> {
     return this.#stopped;
   }
 
+  /** True while the node is down because its storage failed (it retries reopening). */
+  get down(): boolean {
+    return this.#down;
+  }
+
   /** Arms the timer and connects to the peers of the recovered configuration. */
   start(): void {
     this.#refreshPeers();
@@ -109,16 +134,21 @@ export class RaftRuntime<R> {
 
   /** Handles a message from a peer. */
   handleMessage(message: Message): void {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#down) return;
     // Drop vote requests that would depose a working leader (Raft thesis §4.2.3).
     if (this.#node.couldBeDisruptiveRequestVote(message)) return;
+    this.#noteContact(message.from);
     this.#node.handleMessage(message);
     this.#scheduleFlush();
   }
 
   /** Installs a snapshot received (and verified) from the leader. */
   handleSnapshot(snapshot: StoredSnapshot): boolean {
-    if (this.#stopped) return false;
+    if (this.#stopped || this.#down) return false;
+    return this.#guard(() => this.#installSnapshot(snapshot)) ?? false;
+  }
+
+  #installSnapshot(snapshot: StoredSnapshot): boolean {
     this.#runActions(); // Nothing may be pending while the log is replaced.
     const node = this.#node;
     const at = snapshot.position;
@@ -139,6 +169,7 @@ export class RaftRuntime<R> {
 
   /** Bootstraps a new cluster with `voters` (this node must be empty). */
   bootstrap(voters: readonly NodeId[]): boolean {
+    if (this.#stopped || this.#down) return false;
     const result = this.#node.createCluster(voters);
     if (result.ok) this.#flushNow();
     return result.ok;
@@ -146,7 +177,7 @@ export class RaftRuntime<R> {
 
   /** Proposes a command; resolves when it is applied (or cannot be known). */
   submit(payload: Uint8Array | string): Promise<SubmitOutcome<R>> {
-    if (this.#stopped || this.#node.role !== "leader") return Promise.resolve({ kind: "not_leader" });
+    if (this.#stopped || this.#down || this.#node.role !== "leader") return Promise.resolve({ kind: "not_leader" });
     if (this.#proposals.isFull) return Promise.resolve({ kind: "overloaded" });
     const result = this.#node.proposeCommand(payload);
     if (!result.ok) return Promise.resolve({ kind: "not_leader" });
@@ -160,7 +191,7 @@ export class RaftRuntime<R> {
    */
   readBarrier(): Promise<ReadOutcome | "overloaded"> {
     const node = this.#node;
-    if (this.#stopped || node.role !== "leader") return Promise.resolve("not_leader");
+    if (this.#stopped || this.#down || node.role !== "leader") return Promise.resolve("not_leader");
     if (this.#reads.isFull) return Promise.resolve("overloaded");
     const heartbeat = node.heartbeat();
     if (!heartbeat.ok) return Promise.resolve("not_leader");
@@ -182,6 +213,7 @@ export class RaftRuntime<R> {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#timer.stop();
+    if (this.#recoveryTimer !== null) this.#deps.clock.clearTimeout(this.#recoveryTimer);
     this.#proposals.stopAll();
     this.#reads.stopAll("stopped");
     this.#deps.transport.close();
@@ -190,24 +222,27 @@ export class RaftRuntime<R> {
 
   // ------------------------------------------------------------ recovery
 
-  #recoverNode(): RaftNode {
-    const recovered = this.#deps.storage.recovered;
+  #recoverNode(recovered = this.#deps.storage.recovered): RaftNode {
     const snapshot = recovered.snapshot;
     if (snapshot !== null && !this.#deps.stateMachine.restore(snapshot.data)) {
       throw new Error(`the stored snapshot ${LogPosition.format(snapshot.position)} does not decode`);
     }
-    const options = { trackDurableIndex: true, maxEntriesPerMessage: 4096 };
+    const options = {
+      trackDurableIndex: true,
+      maxEntriesPerMessage: MAX_MESSAGE_ENTRIES,
+      maxBytesPerMessage: MAX_MESSAGE_PAYLOAD_BYTES,
+    };
     const fresh = recovered.term === 0 && recovered.entries.lastIndex === 0 && snapshot === null;
     if (fresh) return RaftNode.start(this.#options.id, options);
     const log = new Log(snapshot?.config ?? ClusterConfig.EMPTY, recovered.entries);
-    const generation = Generation.of(recovered.generation + 1);
+    const generation = Generation.of(recovered.generation);
     return RaftNode.restart(this.#options.id, generation, recovered.term, recovered.votedFor, log, options);
   }
 
   // ------------------------------------------------------------ the loop
 
   #onTimer(): void {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#down) return;
     this.#node.handleElectionTimeout();
     this.#flushNow();
   }
@@ -220,7 +255,11 @@ export class RaftRuntime<R> {
 
   #flushNow(): void {
     this.#flushScheduled = false;
-    if (this.#stopped) return;
+    if (this.#stopped || this.#down) return;
+    this.#guard(() => this.#flushBody());
+  }
+
+  #flushBody(): void {
     for (let round = 0; round < 8 && !this.#node.actions.isEmpty; round++) this.#runActions();
     this.#applyCommitted();
     this.#refreshPeers();
@@ -252,7 +291,10 @@ export class RaftRuntime<R> {
   }
 
   #broadcast(message: Message): void {
-    if (message.type === "AppendEntriesCall") this.#noteSentCommit(message);
+    if (message.type === "AppendEntriesCall") {
+      capEntries(message);
+      this.#noteSentCommit(message);
+    }
     const peers = this.#node.peers;
     if (peers.length > 0) this.#deps.transport.broadcast(peers, message);
   }
@@ -307,7 +349,7 @@ export class RaftRuntime<R> {
     const at = node.log.getPositionAndConfig(applied);
     if (at === undefined) return;
     const snapshot = { position: at.position, config: at.config, data: this.#deps.stateMachine.snapshot() };
-    this.#deps.storage.installSnapshot(snapshot, true);
+    this.#deps.storage.installSnapshot(snapshot, true); // A failure here goes through #guard (reopen).
     if (!node.handleSnapshotInstalled(at.position, at.config)) {
       throw new Error(`the core refused local snapshot ${LogPosition.format(at.position)}`);
     }
@@ -328,10 +370,67 @@ export class RaftRuntime<R> {
     );
   }
 
+  // ------------------------------------------------------------ storage failures
+
+  /** Runs `fn`; a storage error takes the node down and starts recovery (other errors propagate). */
+  #guard<T>(fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (error) {
+      if (!(error instanceof StorageError)) throw error;
+      this.#storageFailed(error);
+      return undefined;
+    }
+  }
+
+  #storageFailed(error: StorageError): void {
+    this.#deps.logger.error(
+      `storage failed (${error.message}); nothing unsynced was acknowledged; restarting from disk`,
+    );
+    this.#down = true;
+    this.#timer.stop();
+    clearActions(this.#node.actions);
+    this.#proposals.stopAll();
+    this.#reads.stopAll("not_leader");
+    this.#scheduleRecovery();
+  }
+
+  #scheduleRecovery(): void {
+    const delay = this.#recoveryDelayMs;
+    this.#recoveryDelayMs = Math.min(RECOVERY_MAX_MS, delay * 2);
+    this.#recoveryTimer = this.#deps.clock.setTimeout(() => this.#tryRecover(), delay);
+  }
+
+  #tryRecover(): void {
+    this.#recoveryTimer = null;
+    if (this.#stopped) return;
+    try {
+      const recovered = this.#deps.storage.reopen();
+      this.#deps.stateMachine.reset();
+      this.#node = this.#recoverNode(recovered);
+    } catch (error) {
+      this.#deps.logger.error(`storage still unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      this.#scheduleRecovery();
+      return;
+    }
+    this.#down = false;
+    this.#recoveryDelayMs = RECOVERY_MIN_MS;
+    this.#deps.logger.info(`storage reopened; node restarted as generation ${this.#node.generation}`);
+    this.refreshPeers();
+    this.#scheduleFlush();
+  }
+
   // ------------------------------------------------------------ peers
 
+  #noteContact(id: NodeId): void {
+    if (this.#contacts.has(id)) return;
+    if (this.#contacts.size >= MAX_CONTACTS) this.#contacts.delete(this.#contacts.values().next().value as NodeId);
+    this.#contacts.add(id);
+    this.#peerKey = "";
+  }
+
   #refreshPeers(): void {
-    const peers = this.#node.peers;
+    const peers = [...new Set([...this.#node.peers, ...this.#contacts])].filter((id) => id !== this.#node.id);
     const resolved = peers.flatMap((id) => {
       const url = this.#deps.resolveUrl(id);
       return url === undefined ? [] : [{ id, url }];
@@ -340,6 +439,22 @@ export class RaftRuntime<R> {
     if (key === this.#peerKey) return;
     this.#peerKey = key;
     this.#deps.transport.setPeers(resolved);
+  }
+}
+
+/** Truncates a broadcast's entries to the per-message payload budget (the rest follows on catch-up). */
+function capEntries(call: AppendEntriesCall): void {
+  const entries = call.entries;
+  if (entries.length <= 1) return;
+  let bytes = 0;
+  let k = 0;
+  for (const entry of entries.entries()) {
+    bytes += payloadBytes(entry);
+    if (bytes > MAX_MESSAGE_PAYLOAD_BYTES && k > 0) {
+      entries.truncate(k);
+      return;
+    }
+    k++;
   }
 }
 

@@ -1,0 +1,90 @@
+/**
+ * The node process: `bun src/main.ts --id n1 --listen 127.0.0.1:7001 --cluster-token …`
+ * (or `deno run --allow-all src/main.ts …`). Every flag also reads from a `RAFT_*` variable; run
+ * with `--help` for the list. Stops cleanly on SIGINT/SIGTERM.
+ */
+
+import { mkdirSync } from "node:fs";
+import process from "node:process";
+import { CONFIG_KEYS } from "../schemas/node_config.ts";
+import { envName, flagName, loadConfig } from "./server/config.ts";
+import type { NodeAppHost } from "./server/node_app.ts";
+import { StorageError } from "./storage/mod.ts";
+import { defaultWebSocketImpl } from "./transport/mod.ts";
+
+type Serve = (app: import("hono").Hono, host: string, port: number) => { port: number; stop: () => Promise<void> };
+
+async function runtimeHost(): Promise<{ host: NodeAppHost; serve: Serve }> {
+  const webSocket = await defaultWebSocketImpl();
+  if (typeof Bun !== "undefined") {
+    const { bunHost, serveWithBun } = await import("./server/serve_bun.ts");
+    return { host: { ...bunHost, webSocket, runtimeInfo: { name: "bun", version: Bun.version } }, serve: serveWithBun };
+  }
+  if (typeof Deno !== "undefined") {
+    const { denoHost, serveWithDeno } = await import("./server/serve_deno.ts");
+    const runtimeInfo = { name: "deno" as const, version: Deno.version.deno };
+    return { host: { ...denoHost, webSocket, runtimeInfo }, serve: serveWithDeno };
+  }
+  throw new Error("run the node with Bun or Deno (Node.js needs a build step this project does not ship)");
+}
+
+function usage(): string {
+  const lines = CONFIG_KEYS.map((k) => `  --${flagName(k)}  (${envName(k)})`);
+  return `usage: bun src/main.ts --id <id> --cluster-token <token> [options]\n${lines.join("\n")}`;
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  if (argv.includes("--help")) {
+    console.log(usage());
+    return 0;
+  }
+  const loaded = loadConfig(argv, process.env);
+  if (!loaded.ok) {
+    console.error(`invalid configuration:\n  ${loaded.errors.join("\n  ")}\n\n${usage()}`);
+    return 2;
+  }
+  const config = loaded.config;
+  mkdirSync(config.dataDir, { recursive: true });
+  const { host, serve } = await runtimeHost();
+  const { createNodeApp } = await import("./server/node_app.ts");
+  let node: ReturnType<typeof createNodeApp>;
+  try {
+    node = createNodeApp(config, host);
+  } catch (error) {
+    if (!(error instanceof StorageError)) throw error;
+    console.error(`cannot start node ${config.id}: ${error.message}`);
+    if (error.code === "corrupt")
+      console.error("to truncate the log at the damaged record, restart with --repair true");
+    return 1;
+  }
+  const server = serve(node.app, config.listen.hostname, config.listen.port);
+  node.start();
+  node.logger.info(
+    `listening on ${config.listen.hostname}:${server.port} as ${config.advertiseUrl} (${host.runtimeInfo.name} ${host.runtimeInfo.version})`,
+  );
+  if (config.bootstrap !== undefined && node.runtime.node.log.lastPosition.index === 0) {
+    const result = await node.service.bootstrap(config.bootstrap);
+    node.logger.info(result.ok ? "bootstrapped a new cluster" : `bootstrap: ${result.message}`);
+  }
+  await waitForSignal();
+  node.logger.info("stopping");
+  node.stop();
+  await server.stop();
+  return 0;
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`node failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,79 @@
+/** Connects the runtime's storage port to src/storage (file segments and snapshot files, or the in-memory twin). */
+import type { LogEntries, NodeId, Term } from "../core/mod.ts";
+import type { OpenedStorage } from "../storage/mod.ts";
+import type { RecoveredState, RuntimeStorage, StoredSnapshot } from "./ports.ts";
+
+/** Opens the node's storage; called again to recover after a failed write. */
+export type StorageOpener = () => OpenedStorage;
+
+function recoveredOf(opened: OpenedStorage): RecoveredState {
+  const r = opened.recovered;
+  const snapshot = opened.snapshot;
+  return {
+    term: r.hardState.term,
+    votedFor: r.hardState.votedFor,
+    generation: r.generation,
+    snapshot:
+      snapshot === null
+        ? null
+        : { position: snapshot.meta.position, config: snapshot.meta.config, data: snapshot.data },
+    entries: r.log.entries,
+  };
+}
+
+/** {@link RuntimeStorage} over a log store and a snapshot store. */
+export class StorageAdapter implements RuntimeStorage {
+  readonly #open: StorageOpener;
+  #opened: OpenedStorage;
+  #recovered: RecoveredState;
+
+  /** Opens the storage now (throws a StorageError if it cannot). */
+  constructor(open: StorageOpener) {
+    this.#open = open;
+    this.#opened = open();
+    this.#recovered = recoveredOf(this.#opened);
+  }
+
+  /** The state found by the latest open. */
+  get recovered(): RecoveredState {
+    return this.#recovered;
+  }
+
+  saveHardState(term: Term, votedFor: NodeId | null): void {
+    this.#opened.log.saveHardState({ term, votedFor });
+  }
+
+  append(entries: LogEntries): void {
+    this.#opened.log.append(entries);
+  }
+
+  sync(): void {
+    this.#opened.log.sync();
+  }
+
+  installSnapshot(snapshot: StoredSnapshot, _keepLog: boolean): void {
+    const meta = { position: snapshot.position, config: snapshot.config };
+    this.#opened.snapshots.save(meta, snapshot.data);
+    // The log store drops everything when it does not hold the snapshot position itself.
+    this.#opened.log.compact(meta);
+    this.#opened.log.sync();
+    this.#opened.snapshots.prune(snapshot.position);
+  }
+
+  latestSnapshot(): StoredSnapshot | null {
+    const latest = this.#opened.snapshots.latest();
+    if (latest === null) return null;
+    return { position: latest.meta.position, config: latest.meta.config, data: latest.data };
+  }
+
+  reopen(): RecoveredState {
+    this.close();
+    this.#opened = this.#open();
+    this.#recovered = recoveredOf(this.#opened);
+    return this.#recovered;
+  }
+
+  close(): void {
+    this.#opened.log.close();
+  }
+}

@@ -60,8 +60,8 @@ export const NodeConfigSchema = z
       .enum(["true", "false"])
       .default("false")
       .transform((v) => v === "true"),
-    electionTimeoutMs: Millis(20, 60_000, 300),
-    heartbeatMs: Millis(5, 30_000, 50),
+    electionTimeoutMs: Millis(20, 60_000, 1000),
+    heartbeatMs: Millis(5, 30_000, 100),
     snapshotEvery: z.coerce.number().int().min(2).max(100_000_000).default(10_000),
     maxPendingProposals: z.coerce.number().int().min(1).max(1_000_000).default(4096),
     maxPendingReads: z.coerce.number().int().min(1).max(1_000_000).default(4096),

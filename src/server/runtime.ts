@@ -88,6 +88,7 @@ export class RaftRuntime<R> {
   #sentCommit = 0;
   #commitNoticeScheduled = false;
   #peerKey = "";
+  #roleKey = "";
   readonly #snapshotSends = new Map<NodeId, number>();
   /**
    * Nodes that sent us messages. We dial them too, so replies reach nodes outside our latest
@@ -261,6 +262,7 @@ export class RaftRuntime<R> {
 
   #flushBody(): void {
     for (let round = 0; round < 8 && !this.#node.actions.isEmpty; round++) this.#runActions();
+    this.#logRoleChange();
     this.#applyCommitted();
     this.#refreshPeers();
     this.#reads.poll((seq) => this.#node.getHeartbeatStatus(seq), this.appliedIndex);
@@ -288,6 +290,15 @@ export class RaftRuntime<R> {
     if (broadcast !== null && hardState) this.#broadcast(broadcast);
     for (const [to, message] of sends) this.#deps.transport.send(to, message);
     for (const to of installs) this.#sendSnapshot(to);
+  }
+
+  #logRoleChange(): void {
+    const node = this.#node;
+    const key = `${node.role}/${node.currentTerm}/${node.leaderId}`;
+    if (key === this.#roleKey) return;
+    this.#roleKey = key;
+    const leader = node.leaderId === null ? "no known leader" : `leader ${node.leaderId}`;
+    this.#deps.logger.info(`${node.role} in term ${node.currentTerm} (${leader})`);
   }
 
   #broadcast(message: Message): void {

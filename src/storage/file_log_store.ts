@@ -177,7 +177,8 @@ export class FileLogStore implements LogStore {
     this.#checkUsable();
     this.#pending.checkHardState(state);
     this.#writer.hardState(state, this.#generation);
-    this.#pending.ops.push({ kind: "hard_state", state: { term: state.term, votedFor: state.votedFor } });
+    const copy = { term: state.term, votedFor: state.votedFor };
+    this.#pending.ops.push({ kind: "hard_state", state: copy, generation: this.#generation });
   }
 
   /** Buffers a compaction (see {@link LogStore.compact}). */
@@ -251,17 +252,22 @@ export class FileLogStore implements LogStore {
     throw new StorageError("unusable", `The log store in ${this.#dir} cannot be used: ${this.#unusable}; reopen it`);
   }
 
-  /** Makes this run's generation (one more than the last run's) durable; closes the store if that fails. */
+  /**
+   * Makes this run's generation (one more than the last run's) durable; closes the store if that
+   * fails. The generation changes only once the record is durable, so a segment started by this
+   * very sync checkpoints the previous one, as replay expects.
+   */
   #bumpGeneration(): void {
-    this.#generation = (this.#generation + 1) as Generation;
-    this.#writer.hardState(this.#hardState, this.#generation);
-    this.#pending.ops.push({ kind: "hard_state", state: this.#hardState });
+    const generation = this.#generation + 1;
+    this.#writer.hardState(this.#hardState, generation);
+    this.#pending.ops.push({ kind: "hard_state", state: this.#hardState, generation });
     try {
       this.sync();
     } catch (error) {
       this.close();
       throw error;
     }
+    assert(this.#generation === generation, "the new generation is durable");
   }
 
   #openForAppend(file: string): number {
@@ -358,6 +364,7 @@ export class FileLogStore implements LogStore {
   #applyOp(op: PendingOp, segment: number, base: number): boolean {
     if (op.kind === "hard_state") {
       this.#hardState = op.state;
+      this.#generation = op.generation as Generation;
       return false;
     }
     if (op.kind === "snapshot") {

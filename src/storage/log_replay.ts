@@ -3,7 +3,15 @@
  * record against what came before it. A record that does not fit is reported as a reason string;
  * the caller turns it into a corruption error naming the file and offset.
  */
-import { ClusterConfig, type Generation, LogEntries, type LogEntry, LogPosition } from "../core/mod.ts";
+import {
+  ClusterConfig,
+  type Generation,
+  LogEntries,
+  type LogEntry,
+  type LogIndex,
+  LogPosition,
+  type Term,
+} from "../core/mod.ts";
 import { PositionTable } from "./position_table.ts";
 import type { Checkpoint, DecodedRecord } from "./record_codec.ts";
 import type { HardState, SnapshotMeta } from "./types.ts";
@@ -28,6 +36,8 @@ export class LogReplay {
    * segments were deleted; a later snapshot record at or above it must close the gap.
    */
   gapBelow = 0;
+  /** True while `entries.prevPosition.term` is a guess made inside the gap. */
+  #guessedPrev = false;
   /** Records applied. */
   records = 0;
   /** Segments started. */
@@ -53,14 +63,18 @@ export class LogReplay {
   }
 
   #continues(cp: Checkpoint): string | undefined {
-    const same =
-      cp.hardState.term === this.hardState.term &&
-      cp.hardState.votedFor === this.hardState.votedFor &&
-      cp.generation === this.generation &&
-      LogPosition.equals(cp.snapshot.position, this.snapshot.position) &&
-      cp.snapshot.config.equals(this.snapshot.config) &&
-      LogPosition.equals(cp.last, this.entries.lastPosition);
-    return same ? undefined : "the checkpoint does not match the end of the previous segment";
+    const diffs: string[] = [];
+    const differ = (what: string, stored: unknown, replayed: unknown) => {
+      if (stored !== replayed) diffs.push(`${what} ${String(stored)} (replay: ${String(replayed)})`);
+    };
+    differ("term", cp.hardState.term, this.hardState.term);
+    differ("vote", cp.hardState.votedFor, this.hardState.votedFor);
+    differ("generation", cp.generation, this.generation);
+    differ("snapshot", LogPosition.format(cp.snapshot.position), LogPosition.format(this.snapshot.position));
+    differ("snapshot config", JSON.stringify(cp.snapshot.config), JSON.stringify(this.snapshot.config));
+    differ("last entry", LogPosition.format(cp.last), LogPosition.format(this.entries.lastPosition));
+    if (diffs.length === 0) return undefined;
+    return `the checkpoint does not continue the previous segment: ${diffs.join(", ")}`;
   }
 
   /** Applies one record found at `offset` of segment `segment`; returns why it does not fit, or undefined. */
@@ -92,6 +106,16 @@ export class LogReplay {
   }
 
   #entry(term: number, index: number, entry: LogEntry, segment: number, offset: number): string | undefined {
+    if (this.#rewritesGapPrefix(index)) {
+      // Inside the deleted prefix the tail was rewritten from `index` on. The term before it is
+      // unknown unless it is the snapshot point, and irrelevant: the snapshot that closes the gap
+      // covers it. Assume the entry's own term, and let a later rewrite here replace the guess.
+      const atSnapshot = index - 1 === this.snapshot.position.index;
+      this.#restartAt(
+        atSnapshot ? this.snapshot.position : { term: term as Term, index: (index - 1) as LogIndex },
+        !atSnapshot,
+      );
+    }
     const entries = this.entries;
     if (index <= entries.prevIndex) return `entry ${index} is at or below the log's start ${entries.prevIndex}`;
     if (index > entries.lastIndex + 1) return `entry ${index} leaves a gap after ${entries.lastIndex}`;
@@ -143,10 +167,25 @@ export class LogReplay {
   }
 
   #truncate(position: LogPosition): string | undefined {
+    if (this.#rewritesGapPrefix(position.index + 1)) this.#restartAt(position, false);
     if (!this.entries.contains(position))
       return `a truncation after ${LogPosition.format(position)} names an entry the log lacks`;
     this.entries.truncateAfter(position.index);
     this.table.truncateAfter(position.index);
     return undefined;
+  }
+
+  /** True iff a rewrite from `index` on falls inside the deleted prefix (or right after a guessed term). */
+  #rewritesGapPrefix(index: number): boolean {
+    if (this.gapBelow === 0 || index <= this.snapshot.position.index) return false;
+    const prevIndex = this.entries.prevIndex;
+    return index <= prevIndex || (this.#guessedPrev && index === prevIndex + 1);
+  }
+
+  /** Inside the gap: the known entries now start after `prev` (whose term may be a guess). */
+  #restartAt(prev: LogPosition, guessed: boolean): void {
+    this.entries = new LogEntries(prev);
+    this.table.rebase(prev, true);
+    this.#guessedPrev = guessed;
   }
 }

@@ -178,7 +178,8 @@ export class MemoryLogStore implements LogStore {
   saveHardState(state: HardState): void {
     this.#checkUsable();
     this.#pending.checkHardState(state);
-    this.#pending.ops.push({ kind: "hard_state", state: { term: state.term, votedFor: state.votedFor } });
+    const copy = { term: state.term, votedFor: state.votedFor };
+    this.#pending.ops.push({ kind: "hard_state", state: copy, generation: this.#disk.generation });
   }
 
   /** Buffers a compaction (see {@link LogStore.compact}). */

@@ -19,7 +19,12 @@ export type PendingOp =
       /** Each entry's record offset in the batch buffer (file store), or null. */
       readonly offsets: number[] | null;
     }
-  | { readonly kind: "hard_state"; readonly state: HardState }
+  | {
+      readonly kind: "hard_state";
+      readonly state: HardState;
+      /** The restart generation the record carries. */
+      readonly generation: number;
+    }
   | { readonly kind: "snapshot"; readonly meta: SnapshotMeta; readonly reset: boolean };
 
 /** What the view falls back to below the pending operations: the durable log. */

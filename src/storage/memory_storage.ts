@@ -94,6 +94,8 @@ export class MemoryLogStore implements LogStore {
   readonly #epoch: number;
   readonly #onFatal: FatalHandler;
   readonly #pending: PendingOps;
+  /** How many leading pending operations the sync in flight covers; -1 when none is in flight. */
+  #inFlight = -1;
   #unusable: string | null = null;
 
   private constructor(disk: MemoryDisk, options: MemoryLogStoreOptions) {
@@ -155,7 +157,7 @@ export class MemoryLogStore implements LogStore {
     return this.#disk.entries.lastPosition;
   }
 
-  /** True iff records are buffered and not yet synced. */
+  /** True iff records are buffered and not yet synced (including those of a sync in flight). */
   get hasPending(): boolean {
     return !this.#pending.isEmpty;
   }
@@ -191,12 +193,38 @@ export class MemoryLogStore implements LogStore {
 
   /** Makes the buffered records durable, or fails as armed on the disk (see {@link LogStore.sync}). */
   sync(): LogPosition {
+    this.beginSync();
+    return this.completeSync();
+  }
+
+  /** True iff a sync was begun and not completed. */
+  get syncInFlight(): boolean {
+    return this.#inFlight >= 0;
+  }
+
+  /**
+   * Starts a sync covering every record buffered so far, for simulations where a flush takes time:
+   * records buffered afterwards belong to the next sync, and a crash before {@link completeSync}
+   * loses the whole batch. At most one sync is in flight.
+   */
+  beginSync(): void {
     this.#checkUsable();
-    if (this.#pending.isEmpty) return this.durablePosition;
-    const ops = this.#pending.ops.slice();
-    this.#pending.clear();
+    assert(this.#inFlight < 0, "one sync at a time: complete the sync in flight first");
+    this.#inFlight = this.#pending.ops.length;
+  }
+
+  /** Completes the sync in flight (see {@link beginSync}); returns the last durable position. */
+  completeSync(): LogPosition {
+    this.#checkUsable();
+    assert(this.#inFlight >= 0, "completeSync() needs a sync in flight");
+    const ops = this.#pending.ops.splice(0, this.#inFlight);
+    this.#inFlight = -1;
+    if (ops.length === 0) return this.durablePosition;
     const writeFault = this.#disk.takeWriteFault();
-    if (writeFault !== null) throw injectedWriteError(writeFault);
+    if (writeFault !== null) {
+      this.#pending.clear(); // Later records may chain onto the failed ones: discard them too, as the file store does.
+      throw injectedWriteError(writeFault);
+    }
     const syncFault = this.#disk.takeSyncFault();
     if (syncFault !== null) {
       applyOps(this.#disk, ops, syncFault.keepRecords);
@@ -220,9 +248,10 @@ export class MemoryLogStore implements LogStore {
     return entries.since(position, Math.max(0, Math.floor(maxEntries))) as LogEntries;
   }
 
-  /** Closes the store; buffered records are discarded. */
+  /** Closes the store; buffered records (and a sync in flight) are discarded. */
   close(): void {
     this.#pending.clear();
+    this.#inFlight = -1;
     this.#unusable = "it was closed";
   }
 

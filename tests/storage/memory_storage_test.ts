@@ -255,3 +255,35 @@ describe("MemoryLogStore and FileLogStore", () => {
     }
   });
 });
+
+describe("MemoryLogStore two-phase sync", () => {
+  it("MemoryLogStore.beginSync() covers only the records buffered before it; a crash loses the sync in flight", () => {
+    const disk = new MemoryDisk();
+    const { store } = MemoryLogStore.open(disk);
+    store.saveHardState({ term: Term.of(1), votedFor: null });
+    store.append(newTerm(LogPosition.ZERO, 1, "first"));
+    store.beginSync();
+    expect(store.syncInFlight).toBe(true);
+    store.append(commands(LogPosition.of(1, 2), "second")); // Chains onto the batch in flight.
+    expect<unknown>(store.completeSync()).toEqual({ term: 1, index: 2 });
+    expect(store.hasPending).toBe(true);
+    store.beginSync();
+    disk.crash(); // The second batch was in flight.
+    expect(() => store.completeSync()).toThrow(StorageError);
+    const { recovered } = MemoryLogStore.open(disk);
+    expect<unknown>(recovered.log.lastPosition).toEqual({ term: 1, index: 2 });
+  });
+
+  it("MemoryLogStore: a failed write discards the batch in flight and everything buffered after it", () => {
+    const disk = new MemoryDisk();
+    const { store } = MemoryLogStore.open(disk);
+    store.saveHardState({ term: Term.of(1), votedFor: null });
+    store.append(newTerm(LogPosition.ZERO, 1));
+    store.beginSync();
+    store.append(commands(LogPosition.of(1, 1), "after"));
+    disk.failNextWrite("no_space");
+    expect(storageError(() => store.completeSync()).code).toBe("no_space");
+    expect(store.hasPending).toBe(false);
+    expect(store.durablePosition).toEqual(LogPosition.ZERO);
+  });
+});

@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it } from "bun:test";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { LogPosition } from "../../src/core/mod.ts";
+import { FileSnapshotStore, StorageError, snapshotName } from "../../src/storage/mod.ts";
+import { config, FatalCalled, faultyFs, removeDir, tempDir, throwingFatal } from "./storage_helpers.ts";
+
+const dirs: string[] = [];
+function freshDir(): string {
+  const dir = tempDir("snapshots");
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) removeDir(dir);
+});
+
+function latestError(store: FileSnapshotStore): StorageError {
+  try {
+    store.latest();
+  } catch (error) {
+    expect(error).toBeInstanceOf(StorageError);
+    return error as StorageError;
+  }
+  throw new Error("latest() succeeded");
+}
+
+describe("FileSnapshotStore", () => {
+  it("FileSnapshotStore.save() then latest() round-trips the metadata and the data, given whole or in chunks", () => {
+    const dir = freshDir();
+    const store = FileSnapshotStore.open(dir);
+    expect(store.latest()).toBeNull();
+    const meta = { position: LogPosition.of(3, 17), config: config("a", "b") };
+    store.save(meta, [new Uint8Array([1, 2]), new Uint8Array(0), new Uint8Array([3])]);
+    const back = store.latest();
+    expect<unknown>(back?.meta.position).toEqual({ term: 3, index: 17 });
+    expect(back?.meta.config.equals(meta.config)).toBe(true);
+    expect([...(back?.data ?? [])]).toEqual([1, 2, 3]);
+    expect(fs.readdirSync(dir)).toEqual([snapshotName(meta.position)]);
+    store.save({ position: LogPosition.of(3, 18), config: config() }, new Uint8Array(0));
+    expect(store.latest()?.data.length).toBe(0);
+  });
+
+  it("FileSnapshotStore.latest() picks the highest index and prune() deletes the older ones", () => {
+    const dir = freshDir();
+    const store = FileSnapshotStore.open(dir);
+    for (const index of [5, 100, 20])
+      store.save({ position: LogPosition.of(1, index), config: config("a") }, new Uint8Array([index]));
+    expect([...(store.latest()?.data ?? [])]).toEqual([100]);
+    expect(store.prune(LogPosition.of(1, 100))).toBe(2);
+    expect(fs.readdirSync(dir)).toEqual([snapshotName(LogPosition.of(1, 100))]);
+  });
+
+  it("FileSnapshotStore.open() removes a temporary file left by a crash before the rename", () => {
+    const dir = freshDir();
+    const leftover = path.join(dir, `${snapshotName(LogPosition.of(2, 9))}.tmp`);
+    fs.writeFileSync(leftover, new Uint8Array([1, 2, 3]));
+    const store = FileSnapshotStore.open(dir);
+    expect(fs.existsSync(leftover)).toBe(false);
+    expect(store.latest()).toBeNull();
+  });
+
+  it("FileSnapshotStore.latest() refuses a damaged snapshot, naming the file and offset", () => {
+    const dir = freshDir();
+    const store = FileSnapshotStore.open(dir);
+    store.save({ position: LogPosition.of(1, 4), config: config("a") }, new Uint8Array(64).fill(7));
+    const file = path.join(dir, snapshotName(LogPosition.of(1, 4)));
+    const bytes = Uint8Array.from(fs.readFileSync(file));
+    bytes[60] ^= 4;
+    fs.writeFileSync(file, bytes);
+    const error = latestError(store);
+    expect(error.code).toBe("corrupt");
+    expect(error.file).toBe(file);
+    expect(error.offset).toBe(bytes.length - 4);
+    expect(error.message).toContain(`${file} is corrupt at byte ${bytes.length - 4}`);
+  });
+
+  it("FileSnapshotStore.save() on a full disk leaves no temporary file and keeps the previous snapshot", () => {
+    const dir = freshDir();
+    const fsys = faultyFs();
+    const store = FileSnapshotStore.open(dir, { fs: fsys });
+    store.save({ position: LogPosition.of(1, 4), config: config("a") }, new Uint8Array([4]));
+    fsys.failNextWrite("ENOSPC", 3);
+    let error: unknown;
+    try {
+      store.save({ position: LogPosition.of(1, 8), config: config("a") }, new Uint8Array(1000));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as StorageError).code).toBe("no_space");
+    expect(fs.readdirSync(dir)).toEqual([snapshotName(LogPosition.of(1, 4))]);
+    expect([...(store.latest()?.data ?? [])]).toEqual([4]);
+  });
+
+  it("FileSnapshotStore.save() flushes the file and the directory, and fails stop when a flush fails", () => {
+    const dir = freshDir();
+    const fsys = faultyFs();
+    const store = FileSnapshotStore.open(dir, { fs: fsys, onFatal: throwingFatal });
+    store.save({ position: LogPosition.of(1, 4), config: config("a") }, new Uint8Array([4]));
+    expect(fsys.calls.fsync).toBe(1);
+    expect(fsys.calls.fsyncDir).toBe(1);
+    fsys.failNextFlush();
+    expect(() => store.save({ position: LogPosition.of(1, 5), config: config("a") }, new Uint8Array([5]))).toThrow(
+      FatalCalled,
+    );
+  });
+});

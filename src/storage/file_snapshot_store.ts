@@ -4,12 +4,13 @@
  * a directory flush, so a crash leaves either the whole snapshot or nothing.
  *
  * File: magic "RBSN" | version u8 | 3 zero bytes | term u64 | index u64 | config length u32 |
- * config JSON | data length u64 | data | crc32 of everything before it u32 (all little-endian).
+ * config JSON | data | data length u64 | crc32 of everything before it u32 (all little-endian).
+ * The length trails the data so chunks can be streamed from a generator without buffering them.
  */
 import * as path from "node:path";
 import { assert, type LogPosition } from "../core/mod.ts";
 import { crc32 } from "./crc32.ts";
-import { StorageError, writeError } from "./errors.ts";
+import { errnoCode, StorageError, writeError } from "./errors.ts";
 import { exitProcess, type FatalHandler, failStop } from "./fatal.ts";
 import { type FileSystem, nodeFileSystem, writeAll } from "./file_system.ts";
 import { configJson, decodeConfig } from "./record_codec.ts";
@@ -22,6 +23,7 @@ const MAGIC = [0x52, 0x42, 0x53, 0x4e]; // "RBSN"
 const NAME = /^snapshot-(\d{20})-(\d{20})\.snap$/;
 const TEMP_SUFFIX = ".tmp";
 const FIXED = 28;
+const TRAILER = 12;
 const TWO_32 = 2 ** 32;
 
 /** Options of {@link FileSnapshotStore.open}. */
@@ -83,24 +85,23 @@ export class FileSnapshotStore implements SnapshotStore {
 
   /** Writes a snapshot atomically and durably (see {@link SnapshotStore.save}). */
   save(meta: SnapshotMeta, data: Uint8Array | Iterable<Uint8Array>): void {
-    const chunks = data instanceof Uint8Array ? [data] : [...data];
-    const dataLength = chunks.reduce((sum, c) => sum + c.length, 0);
-    const header = encodeHeader(meta, dataLength);
+    const header = encodeHeader(meta);
     const final = path.join(this.#dir, snapshotName(meta.position));
     const temp = final + TEMP_SUFFIX;
     const fd = this.#create(temp);
     try {
       let crc = crc32(header);
+      let length = 0;
       writeAll(this.#fs, fd, header);
-      for (const chunk of chunks) {
+      for (const chunk of data instanceof Uint8Array ? [data] : data) {
         writeAll(this.#fs, fd, chunk);
         crc = crc32(chunk, 0, chunk.length, crc);
+        length += chunk.length;
       }
-      const trailer = new Uint8Array(4);
-      new DataView(trailer.buffer).setUint32(0, crc, true);
-      writeAll(this.#fs, fd, trailer);
+      writeAll(this.#fs, fd, encodeTrailer(length, crc));
     } catch (cause) {
       this.#abandon(fd, temp);
+      if (cause instanceof Error && errnoCode(cause) === undefined) throw cause; // The caller's generator failed.
       throw writeError("save a snapshot", temp, cause);
     }
     this.#flushAndClose(fd, temp);
@@ -192,12 +193,12 @@ export class FileSnapshotStore implements SnapshotStore {
   }
 }
 
-function encodeHeader(meta: SnapshotMeta, dataLength: number): Uint8Array {
+function encodeHeader(meta: SnapshotMeta): Uint8Array {
   const { term, index } = meta.position;
   assert(Number.isSafeInteger(term) && term >= 0, "a snapshot term is a non-negative safe integer");
   assert(Number.isSafeInteger(index) && index >= 0, "a snapshot index is a non-negative safe integer");
   const json = new TextEncoder().encode(configJson(meta.config));
-  const bytes = new Uint8Array(FIXED + json.length + 8);
+  const bytes = new Uint8Array(FIXED + json.length);
   const view = new DataView(bytes.buffer);
   bytes.set(MAGIC, 0);
   bytes[4] = SNAPSHOT_FORMAT_VERSION;
@@ -205,7 +206,15 @@ function encodeHeader(meta: SnapshotMeta, dataLength: number): Uint8Array {
   putU64(view, 16, index);
   view.setUint32(24, json.length, true);
   bytes.set(json, FIXED);
-  putU64(view, FIXED + json.length, dataLength);
+  return bytes;
+}
+
+/** The data length and the CRC of everything before the CRC (which covers the length too). */
+function encodeTrailer(length: number, crcSoFar: number): Uint8Array {
+  const bytes = new Uint8Array(TRAILER);
+  const view = new DataView(bytes.buffer);
+  putU64(view, 0, length);
+  view.setUint32(8, crc32(bytes, 0, 8, crcSoFar), true);
   return bytes;
 }
 
@@ -215,10 +224,10 @@ function corrupt(file: string, offset: number, reason: string): StorageError {
 
 /** Validates a snapshot file (checksum first, then every field) and decodes it. */
 function decodeSnapshot(bytes: Uint8Array, file: string, named: NamedSnapshot): Snapshot {
-  if (bytes.length < FIXED + 12) throw corrupt(file, 0, "the file is too short");
+  if (bytes.length < FIXED + TRAILER) throw corrupt(file, 0, "the file is too short");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const end = bytes.length - 4;
-  if (crc32(bytes, 0, end) !== view.getUint32(end, true)) throw corrupt(file, end, "the checksum does not match");
+  const crcAt = bytes.length - 4;
+  if (crc32(bytes, 0, crcAt) !== view.getUint32(crcAt, true)) throw corrupt(file, crcAt, "the checksum does not match");
   if (MAGIC.some((b, i) => bytes[i] !== b)) throw corrupt(file, 0, "the file is not a snapshot");
   if (bytes[4] !== SNAPSHOT_FORMAT_VERSION) {
     throw new StorageError("unsupported_version", `The snapshot ${file} has format version ${bytes[4]}`, {
@@ -229,11 +238,12 @@ function decodeSnapshot(bytes: Uint8Array, file: string, named: NamedSnapshot): 
   const term = getU64(view, 8);
   const index = getU64(view, 16);
   if (term !== named.term || index !== named.index) throw corrupt(file, 8, "the position does not match the file name");
-  const configEnd = FIXED + view.getUint32(24, true);
-  if (configEnd + 8 > end) throw corrupt(file, 24, "the configuration overruns the file");
-  const config = decodeConfig(bytes, FIXED, configEnd);
+  const dataStart = FIXED + view.getUint32(24, true);
+  const dataEnd = bytes.length - TRAILER;
+  if (dataStart > dataEnd) throw corrupt(file, 24, "the configuration overruns the file");
+  const config = decodeConfig(bytes, FIXED, dataStart);
   if (typeof config === "string") throw corrupt(file, FIXED, config);
-  if (getU64(view, configEnd) !== end - configEnd - 8) throw corrupt(file, configEnd, "the data length does not match");
+  if (getU64(view, dataEnd) !== dataEnd - dataStart) throw corrupt(file, dataEnd, "the data length does not match");
   const position = { term, index } as LogPosition;
-  return { meta: { position, config }, data: bytes.slice(configEnd + 8, end) };
+  return { meta: { position, config }, data: bytes.slice(dataStart, dataEnd) };
 }

@@ -41,6 +41,23 @@ describe("FileSnapshotStore", () => {
     expect(store.latest()?.data.length).toBe(0);
   });
 
+  it("FileSnapshotStore.save() streams chunks from a generator, and a failing generator leaves nothing behind", () => {
+    const dir = freshDir();
+    const store = FileSnapshotStore.open(dir);
+    function* chunks(fail: boolean): Generator<Uint8Array> {
+      for (let i = 0; i < 100; i++) yield new Uint8Array(1000).fill(i);
+      if (fail) throw new Error("the state machine failed to serialize");
+    }
+    store.save({ position: LogPosition.of(2, 50), config: config("a") }, chunks(false));
+    const back = store.latest();
+    expect(back?.data.length).toBe(100_000);
+    expect(back?.data[99_999]).toBe(99);
+    expect(() => store.save({ position: LogPosition.of(2, 60), config: config("a") }, chunks(true))).toThrow(
+      "the state machine failed to serialize",
+    );
+    expect(fs.readdirSync(dir)).toEqual([snapshotName(LogPosition.of(2, 50))]);
+  });
+
   it("FileSnapshotStore.latest() picks the highest index and prune() deletes the older ones", () => {
     const dir = freshDir();
     const store = FileSnapshotStore.open(dir);

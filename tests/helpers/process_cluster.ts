@@ -1,0 +1,361 @@
+/**
+ * A cluster of real node processes on loopback for multi-process tests: free ports, one fresh temp
+ * data directory per node, a random cluster token, captured output, bootstrap, leader agreement,
+ * kill -9 by pid, restart on the same port and data directory, and cleanup.
+ * Only processes started here are ever signalled.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { type AddressInfo, createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { describeAnswer, httpJson } from "./http_json.ts";
+import { delay, waitFor } from "./wait_for.ts";
+
+/** The runtime a node process runs on. */
+export type NodeRuntime = "bun" | "deno";
+
+/** The repository root (node processes run from here so `src/main.ts` and deno.json resolve). */
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** The fields of `GET /v1/status` the tests use. */
+export interface NodeStatusBody {
+  readonly id: string;
+  readonly url: string;
+  readonly role: "follower" | "candidate" | "leader";
+  readonly term: number;
+  readonly leader: { readonly id: string; readonly url: string } | null;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly lastIndex: number;
+  readonly snapshotIndex: number;
+  readonly members: ReadonlyArray<{ readonly id: string; readonly url: string; readonly role: string }>;
+  readonly runtime: { readonly name: string; readonly version: string };
+}
+
+/** Settings of a {@link ProcessCluster}; every timer is configurable. */
+export interface ProcessClusterOptions {
+  /** One entry per node (ids n1, n2, …). */
+  readonly runtimes: readonly NodeRuntime[];
+  /** Base election timeout (default 500 ms; followers wait a random time in [base, 2 × base)). */
+  readonly electionTimeoutMs?: number;
+  /** Leader heartbeat interval (default 50 ms). */
+  readonly heartbeatMs?: number;
+  /** Snapshot every this many applied entries (default: the node's own default). */
+  readonly snapshotEvery?: number;
+  /** How long a write or read may wait inside a node (default 5000 ms). */
+  readonly requestTimeoutMs?: number;
+  /** How long a node may take to answer /livez after it is spawned (default 30 000 ms). */
+  readonly startTimeoutMs?: number;
+  /** How long to wait for a leader every node agrees on (default 20 000 ms). */
+  readonly leaderTimeoutMs?: number;
+}
+
+/** Most output kept per node (older output is dropped first). */
+const MAX_LOG_CHARS = 1_000_000;
+/** How long a signalled process may take to exit. */
+const EXIT_DEADLINE_MS = 5_000;
+
+/** Every child spawned here that has not exited yet: killed if the test process exits first. */
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const child of liveChildren) if (child.pid !== undefined) process.kill(child.pid, "SIGKILL");
+  });
+}
+
+/** Listens on 127.0.0.1 port 0 and resolves with the server once it is bound. */
+function listenOnFreePort(): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve(server));
+  });
+}
+
+/**
+ * `count` distinct free loopback ports: binds port 0 that many times (all bound at once, so the
+ * ports differ), reads the ports and closes the sockets.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) servers.push(await listenOnFreePort());
+    return servers.map((s) => (s.address() as AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  }
+}
+
+/** The executable and leading arguments that run `src/main.ts` on `runtime`. */
+export function nodeCommand(runtime: NodeRuntime): { bin: string; args: string[] } {
+  const bin = join(REPO_ROOT, "node_modules", ".bin", runtime);
+  if (runtime === "bun") return { bin, args: ["src/main.ts"] };
+  const permissions = ["--allow-net", "--allow-env", "--allow-read", "--allow-write", "--allow-sys"];
+  return { bin, args: ["run", ...permissions, "src/main.ts"] };
+}
+
+/** The environment of a node: ours without any `RAFT_*` setting (flags say everything), no colours. */
+function nodeEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && !name.startsWith("RAFT_")) env[name] = value;
+  }
+  env.NO_COLOR = "1";
+  return env;
+}
+
+/** One node process of a {@link ProcessCluster}: its address, data directory, process and output. */
+export class ClusterNode {
+  readonly id: string;
+  readonly runtime: NodeRuntime;
+  readonly port: number;
+  /** `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** The node's data directory (kept across restarts). */
+  readonly dataDir: string;
+  #child: ChildProcess | null = null;
+  #exited: Promise<void> = Promise.resolve();
+  #starts = 0;
+  #log = "";
+
+  /** A node that is not started yet; `dataDir` must exist. */
+  constructor(id: string, runtime: NodeRuntime, port: number, dataDir: string) {
+    this.id = id;
+    this.runtime = runtime;
+    this.port = port;
+    this.url = `http://127.0.0.1:${port}`;
+    this.dataDir = dataDir;
+  }
+
+  /** The pid of the current process, if it is running. */
+  get pid(): number | undefined {
+    return this.running ? this.#child?.pid : undefined;
+  }
+
+  /** True while the process spawned last has not exited. */
+  get running(): boolean {
+    return this.#child !== null && this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
+  /** Everything the node printed (stdout and stderr of every start), oldest first. */
+  get output(): string {
+    return this.#log;
+  }
+
+  /** Appends a line to the captured output (bounded; the oldest output goes first). */
+  note(text: string): void {
+    this.#log += text.endsWith("\n") ? text : `${text}\n`;
+    if (this.#log.length > MAX_LOG_CHARS) this.#log = this.#log.slice(this.#log.length - MAX_LOG_CHARS);
+  }
+
+  /** Spawns the node process with `args` after the runtime's own arguments. */
+  spawn(args: readonly string[]): void {
+    if (this.running) throw new Error(`${this.id} is already running (pid ${this.pid})`);
+    installExitHook();
+    const { bin, args: lead } = nodeCommand(this.runtime);
+    const start = ++this.#starts;
+    const child = spawn(bin, [...lead, ...args], { cwd: REPO_ROOT, env: nodeEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    this.#child = child;
+    liveChildren.add(child);
+    this.note(`--- ${this.id} start #${start} (${this.runtime}, pid ${child.pid ?? "?"}) on ${this.url}`);
+    const capture = (chunk: Buffer | string) => this.note(String(chunk).trimEnd());
+    child.stdout?.on("data", capture);
+    child.stderr?.on("data", capture);
+    this.#exited = new Promise((resolve) => {
+      child.once("exit", (code, signal) => {
+        liveChildren.delete(child);
+        this.note(`--- ${this.id} start #${start} exited (${signal ?? `code ${code}`})`);
+        resolve();
+      });
+      child.once("error", (error) => {
+        liveChildren.delete(child);
+        this.note(`--- ${this.id} start #${start} failed to spawn: ${error.message}`);
+        resolve();
+      });
+    });
+  }
+
+  /** Sends `signal` to the running process by its pid and waits (bounded) until it exited. */
+  async signal(signal: "SIGKILL" | "SIGTERM", deadlineMs = EXIT_DEADLINE_MS): Promise<boolean> {
+    const pid = this.pid;
+    if (pid === undefined) return true;
+    process.kill(pid, signal);
+    const exited = await Promise.race([this.#exited.then(() => true), delay(deadlineMs).then(() => false)]);
+    return exited || !this.running;
+  }
+
+  /** Waits until `GET /livez` answers 200; fails early if the process exits. */
+  async waitLive(timeoutMs: number): Promise<void> {
+    await waitFor(
+      async () => {
+        if (!this.running) return "exited";
+        const answer = await httpJson("GET", `${this.url}/livez`, { timeoutMs: 2000 });
+        return answer.status === 200 ? "live" : undefined;
+      },
+      { timeoutMs, intervalMs: 50, what: `${this.id} (${this.runtime}) to answer GET /livez` },
+    ).then((state) => {
+      if (state === "exited") throw new Error(`${this.id} exited before it answered /livez:\n${this.output}`);
+    });
+  }
+
+  /** This node's `GET /v1/status`. */
+  async status(): Promise<NodeStatusBody> {
+    const answer = await httpJson("GET", `${this.url}/v1/status`, { timeoutMs: 3000 });
+    if (answer.status !== 200) throw new Error(`GET /v1/status on ${this.id}: ${describeAnswer(answer)}`);
+    return answer.body as NodeStatusBody;
+  }
+}
+
+/** A cluster of node processes; create it, `start()`, `bootstrap()`, and `stop()` in afterAll. */
+export class ProcessCluster {
+  readonly options: ProcessClusterOptions;
+  /** A fresh random cluster token. */
+  readonly token = randomBytes(18).toString("base64url");
+  readonly nodes: ClusterNode[] = [];
+
+  /** A cluster that is not started yet. */
+  constructor(options: ProcessClusterOptions) {
+    this.options = options;
+  }
+
+  /** Allocates ports and data directories, spawns every node and waits until each answers /livez. */
+  async start(): Promise<void> {
+    if (this.nodes.length > 0) throw new Error("the cluster was started already");
+    const ports = await freePorts(this.options.runtimes.length);
+    this.options.runtimes.forEach((runtime, i) => {
+      const id = `n${i + 1}`;
+      const dataDir = mkdtempSync(join(tmpdir(), `raftbare-${id}-`));
+      this.nodes.push(new ClusterNode(id, runtime, ports[i], dataDir));
+    });
+    for (const node of this.nodes) node.spawn(this.#args(node));
+    await Promise.all(this.nodes.map((node) => node.waitLive(this.options.startTimeoutMs ?? 30_000)));
+  }
+
+  /** The node with this id. */
+  node(id: string): ClusterNode {
+    const node = this.nodes.find((n) => n.id === id);
+    if (node === undefined) throw new Error(`no node ${id} in this cluster`);
+    return node;
+  }
+
+  /** The nodes whose process is running. */
+  get running(): ClusterNode[] {
+    return this.nodes.filter((n) => n.running);
+  }
+
+  /** `POST /v1/cluster` on the first node with every node as a voter; expects 201. */
+  async bootstrap(): Promise<void> {
+    const members = this.nodes.map((n) => ({ id: n.id, url: n.url }));
+    const answer = await httpJson("POST", `${this.nodes[0].url}/v1/cluster`, { body: { members } });
+    if (answer.status !== 201) throw new Error(`bootstrap on ${this.nodes[0].id}: ${describeAnswer(answer)}`);
+  }
+
+  /**
+   * Waits until every node of `among` (default: every running node) reports the same leader, that
+   * leader is one of them and it reports itself as leader; resolves with the leader.
+   */
+  async waitForLeader(among: readonly ClusterNode[] = this.running, timeoutMs?: number): Promise<ClusterNode> {
+    const ids = among.map((n) => n.id).join(", ");
+    return await waitFor(
+      async () => {
+        const statuses = await Promise.all(among.map((n) => n.status()));
+        const leaderId = statuses[0].leader?.id;
+        if (leaderId === undefined || statuses.some((s) => s.leader?.id !== leaderId)) return undefined;
+        const leader = among.find((n) => n.id === leaderId);
+        const leaderStatus = statuses[among.findIndex((n) => n.id === leaderId)];
+        return leader !== undefined && leaderStatus.role === "leader" ? leader : undefined;
+      },
+      {
+        timeoutMs: timeoutMs ?? this.options.leaderTimeoutMs ?? 20_000,
+        intervalMs: 100,
+        what: `one leader among ${ids}`,
+      },
+    );
+  }
+
+  /**
+   * Waits until every running node lists every node of the cluster as a voter with its URL (a node
+   * learns the URLs it was not told at bootstrap from the replicated member directory).
+   */
+  async waitForMembers(timeoutMs = 10_000): Promise<void> {
+    const expected = JSON.stringify(this.nodes.map((n) => [n.id, n.url, "voter"]));
+    await waitFor(
+      async () => {
+        const statuses = await Promise.all(this.running.map((n) => n.status()));
+        const lists = statuses.map((s) => JSON.stringify(s.members.map((m) => [m.id, m.url, m.role])));
+        return lists.every((list) => list === expected) || undefined;
+      },
+      { timeoutMs, intervalMs: 50, what: `every node to list the members ${expected}` },
+    );
+  }
+
+  /** Waits until `node` has applied at least `index`; resolves with its status. */
+  async waitForApplied(node: ClusterNode, index: number, timeoutMs = 20_000): Promise<NodeStatusBody> {
+    return await waitFor(
+      async () => {
+        const status = await node.status();
+        return status.appliedIndex >= index ? status : undefined;
+      },
+      { timeoutMs, intervalMs: 50, what: `${node.id} to apply index ${index}` },
+    );
+  }
+
+  /** kill -9 of the node's process by its pid; resolves once it exited. */
+  async kill(node: ClusterNode): Promise<void> {
+    const pid = node.pid;
+    if (pid === undefined) throw new Error(`${node.id} is not running`);
+    node.note(`--- the test sends SIGKILL to ${node.id} (pid ${pid})`);
+    if (!(await node.signal("SIGKILL"))) throw new Error(`${node.id} (pid ${pid}) did not exit after SIGKILL`);
+  }
+
+  /** Starts a stopped node again on the same port and data directory and waits for /livez. */
+  async restart(node: ClusterNode): Promise<void> {
+    node.spawn(this.#args(node));
+    await node.waitLive(this.options.startTimeoutMs ?? 30_000);
+  }
+
+  /** SIGTERM to every running node, SIGKILL to those still running after a deadline; deletes the data. */
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.running.map(async (node) => {
+        if (await node.signal("SIGTERM")) return;
+        node.note(`--- ${node.id} ignored SIGTERM for ${EXIT_DEADLINE_MS} ms; sending SIGKILL`);
+        await node.signal("SIGKILL");
+      }),
+    );
+    for (const node of this.nodes) rmSync(node.dataDir, { recursive: true, force: true });
+  }
+
+  /** The captured output of every node. */
+  logs(): string {
+    return this.nodes.map((n) => `===== ${n.id} (${n.runtime}) ${n.url}\n${n.output}`).join("\n");
+  }
+
+  /** Prints every node's output to stderr, headed by `reason`. */
+  printLogs(reason: string): void {
+    console.error(`\n----- node output (${reason}) -----\n${this.logs()}----- end of node output -----\n`);
+  }
+
+  #args(node: ClusterNode): string[] {
+    const o = this.options;
+    const args = ["--id", node.id, "--listen", `127.0.0.1:${node.port}`, "--cluster-token", this.token];
+    args.push("--data-dir", node.dataDir, "--log-level", "info");
+    args.push(
+      "--election-timeout-ms",
+      String(o.electionTimeoutMs ?? 500),
+      "--heartbeat-ms",
+      String(o.heartbeatMs ?? 50),
+    );
+    if (o.snapshotEvery !== undefined) args.push("--snapshot-every", String(o.snapshotEvery));
+    if (o.requestTimeoutMs !== undefined) args.push("--request-timeout-ms", String(o.requestTimeoutMs));
+    return args;
+  }
+}

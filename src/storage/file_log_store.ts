@@ -18,7 +18,7 @@ import { StorageError, writeError } from "./errors.ts";
 import { exitProcess, type FatalHandler, failStop } from "./fatal.ts";
 import { type FileSystem, nodeFileSystem, writeAll } from "./file_system.ts";
 import { closeAndRemove, type RecoveryOptions, recoverLog, type SegmentInfo } from "./log_recovery.ts";
-import { type PendingOp, PendingOps } from "./pending_ops.ts";
+import { type DurableView, type PendingOp, PendingOps } from "./pending_ops.ts";
 import type { PositionTable } from "./position_table.ts";
 import { checkFrame, decodeBody, FRAME_HEADER_BYTES, RecordWriter } from "./record_codec.ts";
 import { segmentName, segmentPrologue } from "./segment.ts";
@@ -176,6 +176,8 @@ export class FileLogStore implements LogStore {
   saveHardState(state: HardState): void {
     this.#checkUsable();
     this.#pending.checkHardState(state);
+    const current = this.#pending.hardState;
+    if (state.term === current.term && state.votedFor === current.votedFor) return; // Already saved or buffered.
     this.#writer.hardState(state, this.#generation);
     const copy = { term: state.term, votedFor: state.votedFor };
     this.#pending.ops.push({ kind: "hard_state", state: copy, generation: this.#generation });
@@ -199,7 +201,7 @@ export class FileLogStore implements LogStore {
     this.#flush(this.#fd, this.#segments[this.#segments.length - 1].path);
     this.#size = base + bytes.length;
     const compacted = this.#applyPending(this.#segments[this.#segments.length - 1].seq, base);
-    this.#writer.rollback(0);
+    this.#writer.reset();
     this.#pending.clear();
     if (compacted) this.#deleteCoveredSegments();
     return this.durablePosition;
@@ -230,7 +232,7 @@ export class FileLogStore implements LogStore {
     this.#fs.close(this.#fd);
   }
 
-  #durableView() {
+  #durableView(): DurableView {
     const table = this.#table;
     const store = this;
     return {
@@ -332,7 +334,7 @@ export class FileLogStore implements LogStore {
   }
 
   #discardPending(): void {
-    this.#writer.rollback(0);
+    this.#writer.reset();
     this.#pending.clear();
   }
 

@@ -323,6 +323,7 @@ function createLog(
   const checkpoint = { hardState: replay.hardState, generation: 0, snapshot: NO_SNAPSHOT, last: LogPosition.ZERO };
   const size = createSegment(file, 1, checkpoint, options);
   flushDir(dir, options);
+  flushDir(path.dirname(dir), options); // The log directory itself may be new.
   const report = { segments: 1, records: 0, tornTail, repaired };
   return { replay, segments: [{ seq: 1, path: file, prev: LogPosition.ZERO }], lastSize: size, isNew: true, report };
 }

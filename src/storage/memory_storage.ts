@@ -180,6 +180,8 @@ export class MemoryLogStore implements LogStore {
   saveHardState(state: HardState): void {
     this.#checkUsable();
     this.#pending.checkHardState(state);
+    const current = this.#pending.hardState;
+    if (state.term === current.term && state.votedFor === current.votedFor) return; // Already saved or buffered.
     const copy = { term: state.term, votedFor: state.votedFor };
     this.#pending.ops.push({ kind: "hard_state", state: copy, generation: this.#disk.generation });
   }

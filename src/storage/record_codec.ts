@@ -83,12 +83,14 @@ export class RecordWriter {
   #view: DataView;
   #length = 0;
   readonly #maxBytes: number;
+  readonly #initialBytes: number;
 
   /** An empty buffer that refuses to grow beyond `maxBytes` (throws `batch_too_large`). */
   constructor(maxBytes: number, initialBytes = 64 * 1024) {
     assert(Number.isSafeInteger(maxBytes) && maxBytes > 0, "maxBytes must be a positive integer");
     this.#maxBytes = maxBytes;
-    this.#bytes = new Uint8Array(Math.min(initialBytes, maxBytes));
+    this.#initialBytes = Math.min(initialBytes, maxBytes);
+    this.#bytes = new Uint8Array(this.#initialBytes);
     this.#view = new DataView(this.#bytes.buffer);
   }
 
@@ -100,6 +102,14 @@ export class RecordWriter {
   /** A view of the records written so far (valid until the next write). */
   bytes(): Uint8Array {
     return this.#bytes.subarray(0, this.#length);
+  }
+
+  /** Empties the buffer, and gives back memory an unusually large batch made it take. */
+  reset(): void {
+    this.#length = 0;
+    if (this.#bytes.length <= this.#initialBytes * 64) return;
+    this.#bytes = new Uint8Array(this.#initialBytes);
+    this.#view = new DataView(this.#bytes.buffer);
   }
 
   /** Forgets everything after byte `length` (0 empties the buffer). */

@@ -24,6 +24,7 @@ import {
   config,
   FatalCalled,
   newTerm,
+  noFlushFs,
   plainEntries,
   prng,
   removeDir,
@@ -197,7 +198,7 @@ describe("MemoryLogStore and FileLogStore", () => {
       const dir = tempDir("differential");
       dirs.push(dir);
       const disk = new MemoryDisk();
-      const fileOptions = { segmentBytes: 400, log: () => {} };
+      const fileOptions = { segmentBytes: 400, log: () => {}, fs: noFlushFs };
       let file: LogStore = FileLogStore.open(dir, fileOptions).store;
       let memory: LogStore = MemoryLogStore.open(disk).store;
       let durable: Model = {

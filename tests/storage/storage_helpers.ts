@@ -143,6 +143,17 @@ export function faultyFs(): FaultyFs {
   };
 }
 
+/**
+ * Real files whose flushes are no-ops: for tests of the format and recovery logic that do many
+ * syncs and do not test durability itself (it keeps them fast on a busy disk).
+ */
+export const noFlushFs: FileSystem = {
+  ...nodeFileSystem,
+  fdatasync: () => {},
+  fsync: () => {},
+  fsyncDir: () => {},
+};
+
 /** The plain data of a log's entries, for comparisons in `toEqual`. */
 export function plainEntries(segment: LogEntries): unknown[] {
   const out: unknown[] = [];

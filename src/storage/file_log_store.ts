@@ -22,7 +22,7 @@ import { type DurableView, type PendingOp, PendingOps } from "./pending_ops.ts";
 import type { PositionTable } from "./position_table.ts";
 import { checkFrame, decodeBody, FRAME_HEADER_BYTES, RecordWriter } from "./record_codec.ts";
 import { segmentName, segmentPrologue } from "./segment.ts";
-import type { HardState, LogStore, RecoveredState, SnapshotMeta } from "./types.ts";
+import type { CompactOptions, HardState, LogStore, RecoveredState, SnapshotMeta } from "./types.ts";
 
 /** Options of {@link FileLogStore.open}. */
 export interface FileLogStoreOptions {
@@ -184,9 +184,9 @@ export class FileLogStore implements LogStore {
   }
 
   /** Buffers a compaction (see {@link LogStore.compact}). */
-  compact(snapshot: SnapshotMeta): void {
+  compact(snapshot: SnapshotMeta, options: CompactOptions = {}): void {
     this.#checkUsable();
-    const reset = this.#pending.checkCompact(snapshot);
+    const reset = this.#pending.checkCompact(snapshot, options.replaceLog ?? false);
     this.#writer.snapshot(snapshot, reset);
     this.#pending.ops.push({ kind: "snapshot", meta: snapshot, reset });
   }

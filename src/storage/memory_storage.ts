@@ -19,7 +19,15 @@ import {
 import { StorageError } from "./errors.ts";
 import { exitProcess, type FatalHandler, failStop } from "./fatal.ts";
 import { type PendingOp, PendingOps } from "./pending_ops.ts";
-import type { HardState, LogStore, RecoveredState, Snapshot, SnapshotMeta, SnapshotStore } from "./types.ts";
+import type {
+  CompactOptions,
+  HardState,
+  LogStore,
+  RecoveredState,
+  Snapshot,
+  SnapshotMeta,
+  SnapshotStore,
+} from "./types.ts";
 
 /** The write-failure codes a {@link MemoryDisk} can inject. */
 export type InjectedWriteFailure = "write_failed" | "no_space";
@@ -187,9 +195,9 @@ export class MemoryLogStore implements LogStore {
   }
 
   /** Buffers a compaction (see {@link LogStore.compact}). */
-  compact(snapshot: SnapshotMeta): void {
+  compact(snapshot: SnapshotMeta, options: CompactOptions = {}): void {
     this.#checkUsable();
-    const reset = this.#pending.checkCompact(snapshot);
+    const reset = this.#pending.checkCompact(snapshot, options.replaceLog ?? false);
     this.#pending.ops.push({ kind: "snapshot", meta: snapshot, reset });
   }
 

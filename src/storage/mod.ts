@@ -18,6 +18,7 @@ export {
 export { type OpenedStorage, openFileStorage, openMemoryStorage } from "./open_storage.ts";
 export { segmentName } from "./segment.ts";
 export type {
+  CompactOptions,
   HardState,
   HardStateStore,
   LogStore,

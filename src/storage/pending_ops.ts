@@ -123,13 +123,13 @@ export class PendingOps {
   }
 
   /** Checks a compaction to `meta` (asserts) and returns true iff it resets the log. */
-  checkCompact(meta: SnapshotMeta): boolean {
+  checkCompact(meta: SnapshotMeta, replaceLog: boolean): boolean {
     const snapshotIndex = this.snapshotIndex;
     assert(
       meta.position.index > snapshotIndex,
       `cannot compact to ${LogPosition.format(meta.position)}: the log is already compacted to ${snapshotIndex}`,
     );
-    return this.termAt(meta.position.index) !== meta.position.term;
+    return replaceLog || this.termAt(meta.position.index) !== meta.position.term;
   }
 
   /** Checks that `state` may follow the view's hard state (asserts). */

@@ -104,12 +104,14 @@ export interface LogStore extends HardStateStore {
    */
   append(entries: LogEntries): void;
   /**
-   * Buffers a compaction to `snapshot`: entries at or below its index are dropped. If the log does
-   * not hold `snapshot.position`, every entry is dropped and the log restarts there (the log was
-   * replaced by the snapshot). The snapshot index must exceed the current one (asserted). Store the
-   * snapshot itself (in a {@link SnapshotStore}) before syncing this.
+   * Buffers a compaction to `snapshot`: entries at or below its index are dropped. Every entry is
+   * dropped and the log restarts at the snapshot (the log was replaced) if `options.replaceLog` is
+   * true, or if the log does not hold `snapshot.position`. After `RaftNode.handleSnapshotInstalled`
+   * pass `replaceLog: LogPosition.equals(node.log.lastPosition, position)`, as the core asks. The
+   * snapshot index must exceed the current one (asserted). Save the snapshot itself (in a
+   * {@link SnapshotStore}) before syncing this.
    */
-  compact(snapshot: SnapshotMeta): void;
+  compact(snapshot: SnapshotMeta, options?: CompactOptions): void;
   /** Writes everything buffered, flushes it to disk once, and returns the last durable position. */
   sync(): LogPosition;
   /**
@@ -119,6 +121,12 @@ export interface LogStore extends HardStateStore {
   read(after: LogIndex, maxEntries?: number): LogEntries;
   /** Releases the files. Buffered records are discarded: call `sync()` first. */
   close(): void;
+}
+
+/** Options of {@link LogStore.compact}. */
+export interface CompactOptions {
+  /** Drop every stored entry, even those after the snapshot position. Default false. */
+  readonly replaceLog?: boolean;
 }
 
 /** Stores snapshots, each written atomically and durably. */

@@ -264,6 +264,20 @@ describe("FileLogStore", () => {
     expect(plainEntries(recovered.log.entries)).toEqual([[4, 4, "command", "after"]]);
   });
 
+  it("FileLogStore.compact({ replaceLog: true }) drops the entries after the snapshot too", () => {
+    const dir = freshDir();
+    const { store } = open(dir);
+    store.saveHardState({ term: Term.of(1), votedFor: null });
+    store.append(newTerm(LogPosition.ZERO, 1, "a", "b", "c"));
+    store.sync();
+    store.compact({ position: LogPosition.of(1, 2), config: config() }, { replaceLog: true });
+    expect<unknown>(store.sync()).toEqual({ term: 1, index: 2 });
+    store.close();
+    const recovered = reopen(dir);
+    expect<unknown>(recovered.log.snapshotPosition).toEqual({ term: 1, index: 2 });
+    expect(recovered.log.entries.length).toBe(0);
+  });
+
   it("FileLogStore reopens when deleted segments leave entries below the first checkpoint to a later snapshot", () => {
     const dir = freshDir();
     const options = { segmentBytes: 150 };

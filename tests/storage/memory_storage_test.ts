@@ -178,8 +178,12 @@ function randomCompaction(random: () => number, view: Model): { position: LogPos
   return { position, config: entries.configAtOrBefore(index)?.config ?? view.snapshotConfig };
 }
 
-function applyCompaction(view: Model, meta: { position: LogPosition; config: ClusterConfig }): void {
-  const suffix = view.entries.since(meta.position);
+function applyCompaction(
+  view: Model,
+  meta: { position: LogPosition; config: ClusterConfig },
+  replaceLog: boolean,
+): void {
+  const suffix = replaceLog ? undefined : view.entries.since(meta.position);
   view.entries = suffix ?? new LogEntries(meta.position);
   view.snapshotConfig = meta.config;
 }
@@ -223,9 +227,10 @@ describe("MemoryLogStore and FileLogStore", () => {
         } else if (roll < 0.62) {
           const meta = randomCompaction(random, view);
           if (meta === null) continue;
-          file.compact(meta);
-          memory.compact(meta);
-          applyCompaction(view, meta);
+          const replaceLog = random() < 0.2;
+          file.compact(meta, { replaceLog });
+          memory.compact(meta, { replaceLog });
+          applyCompaction(view, meta, replaceLog);
         } else if (roll < 0.9) {
           const position = file.sync();
           expect([label, memory.sync()]).toEqual([label, position]);

@@ -79,12 +79,27 @@ type Repaired = RecoveryReport["repaired"];
 
 /** Opens (or creates) the log in `dir`; throws a {@link StorageError} if it is corrupt. */
 export function recoverLog(dir: string, options: RecoveryOptions): RecoveredLog {
-  options.fs.mkdir(dir);
+  try {
+    options.fs.mkdir(dir);
+  } catch (cause) {
+    throw writeError(`create the log directory ${dir}`, dir, cause);
+  }
   return replayAll(dir, options, null);
 }
 
+function listSegments(dir: string, fs: FileSystem): number[] {
+  try {
+    return segmentSeqs(fs.readdir(dir));
+  } catch (cause) {
+    throw new StorageError("read_failed", `Cannot open the log: listing ${dir} failed (${String(cause)})`, {
+      file: dir,
+      cause,
+    });
+  }
+}
+
 function replayAll(dir: string, options: RecoveryOptions, repaired: Repaired): RecoveredLog {
-  const seqs = segmentSeqs(options.fs.readdir(dir));
+  const seqs = listSegments(dir, options.fs);
   const gap = findGap(dir, seqs);
   if (gap !== undefined) return handleCorrupt(dir, seqs, gap, options);
   if (seqs.length === 0) return createLog(dir, options, repaired);

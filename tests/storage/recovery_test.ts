@@ -201,6 +201,15 @@ describe("FileLogStore recovery", () => {
     expect(error.message).toContain("format version 2");
   });
 
+  it("FileLogStore.open() reports a directory it cannot create as a StorageError", () => {
+    const dir = freshDir();
+    const blocker = path.join(dir, "not-a-directory");
+    fs.writeFileSync(blocker, "x");
+    const error = openError(path.join(blocker, "log"));
+    expect(error.code).toBe("write_failed");
+    expect(error.message).toContain(`create the log directory ${path.join(blocker, "log")}`);
+  });
+
   it("FileLogStore.open() refuses a first segment whose header is damaged when records follow it", () => {
     const dir = freshDir();
     writeBatches(dir, [["a"]]);

@@ -51,11 +51,10 @@ export class StorageAdapter implements RuntimeStorage {
     this.#opened.log.sync();
   }
 
-  installSnapshot(snapshot: StoredSnapshot, _keepLog: boolean): void {
+  installSnapshot(snapshot: StoredSnapshot, keepLog: boolean): void {
     const meta = { position: snapshot.position, config: snapshot.config };
     this.#opened.snapshots.save(meta, snapshot.data);
-    // The log store drops everything when it does not hold the snapshot position itself.
-    this.#opened.log.compact(meta);
+    this.#opened.log.compact(meta, { replaceLog: !keepLog });
     this.#opened.log.sync();
     this.#opened.snapshots.prune(snapshot.position);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { entriesEqual, LogEntries, LogEntry, RaftInvariantError } from "../../src/core/mod.ts";
+import { entriesEqual, LogEntries, LogEntry, payloadBytes, RaftInvariantError } from "../../src/core/mod.ts";
 import {
   commandEntry,
   configEntry,
@@ -174,6 +174,19 @@ describe("LogEntries.since()", () => {
     expect<number | undefined>(three.lastConfigIndex()).toBe(3);
   });
 
+  it("LogEntries.since() takes no more than maxBytes of command payload, but always one entry", () => {
+    const sized = segment(pos(1, 0), [X("aaa"), X("bbbb"), T(2), X("ccccc")]);
+    const upTo = (maxBytes: number) =>
+      positions(sized.since(pos(1, 0), Number.POSITIVE_INFINITY, maxBytes) as LogEntries);
+    expect(upTo(6)).toEqual(["1/1"]);
+    expect(upTo(7)).toEqual(["1/1", "1/2", "2/3"]); // A term entry carries no payload.
+    expect(upTo(12)).toEqual(["1/1", "1/2", "2/3", "2/4"]);
+    expect(positions(sized.since(pos(1, 0), Number.POSITIVE_INFINITY, 1) as LogEntries)).toEqual(["1/1"]);
+    expect(positions(sized.since(pos(1, 2), Number.POSITIVE_INFINITY, 3) as LogEntries)).toEqual(["2/3"]);
+    expect(positions(sized.since(pos(1, 0), 1, 100) as LogEntries)).toEqual(["1/1"]); // maxEntries still applies.
+    expect(positions(sized.since(pos(1, 0), 3, 100) as LogEntries)).toEqual(["1/1", "1/2", "2/3"]);
+  });
+
   it("LogEntries.since() returns a copy: changing it leaves the source alone", () => {
     const tail = e.since(pos(1, 1)) as LogEntries;
     tail.truncate(0);
@@ -330,6 +343,17 @@ describe("LogEntries configs", () => {
     expect<number | undefined>(e.lastConfigIndex()).toBe(14);
     expect(e.lastConfig()).toBe(b);
     expect(new LogEntries(pos(0, 0)).lastConfig()).toBeUndefined();
+  });
+});
+
+describe("payloadBytes()", () => {
+  it("payloadBytes() is a command's byte length or string length, and 0 for other entries", () => {
+    expect(payloadBytes(X("hello"))).toBe(5);
+    expect(payloadBytes(LogEntry.command(new Uint8Array(7)))).toBe(7);
+    expect(payloadBytes(X(""))).toBe(0);
+    expect(payloadBytes(X("\u00e9"))).toBe(1); // The string length, as documented, not its UTF-8 size.
+    expect(payloadBytes(T(3))).toBe(0);
+    expect(payloadBytes(configEntry(voters(["n1"])))).toBe(0);
   });
 });
 

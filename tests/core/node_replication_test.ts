@@ -11,6 +11,7 @@ import {
   drain,
   elect,
   expectActions,
+  expectSameEntries,
   id,
   pos,
   restarted,
@@ -298,8 +299,47 @@ describe("RaftNode leader replication", () => {
     expect<number>(n0.commitIndex).toBe(7);
   });
 
-  it("RaftNode refuses a maxEntriesPerMessage below 1", () => {
+  it("RaftNode as a leader caps a catch-up's payload at maxBytesPerMessage, sending a larger entry alone", () => {
+    const c = bootstrapped(["n0", "n1"], { maxBytesPerMessage: 5 });
+    const [n0, n1] = [c.node("n0"), c.node("n1")];
+    c.isolated.add(id("n1"));
+    for (const data of ["aaa", "bbb", "cc", "dddddddd", "e"]) n0.proposeCommand(data);
+    c.run();
+    c.isolated.delete(id("n1"));
+    n0.heartbeat();
+    c.drain(n0);
+    for (const m of takeQueued(c, "n1")) n1.handleMessage(m);
+    let reply = sentTo(drain(n1), "n0");
+    const chunks: Array<[number, string[]]> = [
+      [2, ["aaa"]],
+      [3, ["bbb", "cc"]],
+      [5, ["dddddddd"]],
+      [6, ["e"]],
+    ];
+    for (const [prevIndex, data] of chunks) {
+      n0.handleMessage(reply as never);
+      const [action] = drain(n0);
+      expect(action?.type).toBe("SendMessage");
+      const call = action?.type === "SendMessage" ? action.message : undefined;
+      if (call?.type !== "AppendEntriesCall") throw new Error("a catch-up call");
+      expectSameEntries(
+        call.entries,
+        segment(
+          pos(1, prevIndex),
+          data.map((d) => X(d)),
+        ),
+      );
+      n1.handleMessage(call);
+      reply = sentTo(drain(n1), "n0");
+    }
+    n0.handleMessage(reply as never);
+    expectActions(n0, []);
+    expect<number>(n0.commitIndex).toBe(7);
+  });
+
+  it("RaftNode refuses a maxEntriesPerMessage or maxBytesPerMessage below 1", () => {
     expect(() => RaftNode.start(id("n0"), { maxEntriesPerMessage: 0 })).toThrow(RaftInvariantError);
+    expect(() => RaftNode.start(id("n0"), { maxBytesPerMessage: 0 })).toThrow(RaftInvariantError);
   });
 
   it("RaftNode as a leader batches proposals made between drains into one append and one broadcast", () => {

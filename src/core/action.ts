@@ -9,15 +9,16 @@ import { type Message, mergeMessages } from "./message.ts";
 /**
  * One pending I/O operation. The durability contract, for a runtime that drains in order:
  *
- * - `SaveCurrentTerm` / `SaveVotedFor`: persist `node.currentTerm` / `node.votedFor`. Both must be
- *   durable before any message drained in the same batch is sent (a vote sent before `votedFor`
- *   is durable can become a double vote after a crash).
+ * - `SaveCurrentTerm` / `SaveVotedFor`: persist `node.currentTerm` / `node.votedFor`. Every term
+ *   and vote drained so far (in this batch or earlier ones) must be durable before any message is
+ *   sent: a vote sent before `votedFor` is durable can become a double vote after a crash, and a
+ *   single voter that leads a term before the term is durable could lead it twice.
  * - `BroadcastMessage`: send to every node in `node.peers` at execution time. Only leaders and
  *   candidates broadcast; it comes before `AppendLogEntries` so a leader replicates while it writes
- *   (Raft thesis §10.2.1). It may leave before the batch's append is durable, but not before the
- *   batch's term/vote saves are. The leader does not count unreported appends toward commit when
- *   the node runs with `trackDurableIndex` (report them with `handleLogDurable`); without it, the
- *   runtime must finish the append before it feeds the node any further input.
+ *   (Raft thesis §10.2.1). It may leave before the batch's append is durable, but not before every
+ *   term/vote save drained so far is. The leader does not count unreported appends toward commit
+ *   when the node runs with `trackDurableIndex` (report them with `handleLogDurable`); without it,
+ *   the runtime must finish the append before it feeds the node any further input.
  * - `AppendLogEntries`: delete every stored entry with index > `entries.prevIndex`, then store the
  *   entries (with their payloads).
  * - `SendMessage`: replies and catch-up data. Must wait until every append and save drained before

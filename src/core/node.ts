@@ -323,17 +323,17 @@ export class RaftNode {
   }
 
   /**
-   * True iff `message` is a higher-term RequestVoteCall that would disrupt a working leadership: this
-   * node leads, follows a known leader, or voted for another node in its term. A runtime may drop
-   * such messages before {@link RaftNode.handleMessage} (Raft thesis §4.2.3). Combining this filter
-   * with a pre-vote layer can stall elections until followers time out themselves.
+   * True iff `message` is a higher-term RequestVoteCall that would disrupt a working leadership:
+   * this node leads, or follows a leader it has heard from since its election timer was last armed
+   * (the timer re-arms on every call from the leader, and its expiry forgets the leader). A runtime
+   * may drop such messages before {@link RaftNode.handleMessage}: this is the Raft thesis §4.2.3
+   * lease, measured with the election timer. Unlike raftbare's predicate it does not keep filtering
+   * for a node that merely voted for someone else, which could stall elections forever.
    */
   couldBeDisruptiveRequestVote(message: Message): boolean {
     if (message.type !== "RequestVoteCall" || message.term <= this.#currentTerm) return false;
-    if (this.#role === "candidate") return false;
     if (this.#role === "leader") return true;
-    if (this.#leaderId !== null && this.#leaderId !== message.from) return true;
-    return this.#votedFor !== null && this.#votedFor !== message.from;
+    return this.#role === "follower" && this.#leaderId !== null && this.#leaderId !== message.from;
   }
 
   // ---------------------------------------------------------------- events
@@ -360,11 +360,16 @@ export class RaftNode {
 
   /**
    * Handles the expiry of the timer armed by SetElectionTimeout: a leader sends a heartbeat; a
-   * follower or candidate starts an election if it may campaign (otherwise nothing happens).
+   * follower or candidate forgets the leader it knew and starts an election if it may campaign
+   * (a learner or removed node does nothing more and leaves the timer unarmed).
    */
   handleElectionTimeout(): void {
-    if (this.#role === "leader") this.heartbeat();
-    else this.#transitionToCandidate();
+    if (this.#role === "leader") {
+      this.heartbeat();
+      return;
+    }
+    this.#leaderId = null; // No word from the leader for a whole timeout: stop deferring to it.
+    this.#transitionToCandidate();
   }
 
   /**
@@ -472,6 +477,7 @@ export class RaftNode {
     this.#followers.clear();
     this.#syncFollowers();
     this.#propose(LogEntry.term(this.#currentTerm));
+    this.#actions.setElectionTimeout = true; // From now on: the heartbeat interval.
   }
 
   /** Becomes a follower in `term` (>= the current term). Re-arms the timer only when leaving leader/candidate. */
@@ -607,7 +613,8 @@ export class RaftNode {
     this.#queueAppend(prev, entry);
     if (entry.kind === "config") this.#syncFollowers();
     if (this.#followers.size > 0) this.#broadcastEntry(prev, entry);
-    this.#actions.setElectionTimeout = true;
+    // The leader's timer is its heartbeat interval and proposals do not re-arm it: heartbeats (and
+    // with them the retransmission of lost catch-up data, see heartbeat()) keep a steady pace under load.
     const position = entries.lastPosition;
     // Our own append moves the majority only when we alone form a quorum (we hold the longest log).
     if (this.#selfQuorum) this.#maybeAdvanceCommit();
@@ -631,10 +638,9 @@ export class RaftNode {
       pending.entries.lastIndex === prev.index &&
       pending.entries.lastTerm === prev.term
     ) {
+      // Commit changes refresh the pending broadcast and heartbeats merge into it, so it is current.
+      assert(pending.commitIndex === this.#commitIndex && pending.seq === this.#seq, "pending broadcast is current");
       pending.entries.push(entry);
-      if (pending.commitIndex !== this.#commitIndex || pending.seq !== this.#seq) {
-        this.#actions.broadcastMessage = { ...pending, commitIndex: this.#commitIndex, seq: this.#seq };
-      }
       return;
     }
     this.#actions.addBroadcast(this.#appendEntriesCall(LogEntries.from(prev, [entry])));
@@ -684,6 +690,7 @@ export class RaftNode {
     }
     this.#advanceMatch(p, reply.lastPosition.index);
     if (this.#role !== "leader") return; // Stepped down: the committed configuration excludes us.
+    if (!this.#followers.has(reply.from)) return; // Its removal (C_new) was appended by this reply's commit.
     this.#continueReplication(reply.from, p, reply);
   }
 

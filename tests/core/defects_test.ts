@@ -131,7 +131,7 @@ describe("spec 9.2: shrinking to a single voter keeps committing", () => {
       const cmd = n0.proposeCommand("alone");
       expect(cmd).toEqual({ ok: true, position: pos(1, 5) });
       expect<number>(n0.commitIndex).toBe(5);
-      expectActions(n0, [SET_TIMEOUT, append(segment(last, [X("alone")]))]); // Nobody to send it to.
+      expectActions(n0, [append(segment(last, [X("alone")]))]); // Nobody to send it to.
       expect(n0.getCommitStatus(pos(1, 5))).toBe("committed");
     });
   }

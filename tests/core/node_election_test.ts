@@ -251,10 +251,21 @@ describe("RaftNode.couldBeDisruptiveRequestVote()", () => {
     expect(node.couldBeDisruptiveRequestVote(higher("n0"))).toBe(false);
   });
 
-  it("RaftNode.couldBeDisruptiveRequestVote() is true on a follower that voted for another node", () => {
+  it("RaftNode.couldBeDisruptiveRequestVote() is false on a follower that only voted for another node", () => {
+    // raftbare filters here too, which can stall elections for good (a node that cannot campaign
+    // keeps refusing every other candidate); only a known, recently heard leader is protected.
     const node = follower("n1", 2, "n0");
-    expect(node.couldBeDisruptiveRequestVote(higher("n2"))).toBe(true);
+    expect(node.couldBeDisruptiveRequestVote(higher("n2"))).toBe(false);
     expect(node.couldBeDisruptiveRequestVote(higher("n0"))).toBe(false);
+  });
+
+  it("RaftNode.couldBeDisruptiveRequestVote() stops protecting a leader once the election timer expired", () => {
+    const node = follower("n1", 2);
+    node.handleMessage(appendCall({ from: "n0", term: 2, commitIndex: 0, entries: segment(pos(1, 2), []) }));
+    drain(node);
+    expect(node.couldBeDisruptiveRequestVote(higher("n2"))).toBe(true);
+    node.handleElectionTimeout();
+    expect(node.couldBeDisruptiveRequestVote(higher("n2"))).toBe(false);
   });
 });
 

@@ -355,7 +355,7 @@ describe("RaftNode leader replication", () => {
     n0.proposeCommand("c");
     const entries = () => segment(pos(1, 3), [X("b"), X("c")]);
     const call = appendCall({ from: "n0", term: 1, commitIndex: 3, entries: entries() });
-    expectActions(n0, [SET_TIMEOUT, broadcast(call), append(entries())]);
+    expectActions(n0, [broadcast(call), append(entries())]); // Proposals leave the heartbeat timer alone.
   });
 
   it("RaftNode as a leader folds a heartbeat into a pending broadcast", () => {
@@ -365,7 +365,7 @@ describe("RaftNode leader replication", () => {
     expect(n0.heartbeat()).toEqual({ ok: true, seq: 1 });
     const entries = () => segment(pos(1, 2), [X("d")]);
     const call = appendCall({ from: "n0", term: 1, commitIndex: 2, entries: entries(), seq: 1 });
-    expectActions(n0, [SET_TIMEOUT, broadcast(call), append(entries())]);
+    expectActions(n0, [SET_TIMEOUT, broadcast(call), append(entries())]); // heartbeat() re-arms the timer.
   });
 });
 

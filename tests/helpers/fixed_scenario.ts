@@ -268,7 +268,8 @@ export class Scenario {
     node.handleMessage(reply);
     expect(node.commitIndex).toBe(reply.lastPosition.index);
     expect(node.config.equals(cNew)).toBe(true);
-    expectActions(node, [SET_TIMEOUT, broadcast(call), append(segment(last, [configEntry(cNew)]))]);
+    // Differs from raftbare: proposals do not re-arm the leader's (heartbeat) timer.
+    expectActions(node, [broadcast(call), append(segment(last, [configEntry(cNew)]))]);
     return call;
   }
 
@@ -284,7 +285,8 @@ export class Scenario {
       seq: this.seq(leader),
     });
     expect(node.proposeCommand(data)).toEqual({ ok: true, position: pos(node.currentTerm, last.index + 1) });
-    expectActions(node, [SET_TIMEOUT, broadcast(call), append(segment(last, [commandEntry(data)]))]);
+    // Differs from raftbare: proposals do not re-arm the leader's (heartbeat) timer.
+    expectActions(node, [broadcast(call), append(segment(last, [commandEntry(data)]))]);
     return call;
   }
 
@@ -300,7 +302,8 @@ export class Scenario {
       seq: this.seq(leader),
     });
     expect(node.proposeConfig(config)).toEqual({ ok: true, position: pos(node.currentTerm, last.index + 1) });
-    expectActions(node, [SET_TIMEOUT, broadcast(call), append(segment(last, [configEntry(config)]))]);
+    // Differs from raftbare: proposals do not re-arm the leader's (heartbeat) timer.
+    expectActions(node, [broadcast(call), append(segment(last, [configEntry(config)]))]);
     return call;
   }
 

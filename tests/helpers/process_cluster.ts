@@ -56,6 +56,10 @@ export interface ProcessClusterOptions {
 
 /** Most output kept per node (older output is dropped first). */
 const MAX_LOG_CHARS = 1_000_000;
+/** How many times a start is tried when its port turns out to be taken. */
+const START_ATTEMPTS = 3;
+/** What Bun and Deno print when the listen address is taken. */
+const PORT_IN_USE = /EADDRINUSE|AddrInUse|address already in use|Is port \d+ in use/i;
 /** How long a signalled process may take to exit. */
 const EXIT_DEADLINE_MS = 5_000;
 
@@ -112,6 +116,11 @@ function nodeEnv(): Record<string, string> {
   return env;
 }
 
+/** The last {@link MAX_LOG_CHARS} characters of `text`. */
+function bounded(text: string): string {
+  return text.length > MAX_LOG_CHARS ? text.slice(text.length - MAX_LOG_CHARS) : text;
+}
+
 /** One node process of a {@link ProcessCluster}: its address, data directory, process and output. */
 export class ClusterNode {
   readonly id: string;
@@ -125,6 +134,7 @@ export class ClusterNode {
   #exited: Promise<void> = Promise.resolve();
   #starts = 0;
   #log = "";
+  #lastStart = "";
 
   /** A node that is not started yet; `dataDir` must exist. */
   constructor(id: string, runtime: NodeRuntime, port: number, dataDir: string) {
@@ -150,10 +160,16 @@ export class ClusterNode {
     return this.#log;
   }
 
+  /** What the process spawned last printed so far (bounded like {@link ClusterNode.output}). */
+  get lastStartOutput(): string {
+    return this.#lastStart;
+  }
+
   /** Appends a line to the captured output (bounded; the oldest output goes first). */
   note(text: string): void {
-    this.#log += text.endsWith("\n") ? text : `${text}\n`;
-    if (this.#log.length > MAX_LOG_CHARS) this.#log = this.#log.slice(this.#log.length - MAX_LOG_CHARS);
+    const line = text.endsWith("\n") ? text : `${text}\n`;
+    this.#log = bounded(this.#log + line);
+    this.#lastStart = bounded(this.#lastStart + line);
   }
 
   /** Spawns the node process with `args` after the runtime's own arguments. */
@@ -162,6 +178,7 @@ export class ClusterNode {
     installExitHook();
     const { bin, args: lead } = nodeCommand(this.runtime);
     const start = ++this.#starts;
+    this.#lastStart = "";
     const child = spawn(bin, [...lead, ...args], { cwd: REPO_ROOT, env: nodeEnv(), stdio: ["ignore", "pipe", "pipe"] });
     this.#child = child;
     liveChildren.add(child);
@@ -226,17 +243,30 @@ export class ProcessCluster {
     this.options = options;
   }
 
-  /** Allocates ports and data directories, spawns every node and waits until each answers /livez. */
+  /**
+   * Allocates ports and data directories, spawns every node and waits until each answers /livez.
+   * A port taken by someone else between allocation and bind starts everything again on fresh
+   * ports (a bounded number of times).
+   */
   async start(): Promise<void> {
     if (this.nodes.length > 0) throw new Error("the cluster was started already");
-    const ports = await freePorts(this.options.runtimes.length);
-    this.options.runtimes.forEach((runtime, i) => {
-      const id = `n${i + 1}`;
-      const dataDir = mkdtempSync(join(tmpdir(), `raftbare-${id}-`));
-      this.nodes.push(new ClusterNode(id, runtime, ports[i], dataDir));
-    });
-    for (const node of this.nodes) node.spawn(this.#args(node));
-    await Promise.all(this.nodes.map((node) => node.waitLive(this.options.startTimeoutMs ?? 30_000)));
+    for (let attempt = 1; ; attempt++) {
+      const ports = await freePorts(this.options.runtimes.length);
+      this.options.runtimes.forEach((runtime, i) => {
+        const id = `n${i + 1}`;
+        this.nodes.push(new ClusterNode(id, runtime, ports[i], mkdtempSync(join(tmpdir(), `raftbare-${id}-`))));
+      });
+      try {
+        for (const node of this.nodes) node.spawn(this.#args(node));
+        await Promise.all(this.nodes.map((node) => node.waitLive(this.#startTimeoutMs)));
+        return;
+      } catch (error) {
+        const portTaken = this.nodes.some((n) => !n.running && PORT_IN_USE.test(n.lastStartOutput));
+        if (!portTaken || attempt >= START_ATTEMPTS) throw error;
+        await this.stop();
+        this.nodes.length = 0;
+      }
+    }
   }
 
   /** The node with this id. */
@@ -316,10 +346,21 @@ export class ProcessCluster {
     if (!(await node.signal("SIGKILL"))) throw new Error(`${node.id} (pid ${pid}) did not exit after SIGKILL`);
   }
 
-  /** Starts a stopped node again on the same port and data directory and waits for /livez. */
+  /**
+   * Starts a stopped node again on the same port and data directory and waits for /livez; if the
+   * port is briefly taken by someone else, tries again (a bounded number of times).
+   */
   async restart(node: ClusterNode): Promise<void> {
-    node.spawn(this.#args(node));
-    await node.waitLive(this.options.startTimeoutMs ?? 30_000);
+    for (let attempt = 1; ; attempt++) {
+      node.spawn(this.#args(node));
+      try {
+        await node.waitLive(this.#startTimeoutMs);
+        return;
+      } catch (error) {
+        if (node.running || !PORT_IN_USE.test(node.lastStartOutput) || attempt >= START_ATTEMPTS) throw error;
+        await delay(200 * attempt);
+      }
+    }
   }
 
   /** SIGTERM to every running node, SIGKILL to those still running after a deadline; deletes the data. */
@@ -342,6 +383,10 @@ export class ProcessCluster {
   /** Prints every node's output to stderr, headed by `reason`. */
   printLogs(reason: string): void {
     console.error(`\n----- node output (${reason}) -----\n${this.logs()}----- end of node output -----\n`);
+  }
+
+  get #startTimeoutMs(): number {
+    return this.options.startTimeoutMs ?? 30_000;
   }
 
   #args(node: ClusterNode): string[] {

@@ -3,7 +3,9 @@
  * Every node decodes the same bytes with these schemas, so every check here must give the same
  * answer on every runtime: only plain string, number and pattern checks, never a platform parser.
  */
-import { z } from "zod";
+// The same zod instance as "zod", extended with `.openapi()` before any schema here is created:
+// the HTTP schemas annotate these, and zod 4 schemas created before the extension cannot be.
+import { z } from "@hono/zod-openapi";
 
 /** Longest key, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;

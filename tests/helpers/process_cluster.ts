@@ -13,7 +13,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { describeAnswer, httpJson } from "./http_json.ts";
-import { delay, waitFor } from "./wait_for.ts";
+import { delay, waitFor, within } from "./wait_for.ts";
 
 /** The runtime a node process runs on. */
 export type NodeRuntime = "bun" | "deno";
@@ -71,8 +71,34 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on("exit", () => {
-    for (const child of liveChildren) if (child.pid !== undefined) process.kill(child.pid, "SIGKILL");
+    for (const child of liveChildren) if (child.pid !== undefined) signalPid(child.pid, "SIGKILL");
   });
+}
+
+/** Sends `signal` to `pid`; false if there is no such process any more. */
+function signalPid(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Calls `onLine` with each complete line of a stream's chunks (a trailing partial line waits for the next chunk). */
+function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer | string): void; flush(): void } {
+  let partial = "";
+  return {
+    push(chunk) {
+      const lines = (partial + String(chunk)).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) onLine(line);
+    },
+    flush() {
+      if (partial !== "") onLine(partial);
+      partial = "";
+    },
+  };
 }
 
 /** Listens on 127.0.0.1 port 0 and resolves with the server once it is bound. */
@@ -131,6 +157,7 @@ export class ClusterNode {
   /** The node's data directory (kept across restarts). */
   readonly dataDir: string;
   #child: ChildProcess | null = null;
+  #alive = false;
   #exited: Promise<void> = Promise.resolve();
   #starts = 0;
   #log = "";
@@ -152,7 +179,7 @@ export class ClusterNode {
 
   /** True while the process spawned last has not exited. */
   get running(): boolean {
-    return this.#child !== null && this.#child.exitCode === null && this.#child.signalCode === null;
+    return this.#alive;
   }
 
   /** Everything the node printed (stdout and stderr of every start), oldest first. */
@@ -181,22 +208,24 @@ export class ClusterNode {
     this.#lastStart = "";
     const child = spawn(bin, [...lead, ...args], { cwd: REPO_ROOT, env: nodeEnv(), stdio: ["ignore", "pipe", "pipe"] });
     this.#child = child;
+    this.#alive = true;
     liveChildren.add(child);
     this.note(`--- ${this.id} start #${start} (${this.runtime}, pid ${child.pid ?? "?"}) on ${this.url}`);
-    const capture = (chunk: Buffer | string) => this.note(String(chunk).trimEnd());
-    child.stdout?.on("data", capture);
-    child.stderr?.on("data", capture);
+    const streams = [child.stdout, child.stderr].map((stream) => {
+      const lines = lineSplitter((line) => this.note(line));
+      stream?.on("data", (chunk: Buffer) => lines.push(chunk));
+      return lines;
+    });
     this.#exited = new Promise((resolve) => {
-      child.once("exit", (code, signal) => {
+      const ended = (how: string) => {
         liveChildren.delete(child);
-        this.note(`--- ${this.id} start #${start} exited (${signal ?? `code ${code}`})`);
+        if (this.#child === child) this.#alive = false;
+        for (const lines of streams) lines.flush();
+        this.note(`--- ${this.id} start #${start} ${how}`);
         resolve();
-      });
-      child.once("error", (error) => {
-        liveChildren.delete(child);
-        this.note(`--- ${this.id} start #${start} failed to spawn: ${error.message}`);
-        resolve();
-      });
+      };
+      child.once("exit", (code, signal) => ended(`exited (${signal ?? `code ${code}`})`));
+      child.once("error", (error) => ended(`failed to spawn: ${error.message}`));
     });
   }
 
@@ -204,9 +233,12 @@ export class ClusterNode {
   async signal(signal: "SIGKILL" | "SIGTERM", deadlineMs = EXIT_DEADLINE_MS): Promise<boolean> {
     const pid = this.pid;
     if (pid === undefined) return true;
-    process.kill(pid, signal);
-    const exited = await Promise.race([this.#exited.then(() => true), delay(deadlineMs).then(() => false)]);
-    return exited || !this.running;
+    signalPid(pid, signal); // A process that is gone already still reports its exit.
+    return await within(
+      this.#exited.then(() => true),
+      deadlineMs,
+      false,
+    );
   }
 
   /** Waits until `GET /livez` answers 200; fails early if the process exits. */
@@ -363,8 +395,12 @@ export class ProcessCluster {
     }
   }
 
-  /** SIGTERM to every running node, SIGKILL to those still running after a deadline; deletes the data. */
+  /**
+   * SIGTERM to every running node, SIGKILL to those still running after a deadline; deletes the
+   * data. With CLUSTER_TEST_LOGS=1 in the environment it prints every node's output first.
+   */
   async stop(): Promise<void> {
+    if (process.env.CLUSTER_TEST_LOGS === "1" && this.nodes.length > 0) this.printLogs("CLUSTER_TEST_LOGS=1");
     await Promise.all(
       this.running.map(async (node) => {
         if (await node.signal("SIGTERM")) return;

@@ -20,11 +20,27 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Settles like `promise`, or resolves with `onTimeout` after `ms` milliseconds, whichever is first. */
+export async function within<T, U>(promise: Promise<T>, ms: number, onTimeout: U): Promise<T | U> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<U>((resolve) => {
+    timer = setTimeout(() => resolve(onTimeout), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Marks an attempt that was still running when the deadline passed. */
+const STILL_RUNNING = Symbol("still running");
+
 /**
  * Calls `fn` until it returns a value other than `undefined`, `null` or `false`, and resolves with
- * that value. An attempt that throws counts as "not yet". After `timeoutMs` it throws an error
- * naming `what`, the time waited, the number of attempts and the last failure or value seen.
- * Each attempt is awaited, so a slow `fn` is never called concurrently with itself.
+ * that value. An attempt that throws counts as "not yet". After `timeoutMs` (including an attempt
+ * that is still running then) it throws an error naming `what`, the time waited, the number of
+ * attempts and the last failure or value seen. Attempts never overlap.
  */
 export async function waitFor<T>(
   fn: () => T | undefined | null | false | Promise<T | undefined | null | false>,
@@ -33,14 +49,14 @@ export async function waitFor<T>(
   const timeoutMs = options.timeoutMs ?? 10_000;
   const intervalMs = options.intervalMs ?? 50;
   const start = Date.now();
-  let attempts = 0;
   let last = "no attempt finished";
-  for (;;) {
-    attempts++;
+  for (let attempts = 1; ; attempts++) {
     try {
-      const value = await fn();
-      if (value !== undefined && value !== null && value !== false) return value;
-      last = `last result: ${String(value)}`;
+      const left = Math.max(1, timeoutMs - (Date.now() - start));
+      const value = await within(Promise.resolve().then(fn), left, STILL_RUNNING);
+      if (value === STILL_RUNNING) last = "the last attempt was still running at the deadline";
+      else if (value !== undefined && value !== null && value !== false) return value;
+      else last = `last result: ${String(value)}`;
     } catch (error) {
       last = `last error: ${errorMessage(error)}`;
     }

@@ -26,7 +26,8 @@ function parseArgs(argv: readonly string[]): ClusterArgs {
   const basePort = Number(get("base-port", "7001"));
   const runtime = get("runtime", "bun");
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9) throw new Error("--nodes must be 1..9");
-  if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65000) throw new Error("--base-port must be 1024..65000");
+  if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65000)
+    throw new Error("--base-port must be 1024..65000");
   if (runtime !== "bun" && runtime !== "deno") throw new Error("--runtime must be bun or deno");
   return { nodes, basePort, dataDir: resolve(get("data-dir", "data")), runtime };
 }
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
 
 function printWelcome(urls: string[], dataDir: string): void {
   console.log(`\nraftbare-ts: ${urls.length}-node cluster running (data under ${dataDir})`);
-  urls.forEach((url, i) => console.log(`  n${i + 1}  ${url}`));
+  for (const [i, url] of urls.entries()) console.log(`  n${i + 1}  ${url}`);
   console.log(`\nAPI docs:  ${urls[0]}/docs   (OpenAPI document: ${urls[0]}/openapi.json)\n`);
   console.log("Try:");
   console.log(`  curl -s -X PUT ${urls[0]}/v1/kv/greeting --json '{"value":"hello"}'`);

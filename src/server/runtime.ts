@@ -12,6 +12,7 @@ import {
   ClusterConfig,
   Generation,
   Log,
+  type LogEntries,
   LogPosition,
   type Message,
   type NodeId,
@@ -67,6 +68,8 @@ const RECOVERY_MIN_MS = 500;
 const RECOVERY_MAX_MS = 10_000;
 /** Command payload bytes per AppendEntriesCall (frames are limited to 8 MiB on the wire). */
 export const MAX_MESSAGE_PAYLOAD_BYTES = 1024 * 1024;
+/** Payload bytes one flush (one group commit) may write; storage refuses much larger batches. */
+const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 /** Entries per catch-up AppendEntriesCall. */
 const MAX_MESSAGE_ENTRIES = 4096;
 
@@ -89,6 +92,8 @@ export class RaftRuntime<R> {
   #commitNoticeScheduled = false;
   #peerKey = "";
   #roleKey = "";
+  /** Payload bytes taken in since the last flush. */
+  #batchBytes = 0;
   readonly #snapshotSends = new Map<NodeId, number>();
   /**
    * Nodes that sent us messages. We dial them too, so replies reach nodes outside our latest
@@ -139,6 +144,7 @@ export class RaftRuntime<R> {
     // Drop vote requests that would depose a working leader (Raft thesis §4.2.3).
     if (this.#node.couldBeDisruptiveRequestVote(message)) return;
     this.#noteContact(message.from);
+    if (message.type === "AppendEntriesCall") this.#noteBatchBytes(entriesBytes(message.entries));
     this.#node.handleMessage(message);
     this.#scheduleFlush();
   }
@@ -180,6 +186,8 @@ export class RaftRuntime<R> {
   submit(payload: Uint8Array | string): Promise<SubmitOutcome<R>> {
     if (this.#stopped || this.#down || this.#node.role !== "leader") return Promise.resolve({ kind: "not_leader" });
     if (this.#proposals.isFull) return Promise.resolve({ kind: "overloaded" });
+    this.#noteBatchBytes(typeof payload === "string" ? payload.length : payload.byteLength);
+    if (this.#down || this.#node.role !== "leader") return Promise.resolve({ kind: "not_leader" });
     const result = this.#node.proposeCommand(payload);
     if (!result.ok) return Promise.resolve({ kind: "not_leader" });
     this.#scheduleFlush();
@@ -260,7 +268,14 @@ export class RaftRuntime<R> {
     this.#guard(() => this.#flushBody());
   }
 
+  /** Bounds the bytes one group commit writes: past the limit, the batch so far is flushed now. */
+  #noteBatchBytes(bytes: number): void {
+    this.#batchBytes += bytes;
+    if (this.#batchBytes >= MAX_BATCH_BYTES) this.#flushNow();
+  }
+
   #flushBody(): void {
+    this.#batchBytes = 0;
     for (let round = 0; round < 8 && !this.#node.actions.isEmpty; round++) this.#runActions();
     this.#logRoleChange();
     this.#applyCommitted();
@@ -451,6 +466,12 @@ export class RaftRuntime<R> {
     this.#peerKey = key;
     this.#deps.transport.setPeers(resolved);
   }
+}
+
+function entriesBytes(entries: LogEntries): number {
+  let bytes = 0;
+  for (const entry of entries.entries()) bytes += payloadBytes(entry);
+  return bytes;
 }
 
 /** Truncates a broadcast's entries to the per-message payload budget (the rest follows on catch-up). */

@@ -8,7 +8,7 @@ import type { UpgradeWebSocket } from "hono/ws";
 import type { NodeConfig } from "../../schemas/node_config.ts";
 import { NodeId } from "../core/mod.ts";
 import type { ApplyResult } from "../kv/mod.ts";
-import { openFileStorage } from "../storage/mod.ts";
+import { acquireDirLock, openFileStorage } from "../storage/mod.ts";
 import { PeerTransport, registerPeerEndpoint, SnapshotReceiver, type WebSocketImpl } from "../transport/mod.ts";
 import { systemClock } from "./clock.ts";
 import { createHttpApp } from "./http_app.ts";
@@ -41,9 +41,16 @@ export interface NodeApp {
 export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
   const logger = createLogger(config.id, config.logLevel);
   const self = { id: config.id, url: config.advertiseUrl };
-  const storage = new StorageAdapter(() =>
-    openFileStorage(config.dataDir, { repair: config.repair, log: (m) => logger.warn(m) }),
-  );
+  const lock = acquireDirLock(config.dataDir);
+  let storage: StorageAdapter;
+  try {
+    storage = new StorageAdapter(() =>
+      openFileStorage(config.dataDir, { repair: config.repair, log: (m) => logger.warn(m) }),
+    );
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const holder = new KvMachineHolder();
   const service = new KvNodeService({ self, runtimeInfo: host.runtimeInfo, bootstrapWaitMs: 5000 }, holder);
   const transport = new PeerTransport({
@@ -89,6 +96,7 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
     stop: () => {
       runtime.stop();
       receiver.close();
+      lock.release();
     },
   };
 }

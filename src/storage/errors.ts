@@ -9,6 +9,7 @@
  * - `unsupported_version`: a file was written by a format version this code does not read.
  * - `batch_too_large`: the records buffered since the last sync exceed the configured bound.
  * - `unusable`: an earlier failure left the store in a state where it must be reopened.
+ * - `locked`: another live process holds the data directory.
  */
 export type StorageErrorCode =
   | "write_failed"
@@ -17,7 +18,8 @@ export type StorageErrorCode =
   | "corrupt"
   | "unsupported_version"
   | "batch_too_large"
-  | "unusable";
+  | "unusable"
+  | "locked";
 
 /** Where on disk an error was found. */
 export interface StorageErrorLocation {

@@ -3,6 +3,7 @@
  * and an in-memory twin that simulates crashes and I/O faults. See docs/storage.md for the format.
  */
 export { crc32, crc32Table, hasNativeCrc32 } from "./crc32.ts";
+export { acquireDirLock, type DirLock } from "./dir_lock.ts";
 export { errnoCode, isNoSpace, StorageError, type StorageErrorCode, type StorageErrorLocation } from "./errors.ts";
 export { exitProcess, FATAL_EXIT_CODE, type FatalHandler } from "./fatal.ts";
 export { FileLogStore, type FileLogStoreOptions, type OpenedLogStore } from "./file_log_store.ts";

@@ -3,11 +3,11 @@
  *
  * Usage: bun scripts/sim.ts --seed S [--nodes N] [--steps K] [--verbose] [MODES]
  *        bun scripts/sim.ts --seeds A..B [--nodes N] [--steps K] [MODES]
- * MODES: [--filter lease|always] [--save-rule strict|batch] [--heal-load]
+ * MODES: [--filter core|lease] [--heal-load]
  *
- * --filter and --save-rule select the literal raftbare-harness filter and the literal Action
- * contract wording, which the defaults tighten; --heal-load keeps clients proposing after
- * healing (see tests/sim/options.ts).
+ * --filter lease lets some disruptive RequestVoteCalls through that the core's predicate (the
+ * default filter, as the node runtime uses it) would drop; --heal-load keeps clients proposing
+ * after healing (see tests/sim/options.ts).
  *
  * Every option of a run is derived from its seed and printed first; the same seed gives the same
  * run, byte for byte. A failure prints the command that replays it. Exits 1 if any run failed.
@@ -19,13 +19,12 @@ interface Cli {
   readonly nodes: number;
   readonly steps: number;
   readonly verbose: boolean;
-  readonly filter: "lease" | "always";
-  readonly saveRule: "strict" | "batch";
+  readonly filter: "core" | "lease";
   readonly healLoad: boolean;
 }
 
 const USAGE =
-  "usage: sim.ts (--seed S | --seeds A..B) [--nodes 3|5] [--steps K] [--filter lease|always] [--save-rule strict|batch] [--heal-load] [--verbose]";
+  "usage: sim.ts (--seed S | --seeds A..B) [--nodes 3|5] [--steps K] [--filter core|lease] [--heal-load] [--verbose]";
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -47,13 +46,8 @@ function parseSeeds(text: string | undefined): readonly [number, number] {
   return range;
 }
 
-function parseFilter(text: string | undefined): "lease" | "always" {
-  if (text !== "lease" && text !== "always") fail(`--filter is lease or always, got ${text}`);
-  return text;
-}
-
-function parseSaveRule(text: string | undefined): "strict" | "batch" {
-  if (text !== "strict" && text !== "batch") fail(`--save-rule is strict or batch, got ${text}`);
+function parseFilter(text: string | undefined): "core" | "lease" {
+  if (text !== "core" && text !== "lease") fail(`--filter is core or lease, got ${text}`);
   return text;
 }
 
@@ -62,8 +56,7 @@ function parseArgs(argv: readonly string[]): Cli {
   let nodes = 3;
   let steps = 10_000;
   let verbose = false;
-  let filter: "lease" | "always" = "lease";
-  let saveRule: "strict" | "batch" = "strict";
+  let filter: "core" | "lease" = "core";
   let healLoad = false;
   for (let k = 0; k < argv.length; k++) {
     const flag = argv[k];
@@ -77,13 +70,12 @@ function parseArgs(argv: readonly string[]): Cli {
     else if (name === "--steps") steps = integer(value(), "--steps");
     else if (name === "--verbose") verbose = true;
     else if (name === "--filter") filter = parseFilter(value());
-    else if (name === "--save-rule") saveRule = parseSaveRule(value());
     else if (name === "--heal-load") healLoad = true;
     else fail(`unknown argument ${flag}`);
   }
   if (seeds === undefined) fail("give --seed or --seeds");
   if (nodes !== 3 && nodes !== 5) fail(`--nodes must be 3 or 5, got ${nodes}`);
-  return { seeds, nodes, steps, verbose, filter, saveRule, healLoad };
+  return { seeds, nodes, steps, verbose, filter, healLoad };
 }
 
 function main(): void {
@@ -92,7 +84,7 @@ function main(): void {
   let failed = 0;
   for (let seed = cli.seeds[0]; seed <= cli.seeds[1]; seed++) {
     const result = runSimulation(
-      { seed, nodes: cli.nodes, steps: cli.steps, filter: cli.filter, saveRule: cli.saveRule, healLoad: cli.healLoad },
+      { seed, nodes: cli.nodes, steps: cli.steps, filter: cli.filter, healLoad: cli.healLoad },
       cli.verbose ? (line) => console.log(line) : undefined,
     );
     if (!result.ok) failed++;

@@ -13,16 +13,11 @@ export interface SimArgs {
   /** The number of events processed in the chaos phase. */
   readonly steps: number;
   /**
-   * How the disruptive-RequestVote filter is applied: `lease` (default) trusts the core's
-   * predicate only within the minimum election timeout of hearing from a leader; `always` drops
-   * whatever the predicate flags, as raftbare's own harness does.
+   * The disruptive-RequestVote filter: `core` (default) drops whatever the core's predicate flags,
+   * as the node runtime does; `lease` trusts the predicate on a follower only within the minimum
+   * election timeout of hearing from its leader, so some disruptive requests get through.
    */
-  readonly filter?: "lease" | "always";
-  /**
-   * When a broadcast may leave: `strict` (default) once every term/vote save drained so far is
-   * durable; `batch` once the saves of its own batch are (the Action contract's wording).
-   */
-  readonly saveRule?: "strict" | "batch";
+  readonly filter?: "core" | "lease";
   /** Whether clients keep proposing after healing (liveness under load); off by default. */
   readonly healLoad?: boolean;
 }
@@ -30,9 +25,7 @@ export interface SimArgs {
 /** Every knob of one run. Times are in virtual ticks; rates are probabilities per event. */
 export interface SimOptions extends SimArgs {
   /** The disruptive-request filter in force. */
-  readonly filter: "lease" | "always";
-  /** The broadcast durability rule in force. */
-  readonly saveRule: "strict" | "batch";
+  readonly filter: "core" | "lease";
   /** Whether clients keep proposing after healing. */
   readonly healLoad: boolean;
   /** Spare node ids beyond the initial ones, for membership changes. */
@@ -103,8 +96,7 @@ export function optionsFromSeed(args: SimArgs): SimOptions {
   const calm = rng.chance(0.15); // Some runs have a reliable network, to exercise long steady phases.
   return {
     ...args,
-    filter: args.filter ?? "lease",
-    saveRule: args.saveRule ?? "strict",
+    filter: args.filter ?? "core",
     healLoad: args.healLoad ?? false,
     spares: 2,
     dropRate: calm ? 0 : rng.rate(0, 0.2),
@@ -134,7 +126,6 @@ export function formatOptions(o: SimOptions): string {
     ["nodes", o.nodes],
     ["steps", o.steps],
     ["filter", o.filter],
-    ["save-rule", o.saveRule],
     ["heal-load", o.healLoad],
     ["spares", o.spares],
     ["drop", o.dropRate],
@@ -162,8 +153,7 @@ export function formatOptions(o: SimOptions): string {
 
 /** The command that replays the run `args`. */
 export function replayCommand(args: SimArgs): string {
-  const filter = args.filter === "always" ? " --filter always" : "";
-  const saveRule = args.saveRule === "batch" ? " --save-rule batch" : "";
+  const filter = args.filter === "lease" ? " --filter lease" : "";
   const healLoad = args.healLoad === true ? " --heal-load" : "";
-  return `bun scripts/sim.ts --seed ${args.seed} --nodes ${args.nodes} --steps ${args.steps}${filter}${saveRule}${healLoad}`;
+  return `bun scripts/sim.ts --seed ${args.seed} --nodes ${args.nodes} --steps ${args.steps}${filter}${healLoad}`;
 }

@@ -1,27 +1,40 @@
 /**
- * One simulated node process: a RaftNode plus the runtime around it (storage with unsynced
- * writes, held messages, one timer, a state machine). It drains the node's actions after every
- * input and follows the durability contract of `Action`:
+ * One simulated node process: a RaftNode plus the runtime around it (the project's in-memory
+ * storage twin, held messages, one timer, a state machine). It drains the node's actions after
+ * every input and follows the durability contract of `Action`:
  *
- * - storage actions are written to the unsynced part and synced after a random latency; when a
- *   sync completes the node hears `handleLogDurable(last written position)`;
- * - if the batch saved the term or the vote, none of its messages leaves before that is durable;
- * - otherwise the broadcast leaves at once, but every SendMessage waits until every write drained
- *   so far is durable (a reply vouches for the entries it reports).
+ * - term/vote saves and appends go to the log store, which is synced after a random latency
+ *   (`beginSync` ... `completeSync`); when a sync completes the node hears
+ *   `handleLogDurable(durable position)`;
+ * - no message leaves before every term/vote save drained so far is durable;
+ * - beyond that the broadcast leaves at once, but every SendMessage waits until every write
+ *   drained so far is durable (a reply vouches for the entries it reports);
+ * - snapshots are saved (durably, at once) in the snapshot store, then the log store compacts.
+ *
+ * A crash is `disk.crash()`: everything not synced is lost. A restart reopens the disk with
+ * `openMemoryStorage` and rebuilds the node and its state machine from what it recovered.
  */
 import {
-  ClusterConfig,
-  Generation,
+  type ClusterConfig,
   type LogEntries,
-  type LogPosition,
+  LogPosition,
   type Message,
   type NodeId,
   type ProposeResult,
   RaftNode,
 } from "../../src/core/mod.ts";
+import {
+  MemoryDisk,
+  MemoryLogStore,
+  type OpenedStorage,
+  openMemoryStorage,
+  type Snapshot,
+  type SnapshotMeta,
+  type SnapshotStore,
+} from "../../src/storage/mod.ts";
+import { checkSentDurable } from "./durability.ts";
 import type { SimOptions } from "./options.ts";
 import type { Prng } from "./prng.ts";
-import { SimStorage, type Snapshot } from "./sim_storage.ts";
 import { StateMachine } from "./state_machine.ts";
 
 /** Events a node schedules for itself. */
@@ -55,6 +68,8 @@ interface Held {
   readonly threshold: number;
   readonly to: NodeId;
   readonly message: Message;
+  /** A write issued after this reply rewrote the log at or below the position it reports. */
+  overtaken: boolean;
 }
 
 interface Batch {
@@ -109,10 +124,23 @@ function collect(node: RaftNode): Batch {
   return batch;
 }
 
-/** A node process that can crash (losing unsynced writes) and restart from durable storage. */
+function fatal(message: string, cause: unknown): never {
+  throw new Error(`storage stopped the node: ${message} (${cause instanceof Error ? cause.message : String(cause)})`);
+}
+
+/** Opens the storage on `disk`; the log store is the twin's, whose syncs can take time. */
+function openDisk(disk: MemoryDisk): OpenedStorage & { readonly log: MemoryLogStore } {
+  const opened = openMemoryStorage(disk, { onFatal: fatal });
+  const log = opened.log;
+  if (!(log instanceof MemoryLogStore)) throw new Error("openMemoryStorage returned another log store");
+  return { ...opened, log };
+}
+
+/** A node process that can crash (losing unsynced writes) and restart from its disk. */
 export class SimNode {
   readonly id: NodeId;
-  readonly storage: SimStorage;
+  /** What survives a crash. */
+  readonly disk = new MemoryDisk();
   raft: RaftNode;
   sm: StateMachine;
   up = true;
@@ -123,21 +151,39 @@ export class SimNode {
   /** The term in which leader completeness was last checked for this node as leader. */
   checkedLeaderTerm = -1;
   readonly #host: NodeHost;
+  #log: MemoryLogStore;
+  #snapshots: SnapshotStore;
   #timerToken = 0;
   #syncToken = 0;
+  /** Write batches drained in this incarnation (each may hold a term/vote save and an append). */
+  #written = 0;
+  /** Write batches known durable. Invariant: synced <= written. */
+  #synced = 0;
+  /** Write batches the sync in flight covers; -1 when none is in flight. */
+  #covered = -1;
   /** Writes that must be durable before any message leaves: up to the latest term/vote save. */
   #saveThreshold = 0;
-  /** When this node last accepted an AppendEntriesCall from its leader. */
+  /** Appends not yet reported durable, with the write batch that carried them. */
+  #appends: Array<{ readonly write: number; readonly segment: LogEntries }> = [];
+  /** When this node last accepted an AppendEntriesCall from its leader (for the lease filter). */
   #leaderContact = Number.NEGATIVE_INFINITY;
   #held: Held[] = [];
 
-  /** A fresh node (RaftNode.start) with empty storage. */
+  /** A fresh node (RaftNode.start) on an empty disk. */
   constructor(id: NodeId, host: NodeHost) {
     this.id = id;
     this.#host = host;
-    this.storage = new SimStorage(ClusterConfig.EMPTY, UNSYNCED_CAPACITY);
+    const opened = openDisk(this.disk);
+    if (!opened.recovered.isNew) throw new Error(`${id}: a fresh disk holds state`);
+    this.#log = opened.log;
+    this.#snapshots = opened.snapshots;
     this.raft = RaftNode.start(id, this.#raftOptions());
-    this.sm = new StateMachine(this.storage.snapshot);
+    this.sm = StateMachine.restore(opened.snapshot);
+  }
+
+  /** The latest durable snapshot, or null. */
+  latestSnapshot(): Snapshot | null {
+    return this.#snapshots.latest();
   }
 
   /** Hands `message` to the node, unless it is a disruptive RequestVoteCall (dropped). */
@@ -151,14 +197,14 @@ export class SimNode {
   }
 
   /**
-   * The disruptive-request filter. With `always` it is the core's predicate alone (raftbare's
-   * harness). With `lease` (Raft thesis §4.2.3) the predicate is trusted only while this node
-   * leads or heard from its leader within the minimum election timeout: a node that cannot
-   * campaign never re-arms its timer, so its leader knowledge would otherwise never expire.
+   * The disruptive-request filter. With `core` (the default, as the node runtime does) it is the
+   * core's predicate alone. With `lease` the predicate is trusted on a follower only within the
+   * minimum election timeout of hearing from its leader, which lets some disruptive requests
+   * through: a follower that knows a leader then handles a higher-term RequestVoteCall.
    */
   #isDisruptive(message: Message): boolean {
     if (!this.raft.couldBeDisruptiveRequestVote(message)) return false;
-    if (this.#host.options.filter === "always" || this.raft.role === "leader") return true;
+    if (this.#host.options.filter === "core" || this.raft.role === "leader") return true;
     return this.#host.now - this.#leaderContact < this.#host.options.electionTimeout[0];
   }
 
@@ -199,98 +245,80 @@ export class SimNode {
     this.#sendMessages(batch);
     for (const to of batch.installs) this.#host.requestSnapshot(this, to);
     if (batch.timer) this.#armTimer();
+    this.#ensureSync();
   }
 
   /** The sync started with `token` completed: release what waited for it and tell the node. */
   completeSync(token: number): void {
-    if (token !== this.#syncToken) return; // A flush overtook this sync.
-    const position = this.#madeDurable(this.storage.completeSync());
-    this.#release();
-    const commitBefore = this.raft.commitIndex;
-    if (position !== undefined) this.raft.handleLogDurable(position);
-    this.afterInput(commitBefore);
-    this.#ensureSync();
+    if (token !== this.#syncToken) return; // Completed early (see syncNow).
+    this.#finishSync();
+    this.#reportDurable();
   }
 
   /**
-   * Installs `snapshot` received from the leader: flushes the log, stores the snapshot durably,
-   * tells the node, and resets the state machine. Returns false if the node refused it.
+   * Installs `snapshot` received from the leader: saves it, compacts the log to it, tells the
+   * node, and resets the state machine. Returns false if the node does not need it.
    */
   installSnapshot(snapshot: Snapshot): boolean {
-    if (snapshot.position.index <= this.raft.commitIndex) return false; // Nothing new in it.
-    const ok = this.#storeSnapshot(snapshot);
-    if (ok && snapshot.position.index > this.sm.lastApplied) this.sm = new StateMachine(snapshot);
-    return ok;
+    const at = snapshot.meta.position;
+    if (at.index <= this.raft.commitIndex || this.raft.role === "leader") return false; // Stale, or we lead.
+    this.#storeSnapshot(snapshot.meta, snapshot.data);
+    if (at.index > this.sm.lastApplied) this.sm = StateMachine.restore(snapshot);
+    return true;
   }
 
   /** Local compaction: snapshots the state machine at its last applied index. */
   compact(): void {
     const at = this.raft.log.getPositionAndConfig(this.sm.lastApplied);
     if (at === undefined) throw new Error(`${this.id} cannot snapshot at ${this.sm.lastApplied}: not in its log`);
-    const snapshot: Snapshot = { position: at.position, config: at.config, applied: this.sm.applied.slice() };
-    if (!this.#storeSnapshot(snapshot)) {
-      throw new Error(`${this.id} refused local compaction at ${at.position.term}/${at.position.index}`);
-    }
+    this.#storeSnapshot(at, this.sm.toBytes());
   }
 
   /** Makes every write durable now (an fsync), as a bootstrap does before the node serves. */
   syncNow(): void {
-    const commitBefore = this.raft.commitIndex;
-    const durable = this.#flush();
-    if (durable !== undefined) this.raft.handleLogDurable(durable);
-    this.afterInput(commitBefore);
+    if (this.#log.syncInFlight) {
+      this.#syncToken++; // Its scheduled completion is void.
+      this.#finishSync();
+    }
+    if (this.#log.hasPending) {
+      this.#beginSync();
+      this.#syncToken++;
+      this.#finishSync();
+    }
+    this.#reportDurable();
   }
 
-  /** Reports appends that became durable; returns the last position written, if any. */
-  #madeDurable(appends: readonly LogEntries[]): LogPosition | undefined {
-    for (const segment of appends) this.#host.durable(this, segment);
-    return appends.length === 0 ? undefined : appends[appends.length - 1].lastPosition;
-  }
-
-  #flush(): LogPosition | undefined {
-    const durable = this.#madeDurable(this.storage.flush());
-    this.#syncToken++; // Cancels the sync in flight: the flush covered it.
-    this.#release();
-    return durable;
-  }
-
-  /** An fsync of the log, then the snapshot written durably, then the node told about both. */
-  #storeSnapshot(snapshot: Snapshot): boolean {
-    const commitBefore = this.raft.commitIndex;
-    const durable = this.#flush();
-    const ok = this.raft.handleSnapshotInstalled(snapshot.position, snapshot.config);
-    if (ok) this.storage.storeSnapshot(snapshot, this.raft.log.entries.clone());
-    if (durable !== undefined) this.raft.handleLogDurable(durable);
-    this.afterInput(commitBefore);
-    return ok;
-  }
-
-  /** A crash: unsynced writes, held messages and the timer are lost. */
+  /** A crash: everything not synced, held messages and the timer are lost. */
   crash(): void {
     this.up = false;
     this.incarnation++;
-    this.storage.crash();
+    this.disk.crash();
     this.#held = [];
   }
 
-  /** A restart from durable storage, with the next generation. */
+  /** A restart from the disk, with the generation the storage recovered. */
   restart(): void {
-    const restored = this.storage.restore();
-    const generation = Generation.of(this.raft.generation + 1);
-    this.raft = RaftNode.restart(
-      this.id,
-      generation,
-      restored.term,
-      restored.votedFor,
-      restored.log,
-      this.#raftOptions(),
-    );
-    this.sm = new StateMachine(restored.snapshot);
+    const opened = openDisk(this.disk);
+    this.#log = opened.log;
+    this.#snapshots = opened.snapshots;
+    this.#written = 0;
+    this.#synced = 0;
+    this.#covered = -1;
+    this.#saveThreshold = 0;
+    this.#appends = [];
+    this.#held = [];
+    const { hardState, generation, log } = opened.recovered;
+    this.raft = RaftNode.restart(this.id, generation, hardState.term, hardState.votedFor, log, this.#raftOptions());
+    this.sm = StateMachine.restore(opened.snapshot);
+    if (this.sm.lastApplied !== this.raft.log.snapshotPosition.index) {
+      throw new Error(
+        `${this.id} recovered a snapshot at ${this.sm.lastApplied} but a log compacted to ${this.raft.log.snapshotPosition.index}`,
+      );
+    }
     this.up = true;
     this.incarnation++;
     this.checkedCommit = this.raft.commitIndex;
     this.checkedLeaderTerm = -1;
-    this.#saveThreshold = 0;
     this.#leaderContact = Number.NEGATIVE_INFINITY;
     this.drain();
   }
@@ -300,57 +328,124 @@ export class SimNode {
     return max === 0 ? { trackDurableIndex: true } : { trackDurableIndex: true, maxEntriesPerMessage: max };
   }
 
+  /**
+   * Saves a snapshot durably, buffers the log's compaction to it (synced with the next batch; a
+   * crash before that is finished when the disk is reopened), and tells the node.
+   */
+  #storeSnapshot(meta: SnapshotMeta, data: Uint8Array): void {
+    const commitBefore = this.raft.commitIndex;
+    const replaceLog = !this.raft.log.entries.contains(meta.position);
+    this.#snapshots.save(meta, data);
+    this.#log.compact(meta, { replaceLog });
+    if (replaceLog) for (const held of this.#held) held.overtaken = true;
+    if (!this.raft.handleSnapshotInstalled(meta.position, meta.config)) {
+      throw new Error(`${this.id}: the core refused snapshot ${LogPosition.format(meta.position)} after it was stored`);
+    }
+    this.#snapshots.prune(meta.position);
+    this.afterInput(commitBefore);
+  }
+
   #write(batch: Batch): void {
     if (!batch.term && !batch.vote && batch.append === null) return;
-    this.storage.write({
-      term: batch.term ? this.raft.currentTerm : undefined,
-      votedFor: batch.vote ? this.raft.votedFor : undefined,
-      append: batch.append ?? undefined,
-    });
-    if (batch.append !== null) this.#host.appended(this, batch.append);
-    this.#ensureSync();
+    if (batch.term || batch.vote)
+      this.#log.saveHardState({ term: this.raft.currentTerm, votedFor: this.raft.votedFor });
+    this.#written++;
+    if (this.#written - this.#synced > UNSYNCED_CAPACITY)
+      throw new Error(`${UNSYNCED_CAPACITY} unsynced writes: syncs have stalled`);
+    const append = batch.append;
+    if (append === null) return;
+    this.#log.append(append);
+    this.#appends.push({ write: this.#written, segment: append });
+    for (const held of this.#held) {
+      if (held.message.type === "AppendEntriesReply" && held.message.lastPosition.index > append.prevIndex)
+        held.overtaken = true;
+    }
+    this.#host.appended(this, append);
   }
 
   /**
-   * Sends or holds the batch's messages. SendMessage waits for every write drained so far. The
-   * broadcast waits for the term/vote saves of its own batch (`batch` rule, the wording of the
-   * Action contract), or for every term/vote save drained so far (`strict` rule, the default): a
-   * sole voter becomes leader without any message, so its first broadcasts can come in a later
-   * batch than its unsynced term.
+   * Sends or holds the batch's messages. The broadcast waits for every term/vote save drained so
+   * far (a sole voter becomes leader without any message, so its first broadcasts can come in a
+   * later batch than its unsynced term); SendMessage waits for every write drained so far.
    */
   #sendMessages(batch: Batch): void {
-    const threshold = this.storage.written;
+    this.#settleIfIdle();
+    const threshold = this.#written;
     if (batch.term || batch.vote) this.#saveThreshold = threshold;
-    const durable = this.storage.synced >= threshold;
     if (batch.broadcast !== null) {
-      const strict = this.#host.options.saveRule === "strict";
-      const wait = strict ? this.storage.synced < this.#saveThreshold : (batch.term || batch.vote) && !durable;
-      for (const to of this.raft.peers) this.#sendOrHold(wait, threshold, to, batch.broadcast);
+      const wait = this.#synced < this.#saveThreshold;
+      for (const to of this.raft.peers) this.#sendOrHold(wait, this.#saveThreshold, to, batch.broadcast);
     }
+    const durable = this.#synced >= threshold;
     for (const [to, message] of batch.sends) this.#sendOrHold(!durable, threshold, to, message);
   }
 
   #sendOrHold(wait: boolean, threshold: number, to: NodeId, message: Message): void {
     if (!wait) {
-      this.#host.send(this.id, to, message);
+      this.#send(to, message, false);
       return;
     }
     if (this.#held.length >= HELD_CAPACITY) this.#held.shift(); // Bounded: the oldest is dropped.
-    this.#held.push({ threshold, to, message });
+    this.#held.push({ threshold, to, message, overtaken: false });
+  }
+
+  #send(to: NodeId, message: Message, overtaken: boolean): void {
+    checkSentDurable(this.id, this.disk, to, message, overtaken);
+    this.#host.send(this.id, to, message);
   }
 
   #release(): void {
-    const synced = this.storage.synced;
+    const synced = this.#synced;
     let k = 0;
     while (k < this.#held.length && this.#held[k].threshold <= synced) {
       const held = this.#held[k++];
-      this.#host.send(this.id, held.to, held.message);
+      this.#send(held.to, held.message, held.overtaken);
     }
     if (k > 0) this.#held.splice(0, k);
   }
 
+  /** With no sync in flight and nothing buffered, every write drained so far is durable (or was a no-op). */
+  #settleIfIdle(): void {
+    if (!this.#log.syncInFlight && !this.#log.hasPending) this.#markSynced(this.#written);
+  }
+
+  #markSynced(upTo: number): void {
+    if (upTo <= this.#synced) return;
+    this.#synced = upTo;
+    let k = 0;
+    while (k < this.#appends.length && this.#appends[k].write <= upTo)
+      this.#host.durable(this, this.#appends[k++].segment);
+    if (k > 0) this.#appends.splice(0, k);
+    this.#release();
+  }
+
+  #beginSync(): void {
+    this.#log.beginSync();
+    this.#covered = this.#written;
+  }
+
+  /** Completes the sync in flight: its writes are durable (and any no-op writes made since). */
+  #finishSync(): void {
+    this.#log.completeSync();
+    const covered = this.#covered;
+    this.#covered = -1;
+    this.#markSynced(this.#log.hasPending ? covered : this.#written);
+  }
+
+  /** Tells the node how far its log is durable, drains, and starts the next sync. */
+  #reportDurable(): void {
+    const commitBefore = this.raft.commitIndex;
+    this.raft.handleLogDurable(this.#log.durablePosition);
+    this.afterInput(commitBefore);
+  }
+
   #ensureSync(): void {
-    if (!this.storage.beginSync()) return;
+    if (this.#log.syncInFlight) return;
+    if (!this.#log.hasPending) {
+      this.#markSynced(this.#written);
+      return;
+    }
+    this.#beginSync();
     const [lo, hi] = this.#host.options.storageLatency;
     const event = { kind: "sync", node: this.id, incarnation: this.incarnation, token: ++this.#syncToken } as const;
     this.#host.schedule(this.#host.rng.int(lo, hi), event);

@@ -1,6 +1,7 @@
 /**
- * The simulator in CI: a fixed list of seeds (3 and 5 nodes), plus one fresh random seed per run,
- * printed so a failure can be replayed. A failing seed's message includes the replay command.
+ * The simulator in CI: fixed lists of seeds (3 and 5 nodes; with clients proposing after healing;
+ * with the lease filter), seeds that once failed, and one fresh random seed per run, printed so a
+ * failure can be replayed. A failing seed's message includes the replay command.
  */
 import { describe, expect, it } from "bun:test";
 import { replayCommand, type SimArgs } from "./options.ts";
@@ -8,8 +9,25 @@ import { runSimulation } from "./run.ts";
 
 /** Chaos steps per seed: enough for crashes, partitions and membership changes, quick in CI. */
 const STEPS = 10_000;
-/** Fixed seeds per cluster size. */
-const SEEDS_PER_SIZE = 120;
+
+/** Fixed seed lists: how many seeds per cluster size, and the modes they run with. */
+const SUITES: ReadonlyArray<{ readonly name: string; readonly seeds: number; readonly args: Partial<SimArgs> }> = [
+  { name: "default options", seeds: 150, args: {} },
+  { name: "clients proposing after healing (--heal-load)", seeds: 50, args: { healLoad: true } },
+  { name: "the lease filter (--filter lease)", seeds: 30, args: { filter: "lease" } },
+];
+
+/**
+ * Seeds that once failed: catch-up data lost under load was never resent (32), the disruptive-vote
+ * predicate never expired on a node that cannot campaign (49), commit stalls (5325, 843, 2519).
+ */
+const REGRESSIONS: readonly SimArgs[] = [
+  { seed: 32, nodes: 3, steps: STEPS, healLoad: true },
+  { seed: 49, nodes: 3, steps: STEPS },
+  { seed: 5325, nodes: 3, steps: STEPS },
+  { seed: 843, nodes: 3, steps: STEPS },
+  { seed: 2519, nodes: 3, steps: STEPS },
+];
 
 function outcome(args: SimArgs): string {
   const result = runSimulation(args);
@@ -25,15 +43,25 @@ function freshSeed(): number {
   return words[0];
 }
 
-describe("simulation: fixed seeds", () => {
-  for (const nodes of [3, 5]) {
-    it(`${SEEDS_PER_SIZE} seeds with ${nodes} nodes keep every safety property and recover after healing`, () => {
-      const failures: string[] = [];
-      for (let seed = 1; seed <= SEEDS_PER_SIZE; seed++) {
-        const report = outcome({ seed, nodes, steps: STEPS });
-        if (report !== "ok") failures.push(report);
-      }
-      expect(failures.join("\n\n")).toBe("");
+for (const suite of SUITES) {
+  describe(`simulation: fixed seeds, ${suite.name}`, () => {
+    for (const nodes of [3, 5]) {
+      it(`${suite.seeds} seeds with ${nodes} nodes keep every safety property and recover after healing`, () => {
+        const failures: string[] = [];
+        for (let seed = 1; seed <= suite.seeds; seed++) {
+          const report = outcome({ ...suite.args, seed, nodes, steps: STEPS });
+          if (report !== "ok") failures.push(report);
+        }
+        expect(failures.join("\n\n")).toBe("");
+      });
+    }
+  });
+}
+
+describe("simulation: seeds that once failed", () => {
+  for (const args of REGRESSIONS) {
+    it(`${replayCommand(args)} passes`, () => {
+      expect(outcome(args)).toBe("ok");
     });
   }
 });
@@ -42,7 +70,7 @@ describe("simulation: a random seed", () => {
   it("a fresh random seed passes (replay a failure with the printed command)", () => {
     const seed = freshSeed();
     const nodes = seed % 2 === 0 ? 3 : 5;
-    const args = { seed, nodes, steps: STEPS };
+    const args = { seed, nodes, steps: STEPS, healLoad: Math.floor(seed / 2) % 2 === 1 };
     console.log(`random simulation seed: ${seed} (replay: ${replayCommand(args)})`);
     expect(outcome(args)).toBe("ok");
   });

@@ -4,7 +4,8 @@
  * checked for safety. After the chaos phase everything heals, and a leader must then commit
  * and apply a new proposal within a bounded number of steps.
  */
-import type { LogEntries, LogPosition, Message, NodeId } from "../../src/core/mod.ts";
+import { type LogEntries, LogPosition, type Message, type NodeId } from "../../src/core/mod.ts";
+import type { Snapshot } from "../../src/storage/mod.ts";
 import { type ChaosContext, type ChaosStats, propose, runChaos } from "./chaos.ts";
 import { SafetyChecker } from "./checker.ts";
 import { Cluster } from "./cluster.ts";
@@ -14,7 +15,6 @@ import { applyCommitted, checkAllLogs, checkAppended, checkNode } from "./node_c
 import type { SimOptions } from "./options.ts";
 import { deriveSeed, Prng } from "./prng.ts";
 import type { NodeEvent, NodeHost, SimNode } from "./sim_node.ts";
-import type { Snapshot } from "./sim_storage.ts";
 import { formatMessage, formatNode } from "./trace.ts";
 
 /** Everything that can happen at a tick. */
@@ -138,7 +138,8 @@ export class Simulation implements NodeHost {
   /** Starts a snapshot transfer from `from` (the leader) to `to`, unless one is on its way. */
   requestSnapshot(from: SimNode, to: NodeId): void {
     if (this.#transfers.has(to)) return;
-    const snapshot = from.storage.snapshot;
+    const snapshot = from.latestSnapshot();
+    if (snapshot === null) throw new Error(`${from.id} asked for a snapshot transfer to ${to} but has no snapshot`);
     const [lo, hi] = this.options.snapshotLatency;
     if (this.#queue.schedule(this.rng.int(lo, hi), { kind: "snapshot", from: from.id, to, snapshot }))
       this.#transfers.add(to);
@@ -238,11 +239,11 @@ export class Simulation implements NodeHost {
     const ok = node.installSnapshot(snapshot);
     if (ok) {
       this.stats.snapshotsInstalled++;
-      this.checker.checkSnapshotPosition(to, snapshot.position);
+      this.checker.checkSnapshotPosition(to, snapshot.meta.position);
       this.checker.checkAppliedSequence(to, node.sm.applied);
     }
     this.trace(
-      `snapshot ${from}>${to} at ${snapshot.position.term}/${snapshot.position.index}: ${ok ? "installed" : "refused"}`,
+      `snapshot ${from}>${to} at ${LogPosition.format(snapshot.meta.position)}: ${ok ? "installed" : "refused"}`,
     );
     this.#touched.push(node);
   }

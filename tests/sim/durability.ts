@@ -1,0 +1,81 @@
+/**
+ * Storage must match what a node acknowledged. Checked on the node's disk whenever a message
+ * leaves it (the durability contract of `Action`):
+ *
+ * - every term and vote a message implies is durable: its term, the vote for itself of a
+ *   candidate or leader, the vote a granted RequestVoteReply hands out;
+ * - the last position an AppendEntriesReply reports is durable, in the log or under a snapshot
+ *   (a reply vouches for the entries it reports), unless a later write that is durable by now
+ *   rewrote the log there (the reply is then merely stale, like a delayed message).
+ *
+ * Every failed check throws {@link DurabilityViolation}.
+ */
+import { LogPosition, type Message, type NodeId } from "../../src/core/mod.ts";
+import type { MemoryDisk } from "../../src/storage/mod.ts";
+
+/** Thrown when a node sends a message its disk does not back. */
+export class DurabilityViolation extends Error {
+  /** Creates the violation; `message` names the node, the message and what the disk holds. */
+  constructor(message: string) {
+    super(message);
+    this.name = "DurabilityViolation";
+  }
+}
+
+/** The vote `message` (sent by `from` to `to`) implies `from` cast in its term, if any. */
+function impliedVote(from: NodeId, to: NodeId, message: Message): NodeId | undefined {
+  switch (message.type) {
+    case "RequestVoteCall":
+    case "AppendEntriesCall":
+      return from; // Candidates and leaders voted for themselves.
+    case "RequestVoteReply":
+      return message.voteGranted ? to : undefined;
+    case "AppendEntriesReply":
+      return undefined;
+  }
+}
+
+/** The latest snapshot position saved on `disk` (the log's compaction point if no snapshot is newer). */
+function latestSnapshot(disk: MemoryDisk): LogPosition {
+  let best = disk.snapshot.position;
+  for (const s of disk.snapshots.values()) if (s.meta.position.index > best.index) best = s.meta.position;
+  return best;
+}
+
+/** True iff `disk` durably holds `position`: in its log, or covered by a saved snapshot. */
+export function diskHolds(disk: MemoryDisk, position: LogPosition): boolean {
+  const snapshot = latestSnapshot(disk);
+  if (position.index < snapshot.index) return true;
+  if (position.index === snapshot.index) return position.term === snapshot.term;
+  return disk.entries.contains(position);
+}
+
+/**
+ * Checks that `disk` backs `message`, which `from` is sending to `to` now. `overtaken` says a
+ * durable write issued after an AppendEntriesReply was created rewrote the log at or below its
+ * last position.
+ */
+export function checkSentDurable(
+  from: NodeId,
+  disk: MemoryDisk,
+  to: NodeId,
+  message: Message,
+  overtaken = false,
+): void {
+  const durable = disk.hardState;
+  if (message.term > durable.term) {
+    throw new DurabilityViolation(
+      `${from} sent ${message.type} of term ${message.term} to ${to}, but its durable term is ${durable.term}`,
+    );
+  }
+  const vote = impliedVote(from, to, message);
+  if (vote !== undefined && message.term === durable.term && durable.votedFor !== vote) {
+    throw new DurabilityViolation(
+      `${from} sent ${message.type} of term ${message.term} to ${to} (a vote for ${vote}), but its durable vote is ${durable.votedFor ?? "none"}`,
+    );
+  }
+  if (message.type !== "AppendEntriesReply" || overtaken || diskHolds(disk, message.lastPosition)) return;
+  throw new DurabilityViolation(
+    `${from} reported ${LogPosition.format(message.lastPosition)} to ${to}, but its disk holds ${LogPosition.format(disk.entries.prevPosition)}..${LogPosition.format(disk.entries.lastPosition)} and a snapshot at ${LogPosition.format(latestSnapshot(disk))}`,
+  );
+}

@@ -6,13 +6,16 @@
 import { afterAll, describe, expect } from "bun:test";
 import {
   type AckedWrites,
+  BackgroundWriter,
   expectAllReadable,
   expectAllStaleAfterApply,
   highestIndex,
+  putKey,
   writeThroughEach,
 } from "../helpers/cluster_kv.ts";
 import { type ClusterNode, ProcessCluster, type ProcessClusterOptions } from "../helpers/process_cluster.ts";
 import { slowIt } from "../helpers/slow_test.ts";
+import { waitFor } from "../helpers/wait_for.ts";
 
 /** Per-test deadline: generous, the machine may be loaded. */
 export const TEST_TIMEOUT_MS = 60_000;
@@ -41,19 +44,57 @@ export async function startAndBootstrap(cluster: ProcessCluster): Promise<Cluste
   return leader;
 }
 
-/** Kills the leader and checks failover; resolves with the killed node. */
+/**
+ * Works around a node bug (pinned by compacted_log_read_test.ts): a leader whose log is empty
+ * after a compaction times out every linearizable read until the next write. On a cluster with a
+ * snapshot interval, writes a key through the leader until its log holds an entry after its
+ * snapshot (at most 3 writes). Remove once the bug is fixed.
+ */
+async function avoidFullyCompactedLog(cluster: ProcessCluster, acked: AckedWrites): Promise<void> {
+  if (cluster.options.snapshotEvery === undefined) return;
+  const leader = await cluster.waitForLeader(cluster.running);
+  for (let i = 0; i < 3; i++) {
+    const status = await leader.status();
+    if (status.lastIndex > status.snapshotIndex) return;
+    await putKey(leader, `pad/${status.lastIndex}`, "pad", acked);
+  }
+  throw new Error(`${leader.id} compacted its whole log after each of 3 writes`);
+}
+
+/** Reads every acknowledged key through each of `nodes` with the default (linearizable) consistency. */
+export async function expectReadableThrough(
+  cluster: ProcessCluster,
+  nodes: readonly ClusterNode[],
+  acked: AckedWrites,
+): Promise<void> {
+  await avoidFullyCompactedLog(cluster, acked);
+  for (const node of nodes) await expectAllReadable(node, acked);
+}
+
+/**
+ * Kills the leader while writes go on through every node and checks failover: a new leader among
+ * the others in a higher term, every acknowledged write readable, new writes accepted. Resolves
+ * with the killed node.
+ */
 async function killLeaderAndCheck(cluster: ProcessCluster, acked: AckedWrites): Promise<ClusterNode> {
   const old = await cluster.waitForLeader();
   const oldTerm = (await old.status()).term;
-  await cluster.kill(old);
-  const survivors = cluster.running;
-  expect(survivors.map((n) => n.id)).not.toContain(old.id);
-  const leader = await cluster.waitForLeader(survivors);
-  expect(leader.id).not.toBe(old.id);
-  expect((await leader.status()).term).toBeGreaterThan(oldTerm);
-  for (const node of survivors) await expectAllReadable(node, acked);
-  await writeThroughEach(survivors, "b", 5, acked);
-  for (const node of survivors) await expectAllReadable(node, acked);
+  const writer = new BackgroundWriter(() => cluster.nodes, "during-failover", acked, { maxWrites: 5000 });
+  try {
+    await writer.waitForMoreAcks(10, "before the kill");
+    await cluster.kill(old);
+    const survivors = cluster.running;
+    expect(survivors.map((n) => n.id)).not.toContain(old.id);
+    const leader = await cluster.waitForLeader(survivors);
+    expect(leader.id).not.toBe(old.id);
+    expect((await leader.status()).term).toBeGreaterThan(oldTerm);
+    await writer.waitForMoreAcks(10, "after the new leader was elected");
+  } finally {
+    await writer.stop();
+  }
+  await expectReadableThrough(cluster, cluster.running, acked);
+  await writeThroughEach(cluster.running, "b", 5, acked);
+  await expectReadableThrough(cluster, cluster.running, acked);
   return old;
 }
 
@@ -67,7 +108,56 @@ async function restartAndCheck(cluster: ProcessCluster, node: ClusterNode, acked
   expect(commit).toBeGreaterThanOrEqual(highestIndex(acked));
   await cluster.waitForApplied(node, commit);
   await writeThroughEach([node], "c", 3, acked);
-  for (const n of cluster.nodes) await expectAllReadable(n, acked);
+  await expectReadableThrough(cluster, cluster.nodes, acked);
+}
+
+/** Waits until `leader`'s snapshot covers more than `index`; resolves with its snapshot index. */
+async function waitForCompaction(leader: ClusterNode, index: number): Promise<number> {
+  return await waitFor(
+    async () => {
+      const status = await leader.status();
+      return status.snapshotIndex > index ? status.snapshotIndex : undefined;
+    },
+    { timeoutMs: 10_000, what: `${leader.id} to compact its log past index ${index}` },
+  );
+}
+
+/** Restarts `node` while writes go on through every node, until it installed a snapshot and 20 more writes were acknowledged. */
+async function restartDuringWrites(cluster: ProcessCluster, node: ClusterNode, acked: AckedWrites, prefix: string) {
+  const writer = new BackgroundWriter(() => cluster.nodes, prefix, acked, { maxWrites: 2000 });
+  try {
+    await cluster.restart(node);
+    const what = `${node.id} to install a snapshot`;
+    await waitFor(() => /installed snapshot/.test(node.lastStartOutput), { timeoutMs: 20_000, what });
+    await writer.waitForMoreAcks(20, "after the snapshot install");
+  } finally {
+    await writer.stop();
+  }
+}
+
+/**
+ * The snapshot scenario on a cluster with a small snapshot interval: kill -9 of `follower`, enough
+ * writes that the leader compacts its log past the follower's last index, then a restart while
+ * writes go on; the follower must catch up through a snapshot install and serve every key.
+ */
+export async function checkSnapshotCatchUp(
+  cluster: ProcessCluster,
+  follower: ClusterNode,
+  acked: AckedWrites,
+  prefix: string,
+): Promise<void> {
+  const leader = await cluster.waitForLeader(cluster.nodes);
+  if (leader === follower) throw new Error(`${follower.id} is the leader, not a follower`);
+  await expectAllStaleAfterApply(cluster, follower, acked);
+  const stoppedAt = (await follower.status()).lastIndex;
+  await cluster.kill(follower);
+  await writeThroughEach(cluster.running, prefix, 30, acked, 8);
+  expect(await waitForCompaction(leader, stoppedAt)).toBeGreaterThan(stoppedAt);
+  await restartDuringWrites(cluster, follower, acked, `${prefix}-during`);
+  await expectAllStaleAfterApply(cluster, follower, acked);
+  expect((await follower.status()).snapshotIndex).toBeGreaterThan(stoppedAt);
+  expect(follower.lastStartOutput).toMatch(/installed snapshot \S+ from the leader/);
+  expect(leader.lastStartOutput).toContain(`sending snapshot`);
 }
 
 /**
@@ -94,13 +184,13 @@ export function describeFailover(
     clusterIt(cluster, "writes through every node are readable through every node", async () => {
       await writeThroughEach(cluster.nodes, "a", 10, acked);
       expect(acked.size).toBe(10 * n);
-      for (const node of cluster.nodes) await expectAllReadable(node, acked);
+      await expectReadableThrough(cluster, cluster.nodes, acked);
       for (const node of cluster.nodes) await expectAllStaleAfterApply(cluster, node, acked);
     });
 
     clusterIt(
       cluster,
-      "kill -9 of the leader: a new leader, acknowledged writes survive, new writes succeed",
+      "kill -9 of the leader during writes: a new leader, acknowledged writes survive, new writes succeed",
       async () => {
         killed = await killLeaderAndCheck(cluster, acked);
       },

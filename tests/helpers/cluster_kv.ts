@@ -5,6 +5,7 @@
 import { expect } from "bun:test";
 import { describeAnswer, httpJson } from "./http_json.ts";
 import type { ClusterNode, ProcessCluster } from "./process_cluster.ts";
+import { waitFor } from "./wait_for.ts";
 
 /** A write the cluster acknowledged (200): its value and the log index it landed at. */
 export interface AckedWrite {
@@ -100,5 +101,92 @@ export async function expectAllStaleAfterApply(
 export async function inBatches<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<unknown>) {
   for (let i = 0; i < items.length; i += concurrency) {
     await Promise.all(items.slice(i, i + concurrency).map(fn));
+  }
+}
+
+/** Options of {@link BackgroundWriter}. */
+export interface BackgroundWriterOptions {
+  /** Concurrent writers (default 3). */
+  readonly writers?: number;
+  /** Stop after this many writes in all (default 1000). */
+  readonly maxWrites?: number;
+  /** Stop after this many milliseconds (default 30 000). */
+  readonly maxMs?: number;
+  /** Per-request timeout (default 3000 ms). */
+  readonly requestTimeoutMs?: number;
+}
+
+/**
+ * Writes fresh keys `<prefix>/<n>` through the nodes in turn until stopped (bounded in count and
+ * time), recording every acknowledged (200) write in `acked`; failures (refused connections,
+ * 503, 504) are only counted: such a write may or may not take effect, and each key is written once.
+ */
+export class BackgroundWriter {
+  /** Answers by outcome: "200", "503 no_leader", "504 timeout", "network", …. */
+  readonly outcomes = new Map<string, number>();
+  readonly #acked: AckedWrites;
+  readonly #done: Promise<void>;
+  #stopped = false;
+  #next = 0;
+  #ackCount = 0;
+
+  /** Starts writing through `nodes()` (called before each write, so it may change). */
+  constructor(
+    nodes: () => readonly ClusterNode[],
+    prefix: string,
+    acked: AckedWrites,
+    options: BackgroundWriterOptions = {},
+  ) {
+    this.#acked = acked;
+    const deadline = Date.now() + (options.maxMs ?? 30_000);
+    const maxWrites = options.maxWrites ?? 1000;
+    const loop = async () => {
+      while (!this.#stopped && this.#next < maxWrites && Date.now() < deadline) {
+        const n = this.#next++;
+        const list = nodes();
+        await this.#write(list[n % list.length], `${prefix}/${n}`, options.requestTimeoutMs ?? 3000);
+      }
+    };
+    this.#done = Promise.all(Array.from({ length: options.writers ?? 3 }, loop)).then(() => undefined);
+  }
+
+  /** How many writes were acknowledged so far. */
+  get ackCount(): number {
+    return this.#ackCount;
+  }
+
+  /** Waits until `count` more writes than now were acknowledged (`what` names the moment, for errors). */
+  async waitForMoreAcks(count: number, what: string, timeoutMs = 20_000): Promise<void> {
+    const target = this.#ackCount + count;
+    await waitFor(() => this.#ackCount >= target, { timeoutMs, what: `${count} more acknowledged writes ${what}` });
+  }
+
+  /** Stops writing and resolves once every write in flight has ended. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#done;
+  }
+
+  /** A one-line summary of the outcomes, e.g. "200: 40, 503 no_leader: 3, network: 2". */
+  summary(): string {
+    return [...this.outcomes].map(([k, v]) => `${k}: ${v}`).join(", ");
+  }
+
+  async #write(node: ClusterNode, key: string, timeoutMs: number): Promise<void> {
+    const value = `bg:${key}`;
+    let outcome: string;
+    try {
+      const answer = await httpJson("PUT", keyUrl(node, key), { body: { value }, timeoutMs });
+      outcome = answer.status === 200 ? "200" : `${answer.status} ${answer.body?.error?.code ?? ""}`.trim();
+      if (answer.status === 200) {
+        this.#acked.set(key, { value, index: answer.body.index as number });
+        this.#ackCount++;
+      }
+    } catch {
+      outcome = "network";
+    }
+    this.outcomes.set(outcome, (this.outcomes.get(outcome) ?? 0) + 1);
+    // Back off after a failure, as a client would (a refused connection or a 503 comes back at once).
+    if (outcome !== "200") await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

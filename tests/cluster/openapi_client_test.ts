@@ -46,6 +46,22 @@ function throughTempFile(text: string): string {
   }
 }
 
+/** Generates types from the `/openapi.json` of the node at `url` and compares them with the committed ones. */
+async function checkGeneratedTypes(url: string): Promise<void> {
+  const answer = await httpJson("GET", `${url}/openapi.json`);
+  expect(answer.status).toBe(200);
+  const text = throughTempFile(await generateTypes(answer.body));
+  for (const path of ["/v1/cluster", "/v1/status", "/v1/kv/{key}", "/v1/kv", "/livez", "/readyz"]) {
+    expect(text).toContain(`"${path}": {`);
+  }
+  for (const operation of ["bootstrapCluster", "getStatus", "putKey", "getKey", "deleteKey", "listKeys"]) {
+    expect(text).toContain(`${operation}: {`);
+  }
+  const formatted = formatLikeCommitted(text);
+  if (process.env.UPDATE_API_TYPES === "1") writeFileSync(join(REPO_ROOT, TYPES_FILE), formatted);
+  expect(formatted).toBe(readFileSync(join(REPO_ROOT, TYPES_FILE), "utf8"));
+}
+
 describe("a typed OpenAPI client against a live node", () => {
   const cluster = new ProcessCluster({ runtimes: ["bun"] });
   let started: Promise<void> | undefined;
@@ -60,18 +76,7 @@ describe("a typed OpenAPI client against a live node", () => {
     "types generated from the live /openapi.json declare every path and equal the committed ones",
     async () => {
       await ensureStarted();
-      const answer = await httpJson("GET", `${cluster.nodes[0].url}/openapi.json`);
-      expect(answer.status).toBe(200);
-      const text = throughTempFile(await generateTypes(answer.body));
-      for (const path of ["/v1/cluster", "/v1/status", "/v1/kv/{key}", "/v1/kv", "/livez", "/readyz"]) {
-        expect(text).toContain(`"${path}": {`);
-      }
-      for (const operation of ["bootstrapCluster", "getStatus", "putKey", "getKey", "deleteKey", "listKeys"]) {
-        expect(text).toContain(`${operation}: {`);
-      }
-      const formatted = formatLikeCommitted(text);
-      if (process.env.UPDATE_API_TYPES === "1") writeFileSync(join(REPO_ROOT, TYPES_FILE), formatted);
-      expect(formatted).toBe(readFileSync(join(REPO_ROOT, TYPES_FILE), "utf8"));
+      await checkGeneratedTypes(cluster.nodes[0].url);
     },
   );
 

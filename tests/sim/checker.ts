@@ -1,7 +1,8 @@
 /**
  * Raft's safety properties, checked incrementally as the simulation runs:
  *
- * 1. Election safety: at most one leader per term, over the whole run.
+ * 1. Election safety: at most one leader per term, over the whole run (counting the leaders that
+ *    can act: see checkLeader in node_checks.ts).
  * 2. Log matching: an entry is named by (index, term) once and for all. Every (index, term) maps
  *    to one entry and one predecessor term, so two logs agreeing at an index agree below it.
  * 3. Leader completeness / committed entries never change: every committed index maps to one

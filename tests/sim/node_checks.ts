@@ -59,10 +59,17 @@ function checkEntryAt(checker: SafetyChecker, node: SimNode, index: number, comm
   checker.observeEntry(node.id, index, term, entry, log.getTerm(index - 1) as number, register);
 }
 
-/** (1) and (3): one leader per term; a new leader holds every entry committed before. */
+/**
+ * (1) and (3): one leader per term; a new leader holds every entry committed before. A leader
+ * counts for election safety once its term and its vote for itself are durable, as nothing it
+ * does is visible before (it sends nothing, and commits nothing of its term): a sole voter leads
+ * at once, and a crash before its term is durable voids that election, after which it may vote
+ * for another node in that term. Leaders are also counted when they send (see Simulation.send).
+ */
 function checkLeader(checker: SafetyChecker, node: SimNode): void {
   const term = node.raft.currentTerm;
-  checker.observeLeader(term, node.id);
+  const durable = node.disk.hardState;
+  if (durable.term === term && durable.votedFor === node.id) checker.observeLeader(term, node.id);
   if (node.checkedLeaderTerm === term) return;
   node.checkedLeaderTerm = term;
   checker.checkLeaderHasCommitted(node.id, term, node.raft.log.entries);

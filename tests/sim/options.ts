@@ -60,7 +60,10 @@ export interface SimOptions extends SimArgs {
   readonly snapshotLatency: readonly [number, number];
   /** Entries per catch-up message (core flow control); 0 means unlimited. */
   readonly maxEntriesPerMessage: number;
-  /** Events allowed after healing for a leader to commit a new proposal. */
+  /**
+   * Events allowed after healing for a leader to commit a new proposal, before the room for the
+   * backlog (see the liveness budget in simulation.ts).
+   */
   readonly livenessSteps: number;
 }
 

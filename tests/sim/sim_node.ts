@@ -276,15 +276,7 @@ export class SimNode {
 
   /** Makes every write durable now (an fsync), as a bootstrap does before the node serves. */
   syncNow(): void {
-    if (this.#log.syncInFlight) {
-      this.#syncToken++; // Its scheduled completion is void.
-      this.#finishSync();
-    }
-    if (this.#log.hasPending) {
-      this.#beginSync();
-      this.#syncToken++;
-      this.#finishSync();
-    }
+    this.#flush();
     this.#reportDurable();
   }
 
@@ -330,10 +322,14 @@ export class SimNode {
 
   /**
    * Saves a snapshot durably, buffers the log's compaction to it (synced with the next batch; a
-   * crash before that is finished when the disk is reopened), and tells the node.
+   * crash before that is finished when the disk is reopened), and tells the node. The snapshot
+   * store is not ordered with the log store's records, so if the durable term is below the
+   * snapshot's, the log store is flushed first: a crash must not leave a snapshot of a term the
+   * durable hard state does not know (the log would hold an entry from a future term).
    */
   #storeSnapshot(meta: SnapshotMeta, data: Uint8Array): void {
     const commitBefore = this.raft.commitIndex;
+    if (this.disk.hardState.term < meta.position.term) this.#flush();
     const replaceLog = !this.raft.log.entries.contains(meta.position);
     this.#snapshots.save(meta, data);
     this.#log.compact(meta, { replaceLog });
@@ -342,7 +338,20 @@ export class SimNode {
       throw new Error(`${this.id}: the core refused snapshot ${LogPosition.format(meta.position)} after it was stored`);
     }
     this.#snapshots.prune(meta.position);
+    this.raft.handleLogDurable(this.#log.durablePosition);
     this.afterInput(commitBefore);
+  }
+
+  /** Makes every write drained so far durable now: completes the sync in flight early, then syncs the rest. */
+  #flush(): void {
+    if (this.#log.syncInFlight) {
+      this.#syncToken++; // Its scheduled completion is void.
+      this.#finishSync();
+    }
+    if (this.#log.hasPending) {
+      this.#beginSync();
+      this.#finishSync();
+    }
   }
 
   #write(batch: Batch): void {

@@ -19,7 +19,9 @@ const SUITES: ReadonlyArray<{ readonly name: string; readonly seeds: number; rea
 
 /**
  * Seeds that once failed: catch-up data lost under load was never resent (32), the disruptive-vote
- * predicate never expired on a node that cannot campaign (49), commit stalls (5325, 843, 2519).
+ * predicate never expired on a node that cannot campaign (49), commit stalls (5325, 843, 2519), a
+ * sole voter that crashed before its term was durable counted as a second leader of that term
+ * (4437), a saturated cluster that catches up more slowly than the step budget assumed (759, 1570).
  */
 const REGRESSIONS: readonly SimArgs[] = [
   { seed: 32, nodes: 3, steps: STEPS, healLoad: true },
@@ -27,6 +29,9 @@ const REGRESSIONS: readonly SimArgs[] = [
   { seed: 5325, nodes: 3, steps: STEPS },
   { seed: 843, nodes: 3, steps: STEPS },
   { seed: 2519, nodes: 3, steps: STEPS },
+  { seed: 4437, nodes: 3, steps: STEPS },
+  { seed: 759, nodes: 5, steps: STEPS, healLoad: true },
+  { seed: 1570, nodes: 5, steps: STEPS, healLoad: true },
 ];
 
 function outcome(args: SimArgs): string {

@@ -37,6 +37,8 @@ interface Probe {
 
 /** Pairwise log checks run every this many steps. */
 const FULL_CHECK_EVERY = 256;
+/** A hard bound on the steps after healing, whatever the budget. */
+const MAX_LIVENESS_STEPS = 2_000_000;
 
 /** One seeded run. Create it, then call {@link Simulation.run}; it throws on the first violation. */
 export class Simulation implements NodeHost {
@@ -121,11 +123,17 @@ export class Simulation implements NodeHost {
 
   // ------------------------------------------------------------------ NodeHost
 
-  /** Hands a message to the network; the entries it carries are now visible (log matching). */
+  /**
+   * Hands a message to the network. An AppendEntriesCall makes its sender a leader of its term
+   * for election safety, and the entries it carries visible (log matching).
+   */
   send(from: NodeId, to: NodeId, message: Message): void {
-    if (message.type === "AppendEntriesCall" && message.entries !== this.#lastSent) {
-      this.#lastSent = message.entries; // A broadcast is checked once, not once per peer.
-      this.checker.observeEntries(from, message.entries);
+    if (message.type === "AppendEntriesCall") {
+      this.checker.observeLeader(message.term, from);
+      if (message.entries !== this.#lastSent) {
+        this.#lastSent = message.entries; // A broadcast is checked once, not once per peer.
+        this.checker.observeEntries(from, message.entries);
+      }
     }
     this.network.send(from, to, message);
   }
@@ -303,9 +311,12 @@ export class Simulation implements NodeHost {
 
   #awaitLiveness(): void {
     const budget = this.#livenessBudget();
-    this.trace(`liveness: ${budget} steps to commit a new proposal`);
-    const deadline = this.#steps + budget;
-    while (this.#steps < deadline) {
+    this.trace(`liveness: ${budget.steps} steps or ${budget.time} ticks to commit a new proposal`);
+    const start = { steps: this.#steps, now: this.now };
+    const stepDeadline = this.#steps + budget.steps;
+    const timeDeadline = this.now + budget.time;
+    const cap = this.#steps + MAX_LIVENESS_STEPS;
+    while ((this.#steps < stepDeadline || this.now < timeDeadline) && this.#steps < cap) {
       this.#step();
       if (this.#livenessReached()) {
         this.trace("liveness: a post-heal proposal is committed and applied on a majority");
@@ -313,22 +324,26 @@ export class Simulation implements NodeHost {
       }
     }
     throw new LivenessFailure(
-      `liveness: no new proposal was committed and applied on a majority within ${budget} steps after healing\n${this.describeNodes()}`,
+      `liveness: no new proposal was committed and applied on a majority within ${this.#steps - start.steps} steps (${this.now - start.now} ticks) after healing\n${this.describeNodes()}`,
     );
   }
 
   /**
    * The base budget, plus room for the backlog: a lagging node catches up by at most
-   * max-entries per round trip (up to about 100 events with seven nodes), so a long uncommitted
-   * tail needs more steps.
+   * max-entries per round trip. A round trip takes up to about 100 events with seven nodes, and
+   * at most two latencies, two fsyncs and a heartbeat (a lost catch-up message is resent at the
+   * next heartbeat) however many events a client load adds; the run goes on while either the
+   * step budget or the time budget lasts.
    */
-  #livenessBudget(): number {
+  #livenessBudget(): { steps: number; time: number } {
+    const o = this.options;
     const live = this.cluster.live();
     const last = Math.max(...live.map((n) => n.raft.log.lastPosition.index));
     const commit = Math.min(...live.filter((n) => n.raft.log.lastPosition.index > 0).map((n) => n.raft.commitIndex));
-    const perMessage =
-      this.options.maxEntriesPerMessage === 0 ? Number.POSITIVE_INFINITY : this.options.maxEntriesPerMessage;
-    return this.options.livenessSteps + 100 * Math.ceil(Math.max(0, last - commit) / perMessage);
+    const perMessage = o.maxEntriesPerMessage === 0 ? Number.POSITIVE_INFINITY : o.maxEntriesPerMessage;
+    const roundTrips = Math.ceil(Math.max(0, last - commit) / perMessage);
+    const roundTrip = 2 * o.latency[1] + 2 * o.storageLatency[1] + o.heartbeatInterval;
+    return { steps: o.livenessSteps + 100 * roundTrips, time: roundTrip * roundTrips };
   }
 
   #livenessReached(): boolean {

@@ -204,11 +204,8 @@ export class RaftRuntime<R> {
     if (this.#reads.isFull) return Promise.resolve("overloaded");
     const heartbeat = node.heartbeat();
     if (!heartbeat.ok) return Promise.resolve("not_leader");
-    // A new leader learns the commit index only by committing its own first entry (Raft §8).
-    const termStart = node.log.entries.lastIndexWithTermAtMost(node.currentTerm - 1, node.log.entries.lastIndex) + 1;
-    const readIndex = Math.max(node.commitIndex, termStart);
     this.#scheduleFlush();
-    return this.#reads.wait(heartbeat.seq, readIndex);
+    return this.#reads.wait(heartbeat.seq, readIndexOf(node));
   }
 
   /** Re-reads peer URLs (after the address book changed). */
@@ -289,6 +286,7 @@ export class RaftRuntime<R> {
   #runActions(): void {
     const node = this.#node;
     const actions = node.actions;
+    this.#refreshPeers(); // Links to new members and new contacts exist before anything is sent.
     if (actions.setElectionTimeout) this.#timer.reset(node.role === "leader");
     const hardState = actions.saveCurrentTerm || actions.saveVotedFor;
     const broadcast = actions.broadcastMessage;
@@ -466,6 +464,18 @@ export class RaftRuntime<R> {
     this.#peerKey = key;
     this.#deps.transport.setPeers(resolved);
   }
+}
+
+/**
+ * The index a linearizable read must wait for: the commit index, once this leader has committed an
+ * entry of its own term; before that, its own first entry (Raft §8: a new leader learns the commit
+ * index only by committing an entry of its term).
+ */
+function readIndexOf(node: RaftNode): number {
+  const entries = node.log.entries;
+  if (entries.getTerm(node.commitIndex) === node.currentTerm) return node.commitIndex;
+  const termStart = entries.lastIndexWithTermAtMost(node.currentTerm - 1, entries.lastIndex) + 1;
+  return Math.max(node.commitIndex, termStart);
 }
 
 function entriesBytes(entries: LogEntries): number {

@@ -54,6 +54,9 @@ export interface PeerLinkOptions {
 export const DEFAULT_HIGH_WATER_MARK = 4 * 1024 * 1024;
 
 const OPEN = 1;
+/** Frames (and UTF-16 code units) kept while a dial is in flight. */
+const MAX_PENDING_FRAMES = 64;
+const MAX_PENDING_BYTES = 1024 * 1024;
 const utf8 = new TextDecoder();
 
 /** The dialing side of one peer connection, with reconnection and a bounded send buffer. */
@@ -68,6 +71,9 @@ export class PeerLink {
   #attempt = 0;
   /** The pending redial or connect-timeout timer. */
   #timer: unknown = null;
+  /** Frames queued while a dial is in flight (bounded by MAX_PENDING_*). */
+  #pending: string[] = [];
+  #pendingBytes = 0;
 
   /** Creates the link and starts dialing at once. */
   constructor(options: PeerLinkOptions) {
@@ -104,6 +110,7 @@ export class PeerLink {
    */
   send(text: string): boolean {
     const socket = this.#socket;
+    if (this.#state === "connecting" && socket !== null) return this.#queueWhileDialing(text);
     if (this.#state !== "open" || socket === null || socket.readyState !== OPEN) return false;
     if (socket.bufferedAmount > this.#highWaterMark) return false; // Saturated: drop rather than grow.
     try {
@@ -119,6 +126,7 @@ export class PeerLink {
     if (this.#state === "closed") return;
     this.#state = "closed";
     this.#clearTimer();
+    this.#dropPending();
     const socket = this.#socket;
     this.#socket = null;
     if (socket !== null) closeQuietly(socket);
@@ -142,12 +150,34 @@ export class PeerLink {
     this.#timer = this.#timers.setTimeout(() => this.#handleConnectTimeout(socket), this.#connectTimeoutMs());
   }
 
+  /**
+   * Keeps a few frames while a dial is in flight (a fresh link's first messages, such as a vote
+   * request or its reply, would otherwise be lost and cost an election round). Bounded; dropped if
+   * the dial fails.
+   */
+  #queueWhileDialing(text: string): boolean {
+    if (this.#pending.length >= MAX_PENDING_FRAMES || this.#pendingBytes + text.length > MAX_PENDING_BYTES) {
+      return false;
+    }
+    this.#pending.push(text);
+    this.#pendingBytes += text.length;
+    return true;
+  }
+
   #handleOpen(socket: PeerSocket): void {
     if (socket !== this.#socket) return; // A socket this link already gave up on.
     this.#clearTimer();
     this.#attempt = 0;
     this.#state = "open";
+    const pending = this.#pending;
+    this.#dropPending();
+    for (const text of pending) this.send(text);
     this.#options.onOpen?.();
+  }
+
+  #dropPending(): void {
+    this.#pending = [];
+    this.#pendingBytes = 0;
   }
 
   #handleMessage(socket: PeerSocket, data: unknown): void {
@@ -159,6 +189,7 @@ export class PeerLink {
   #handleGone(socket: PeerSocket, code: number, reason: string): void {
     if (socket !== this.#socket) return; // Already handled (an error is followed by a close).
     this.#socket = null;
+    this.#dropPending();
     this.#clearTimer();
     closeQuietly(socket);
     this.#scheduleRedial();

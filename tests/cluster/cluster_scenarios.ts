@@ -10,7 +10,6 @@ import {
   expectAllReadable,
   expectAllStaleAfterApply,
   highestIndex,
-  putKey,
   writeThroughEach,
 } from "../helpers/cluster_kv.ts";
 import { type ClusterNode, ProcessCluster, type ProcessClusterOptions } from "../helpers/process_cluster.ts";
@@ -44,30 +43,8 @@ export async function startAndBootstrap(cluster: ProcessCluster): Promise<Cluste
   return leader;
 }
 
-/**
- * Works around a node bug (pinned by compacted_log_read_test.ts): a leader whose log is empty
- * after a compaction times out every linearizable read until the next write. On a cluster with a
- * snapshot interval, writes a key through the leader until its log holds an entry after its
- * snapshot (at most 3 writes). Remove once the bug is fixed.
- */
-async function avoidFullyCompactedLog(cluster: ProcessCluster, acked: AckedWrites): Promise<void> {
-  if (cluster.options.snapshotEvery === undefined) return;
-  const leader = await cluster.waitForLeader(cluster.running);
-  for (let i = 0; i < 3; i++) {
-    const status = await leader.status();
-    if (status.lastIndex > status.snapshotIndex) return;
-    await putKey(leader, `pad/${status.lastIndex}`, "pad", acked);
-  }
-  throw new Error(`${leader.id} compacted its whole log after each of 3 writes`);
-}
-
 /** Reads every acknowledged key through each of `nodes` with the default (linearizable) consistency. */
-export async function expectReadableThrough(
-  cluster: ProcessCluster,
-  nodes: readonly ClusterNode[],
-  acked: AckedWrites,
-): Promise<void> {
-  await avoidFullyCompactedLog(cluster, acked);
+export async function expectReadableThrough(nodes: readonly ClusterNode[], acked: AckedWrites): Promise<void> {
   for (const node of nodes) await expectAllReadable(node, acked);
 }
 
@@ -92,9 +69,9 @@ async function killLeaderAndCheck(cluster: ProcessCluster, acked: AckedWrites): 
   } finally {
     await writer.stop();
   }
-  await expectReadableThrough(cluster, cluster.running, acked);
+  await expectReadableThrough(cluster.running, acked);
   await writeThroughEach(cluster.running, "b", 5, acked);
-  await expectReadableThrough(cluster, cluster.running, acked);
+  await expectReadableThrough(cluster.running, acked);
   return old;
 }
 
@@ -108,7 +85,7 @@ async function restartAndCheck(cluster: ProcessCluster, node: ClusterNode, acked
   expect(commit).toBeGreaterThanOrEqual(highestIndex(acked));
   await cluster.waitForApplied(node, commit);
   await writeThroughEach([node], "c", 3, acked);
-  await expectReadableThrough(cluster, cluster.nodes, acked);
+  await expectReadableThrough(cluster.nodes, acked);
 }
 
 /** Waits until `leader`'s snapshot covers more than `index`; resolves with its snapshot index. */
@@ -184,7 +161,7 @@ export function describeFailover(
     clusterIt(cluster, "writes through every node are readable through every node", async () => {
       await writeThroughEach(cluster.nodes, "a", 10, acked);
       expect(acked.size).toBe(10 * n);
-      await expectReadableThrough(cluster, cluster.nodes, acked);
+      await expectReadableThrough(cluster.nodes, acked);
       for (const node of cluster.nodes) await expectAllStaleAfterApply(cluster, node, acked);
     });
 

@@ -36,7 +36,7 @@ describeFailover(
       const leader = await demote(cluster, deno);
       expect(leader.runtime).toBe("bun");
       await checkSnapshotCatchUp(cluster, deno, acked, "deno-snap");
-      await expectReadableThrough(cluster, cluster.nodes, acked);
+      await expectReadableThrough(cluster.nodes, acked);
     });
   },
 );

@@ -51,15 +51,29 @@ describe("PeerLink", () => {
     link.close();
   });
 
-  it("send() drops frames until the connection is open, then sends them", () => {
+  it("send() keeps frames while the dial is in flight and sends them first once it opens", () => {
     const { link, socket, events } = setup();
-    expect(link.send("early")).toBe(false);
+    expect(link.send("early")).toBe(true);
+    expect(socket(0).sent).toEqual([]);
     socket(0).open();
     expect(link.isOpen).toBe(true);
     expect(events).toEqual(["open"]);
     expect(link.send("one")).toBe(true);
     expect(link.send("two")).toBe(true);
-    expect(socket(0).sent).toEqual(["one", "two"]);
+    expect(socket(0).sent).toEqual(["early", "one", "two"]);
+    link.close();
+  });
+
+  it("send() bounds the frames kept while dialing, and a failed dial drops them", () => {
+    const { link, socket, timers } = setup();
+    let kept = 0;
+    for (let i = 0; i < 100; i++) if (link.send(`f${i}`)) kept++;
+    expect(kept).toBe(64);
+    socket(0).drop();
+    expect(link.send("while waiting")).toBe(false); // Backing off: nothing is kept.
+    timers.fireNext(); // The redial.
+    socket(1).open();
+    expect(socket(1).sent).toEqual([]);
     link.close();
   });
 

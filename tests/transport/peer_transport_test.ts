@@ -68,15 +68,15 @@ describe("PeerTransport", () => {
   it("sends encoded messages, counts drops, and reports link changes", () => {
     const { transport, socketTo, changes } = setup();
     transport.setPeers([{ id: b, url: "http://127.0.0.1:7002" }]);
-    expect(transport.send(b, vote)).toBe(false); // Still connecting.
+    expect(transport.send(b, vote)).toBe(true); // Kept while the dial is in flight.
     socketTo("ws://127.0.0.1:7002/v1/raft").open();
     expect(transport.send(b, vote)).toBe(true);
     expect(transport.send(c, vote)).toBe(false); // Not a peer.
     const sent = socketTo("ws://127.0.0.1:7002/v1/raft").sent;
-    expect(sent).toEqual([encodeMessage(vote)]);
+    expect(sent).toEqual([encodeMessage(vote), encodeMessage(vote)]);
     expect(decodeFrame(sent[0]).ok).toBe(true);
     expect(transport.stats()).toEqual([
-      { id: b, url: "http://127.0.0.1:7002", connected: true, sent: 1, dropped: 1, refused: 0 },
+      { id: b, url: "http://127.0.0.1:7002", connected: true, sent: 2, dropped: 0, refused: 0 },
     ]);
     socketTo("ws://127.0.0.1:7002/v1/raft").drop();
     expect(changes).toEqual(["node-b up", "node-b down"]);

@@ -44,9 +44,15 @@ export const BootstrapBodySchema = z
 export const BootstrapResultSchema = z.object({ members: z.array(MemberSchema) }).openapi("BootstrapResult");
 
 /** A member with its role in the latest configuration. */
-export const MemberStatusSchema = MemberSchema.extend({
-  role: z.enum(["voter", "learner", "joining_voter", "leaving_voter"]),
-}).openapi("MemberStatus");
+export const MemberStatusSchema = z
+  .object({
+    id: MemberIdSchema,
+    url: z
+      .union([MemberUrlSchema, z.null()])
+      .openapi({ description: "The member's URL, or null until this node has learned it from the cluster" }),
+    role: z.enum(["voter", "learner", "joining_voter", "leaving_voter"]),
+  })
+  .openapi("MemberStatus");
 
 /** Body of `GET /v1/status`. */
 export const NodeStatusSchema = z
@@ -55,7 +61,7 @@ export const NodeStatusSchema = z
     url: z.string().openapi({ example: "http://10.0.0.1:7001" }),
     role: z.enum(["follower", "candidate", "leader"]),
     term: z.number().int().nonnegative(),
-    leader: MemberSchema.nullable().openapi({ description: "The leader as this node knows it, or null" }),
+    leader: z.union([MemberSchema, z.null()]).openapi({ description: "The leader as this node knows it, or null" }),
     commitIndex: z.number().int().nonnegative(),
     appliedIndex: z.number().int().nonnegative(),
     lastIndex: z.number().int().nonnegative(),

@@ -84,7 +84,7 @@ const WriteFields = {
   key: z.string().openapi({ example: "app/config" }),
   revision: IndexSchema.openapi({ description: "The key's revision after the write", example: 46 }),
   index: IndexSchema.openapi({ description: "Log index of the write", example: 46 }),
-  prev: KvEntrySchema.nullable().openapi({ description: "The entry before the write, or null" }),
+  prev: z.union([KvEntrySchema, z.null()]).openapi({ description: "The entry before the write, or null" }),
 };
 
 /** Body of a successful `PUT /v1/kv/{key}`. */

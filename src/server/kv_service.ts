@@ -240,7 +240,7 @@ export class KvNodeService implements NodeService {
     const config = this.#rt.node.config;
     return config.uniqueNodes().map((id) => ({
       id,
-      url: this.#addresses.get(id) ?? "",
+      url: this.#addresses.get(id) ?? null,
       role: roleOf(config, id),
     }));
   }

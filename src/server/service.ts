@@ -39,7 +39,10 @@ export interface MemberInfo {
 }
 
 /** A member with its role in the latest configuration. */
-export interface MemberStatus extends MemberInfo {
+export interface MemberStatus {
+  readonly id: string;
+  /** Null until this node has learned the member's URL (from the replicated directory or a handshake). */
+  readonly url: string | null;
   readonly role: "voter" | "learner" | "joining_voter" | "leaving_voter";
 }
 

@@ -194,7 +194,8 @@ export interface components {
       /** @enum {string} */
       role: "follower" | "candidate" | "leader";
       term: number;
-      leader: components["schemas"]["Member"] & (Record<string, never> | null);
+      /** @description The leader as this node knows it, or null */
+      leader: components["schemas"]["Member"] | null;
       commitIndex: number;
       appliedIndex: number;
       lastIndex: number;
@@ -206,7 +207,11 @@ export interface components {
         version: string;
       };
     };
-    MemberStatus: components["schemas"]["Member"] & {
+    MemberStatus: {
+      /** @example n1 */
+      id: string;
+      /** @description The member's URL, or null until this node has learned it from the cluster */
+      url: string | null;
       /** @enum {string} */
       role: "voter" | "learner" | "joining_voter" | "leaving_voter";
     };
@@ -223,9 +228,9 @@ export interface components {
        * @example 46
        */
       index: number;
-      prev: components["schemas"]["KvEntry"];
+      /** @description The entry before the write, or null */
+      prev: components["schemas"]["KvEntry"] | null;
     };
-    /** @description The entry before the write, or null */
     KvEntry: {
       /** @example app/config */
       key: string;
@@ -246,7 +251,7 @@ export interface components {
        * @example 3
        */
       version: number;
-    } | null;
+    };
     KvPutRequest: {
       /**
        * @description The new value (at most 1 MiB of UTF-8)
@@ -275,7 +280,8 @@ export interface components {
        * @example 46
        */
       index: number;
-      prev: components["schemas"]["KvEntry"];
+      /** @description The entry before the write, or null */
+      prev: components["schemas"]["KvEntry"] | null;
       /** @description False when the key did not exist */
       deleted: boolean;
     };

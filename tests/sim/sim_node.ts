@@ -9,7 +9,8 @@
  * - no message leaves before every term/vote save drained so far is durable;
  * - beyond that the broadcast leaves at once, but every SendMessage waits until every write
  *   drained so far is durable (a reply vouches for the entries it reports);
- * - snapshots are saved (durably, at once) in the snapshot store, then the log store compacts.
+ * - snapshots are saved (durably, at once) in the snapshot store, once the durable term is at
+ *   least the snapshot's (the log store is flushed first if not); then the log store compacts.
  *
  * A crash is `disk.crash()`: everything not synced is lost. A restart reopens the disk with
  * `openMemoryStorage` and rebuilds the node and its state machine from what it recovered.

@@ -55,6 +55,13 @@ function reconcile(log: LogStore, snapshots: SnapshotStore, recovered: Recovered
   if (at.index < compactedTo.index || (at.index === compactedTo.index && at.term !== compactedTo.term)) {
     throw missingSnapshot(compactedTo, `the newest snapshot is at ${LogPosition.format(at)}`);
   }
+  if (at.term > recovered.hardState.term) {
+    // A snapshot is saved only after the term of its last entry is durable; this one was not.
+    throw new StorageError(
+      "corrupt",
+      `Cannot open the storage: the snapshot at ${LogPosition.format(at)} is from a term after the saved term ${recovered.hardState.term}`,
+    );
+  }
   let state = recovered;
   if (at.index > compactedTo.index) {
     log.compact(snapshot.meta);

@@ -134,6 +134,8 @@ export interface SnapshotStore {
   /**
    * Writes a snapshot atomically and durably: once this returns the snapshot survives a crash, and
    * a crash before that leaves no trace of it. Throws a {@link StorageError} on a failed write.
+   * Snapshot files are not ordered with the log's records: save one only after the hard state
+   * holding a term at least the snapshot's term is durable (opening refuses the store otherwise).
    */
   save(meta: SnapshotMeta, data: Uint8Array | Iterable<Uint8Array>): void;
   /** The snapshot with the highest index, or null if there is none. Throws `corrupt` if it fails its checks. */

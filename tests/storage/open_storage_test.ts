@@ -89,6 +89,10 @@ describe("openFileStorage and openMemoryStorage", () => {
 
   it("open*Storage() prunes snapshots older than the newest", () => {
     const disk = new MemoryDisk();
+    const empty = openMemoryStorage(disk);
+    empty.log.saveHardState({ term: Term.of(1), votedFor: null });
+    empty.log.sync();
+    close(empty);
     const snapshots = new MemorySnapshotStore(disk);
     snapshots.save({ position: LogPosition.of(1, 3), config: config("a") }, new Uint8Array(0));
     snapshots.save({ position: LogPosition.of(1, 6), config: config("a") }, new Uint8Array(0));
@@ -97,6 +101,23 @@ describe("openFileStorage and openMemoryStorage", () => {
     // The new log lacked 1/6, so the compaction to the newest snapshot replaced it.
     expect<unknown>(opened.recovered.log.snapshotPosition).toEqual({ term: 1, index: 6 });
     expect<unknown>(opened.log.durablePosition).toEqual({ term: 1, index: 6 });
+  });
+
+  it("open*Storage() refuses a snapshot from a term after the saved term", () => {
+    for (const [name, open] of openers()) {
+      const first = open();
+      seed(first.log);
+      first.snapshots.save({ position: LogPosition.of(2, 7), config: config("a") }, new Uint8Array([7]));
+      close(first);
+      let error: unknown;
+      try {
+        open();
+      } catch (e) {
+        error = e;
+      }
+      expect([name, error instanceof StorageError && error.code]).toEqual([name, "corrupt"]);
+      expect([name, String(error)]).toEqual([name, expect.stringContaining("from a term after the saved term 1")]);
+    }
   });
 
   it("RaftNode.restart() resumes from what openFileStorage() recovered", () => {

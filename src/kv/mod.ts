@@ -17,6 +17,7 @@ export {
   type PutCommand,
   utf8ByteLength,
 } from "../../schemas/kv_command.ts";
+export { crc32 } from "../checksum/crc32.ts";
 export { KvInvariantError } from "./assert.ts";
 export {
   type DecodeCommandResult,
@@ -25,7 +26,6 @@ export {
   encodeCommand,
   MAX_COMMAND_PAYLOAD,
 } from "./command.ts";
-export { crc32 } from "./crc32.ts";
 export {
   type DecodeSnapshotResult,
   decodeSnapshot,

@@ -14,8 +14,8 @@
  * members are sorted by id, so equal states always give byte-identical snapshots.
  */
 import { type KvSnapshotBody, KvSnapshotBodySchema } from "../../schemas/kv_snapshot.ts";
+import { crc32 } from "../checksum/crc32.ts";
 import { assert } from "./assert.ts";
-import { crc32 } from "./crc32.ts";
 import type { KvEntry, MemberInfo } from "./types.ts";
 
 /** The four magic bytes that start every snapshot: ASCII `RBKV`. */

@@ -8,8 +8,8 @@
  * The length trails the data so chunks can be streamed from a generator without buffering them.
  */
 import * as path from "node:path";
+import { crc32 } from "../checksum/crc32.ts";
 import { assert, type LogPosition } from "../core/mod.ts";
-import { crc32 } from "./crc32.ts";
 import { errnoCode, StorageError, writeError } from "./errors.ts";
 import { exitProcess, type FatalHandler, failStop } from "./fatal.ts";
 import { type FileSystem, nodeFileSystem, writeAll } from "./file_system.ts";

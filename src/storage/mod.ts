@@ -2,7 +2,7 @@
  * raftbare-ts storage: durable append-only log segments with group commit, atomic snapshot files,
  * and an in-memory twin that simulates crashes and I/O faults. See docs/storage.md for the format.
  */
-export { crc32, crc32Table, hasNativeCrc32 } from "./crc32.ts";
+export { crc32, crc32Table, hasNativeCrc32 } from "../checksum/crc32.ts";
 export { acquireDirLock, type DirLock } from "./dir_lock.ts";
 export { errnoCode, isNoSpace, StorageError, type StorageErrorCode, type StorageErrorLocation } from "./errors.ts";
 export { exitProcess, FATAL_EXIT_CODE, type FatalHandler } from "./fatal.ts";

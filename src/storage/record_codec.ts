@@ -7,8 +7,9 @@
  * body starts with a one-byte record type. Integers are little-endian; u64 fields hold
  * non-negative safe integers (below 2^53). See docs/storage.md for every field.
  */
+
+import { crc32 } from "../checksum/crc32.ts";
 import { assert, ClusterConfig, type LogEntry, type LogPosition, NodeId, type Term } from "../core/mod.ts";
-import { crc32 } from "./crc32.ts";
 import { StorageError } from "./errors.ts";
 import type { HardState, SnapshotMeta } from "./types.ts";
 

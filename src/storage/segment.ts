@@ -4,7 +4,7 @@
  *
  * Header: magic "RBLG" | version u8 | 3 zero bytes | sequence number u64 LE | crc32 of bytes 0..16 u32 LE.
  */
-import { crc32 } from "./crc32.ts";
+import { crc32 } from "../checksum/crc32.ts";
 import {
   type Checkpoint,
   checkFrame,

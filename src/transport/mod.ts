@@ -1,4 +1,6 @@
 /** WebSocket peer links: the frame codec, the dialing links, the endpoint and snapshot transfer. */
+
+export { crc32 } from "../checksum/crc32.ts";
 export {
   DEFAULT_MAX_FRAME_BYTES,
   type DecodeResult,
@@ -15,7 +17,6 @@ export {
   type SnapshotChunk,
   snapshotChunkToFrame,
 } from "./codec.ts";
-export { crc32 } from "./crc32.ts";
 export {
   checkHandshake,
   type HandshakeResult,

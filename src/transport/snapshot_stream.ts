@@ -6,9 +6,9 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { crc32 } from "../checksum/crc32.ts";
 import { type ClusterConfig, LogPosition, type NodeId } from "../core/mod.ts";
 import type { SnapshotChunk } from "./codec.ts";
-import { crc32 } from "./crc32.ts";
 
 /** The default chunk size: 256 KiB of snapshot (about 342 KiB of base64 in a frame). */
 export const DEFAULT_SNAPSHOT_CHUNK_BYTES = 256 * 1024;
@@ -40,7 +40,7 @@ export function* snapshotChunks(
   let offset = 0;
   do {
     const piece = data.subarray(offset, Math.min(totalBytes, offset + chunkBytes));
-    crc = crc32(piece, crc);
+    crc = crc32(piece, 0, piece.length, crc);
     const last = offset + piece.byteLength === totalBytes;
     yield { ...meta, offset, totalBytes, data: piece, last, ...(last ? { crc32: crc } : {}) };
     offset += piece.byteLength;
@@ -179,7 +179,7 @@ export class SnapshotReceiver {
       return reject("io", `Cannot store chunk of ${chunk.snapshotId}: ${(e as Error).message}`);
     }
     transfer.received += chunk.data.byteLength;
-    transfer.crc = crc32(chunk.data, transfer.crc);
+    transfer.crc = crc32(chunk.data, 0, chunk.data.length, transfer.crc);
     if (!chunk.last) return { status: "partial", receivedBytes: transfer.received };
     return this.#finish(transfer, chunk.crc32);
   }

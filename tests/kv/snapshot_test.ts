@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { crc32Portable } from "../../src/kv/crc32.ts";
+import { crc32Table as crc32Portable } from "../../src/checksum/crc32.ts";
 import {
   crc32,
   encodeSnapshot,

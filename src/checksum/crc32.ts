@@ -1,6 +1,8 @@
 /**
- * CRC-32 (ISO-HDLC, the zlib/PNG/Ethernet polynomial). Uses the runtime's native `zlib.crc32`
- * when it exists (Bun, Deno, Node >= 22) and a slicing-by-8 table otherwise; both give the same values.
+ * CRC-32 (ISO-HDLC, the zlib/PNG/Ethernet polynomial), the one checksum of the project: storage
+ * records and snapshot files, KV snapshots and streamed snapshot transfers. Uses the runtime's
+ * native `zlib.crc32` when it exists (Bun, Deno, Node >= 22) and a slicing-by-8 table otherwise;
+ * both give the same values, and both continue from a previous result (`seed`).
  */
 import * as zlib from "node:zlib";
 

@@ -1,7 +1,6 @@
 /**
- * Plain types of the key-value state machine. They match the HTTP facade's types structurally (a
- * type-level test checks it), so the runtime passes them through without copying; they are declared
- * here because `src/kv` must not depend on `src/server`.
+ * Plain types of the key-value state machine. The HTTP facade (src/server/service.ts) re-exports
+ * `KvEntry` and `MemberInfo`, so the runtime passes them through without copying.
  */
 
 /** One key with its metadata. Revisions are log indexes. */

@@ -3,6 +3,10 @@
  * implements it; route tests use a fake. Every method resolves (never rejects) with a tagged result.
  */
 
+import type { KvEntry, MemberInfo } from "../kv/mod.ts";
+
+export type { KvEntry, MemberInfo };
+
 /** Read consistency levels for KV reads. */
 export type Consistency = "linearizable" | "leader" | "stale";
 
@@ -32,30 +36,12 @@ export interface ServiceError {
   readonly details?: Record<string, unknown>;
 }
 
-/** A cluster member as the API shows it. */
-export interface MemberInfo {
-  readonly id: string;
-  readonly url: string;
-}
-
 /** A member with its role in the latest configuration. */
 export interface MemberStatus {
   readonly id: string;
   /** Null until this node has learned the member's URL (from the replicated directory or a handshake). */
   readonly url: string | null;
   readonly role: "voter" | "learner" | "joining_voter" | "leaving_voter";
-}
-
-/** One key with its metadata. Revisions are log indexes. */
-export interface KvEntry {
-  readonly key: string;
-  readonly value: string;
-  /** Log index of the last change of this key. */
-  readonly revision: number;
-  /** Log index at which the key was created (since its last deletion). */
-  readonly createRevision: number;
-  /** Number of changes since creation (1 after the first put). */
-  readonly version: number;
 }
 
 /** Result of a successful read of one key (`kv` is null if absent). */

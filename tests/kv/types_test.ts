@@ -1,17 +1,11 @@
 import { describe, expect, it } from "bun:test";
-import type { ApplyResult, KvEntry, KvListing, MemberInfo } from "../../src/kv/mod.ts";
+import type { ApplyResult, KvListing } from "../../src/kv/mod.ts";
 import type * as Service from "../../src/server/service.ts";
 
 /** True iff A and B are assignable both ways. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
 describe("KV types", () => {
-  it("KvEntry and MemberInfo match the service facade's types", () => {
-    const entry: Same<KvEntry, Service.KvEntry> = true;
-    const member: Same<MemberInfo, Service.MemberInfo> = true;
-    expect([entry, member]).toEqual([true, true]);
-  });
-
   it("ApplyResult and KvListing carry what WriteResult and ListResult need", () => {
     type Success = Extract<ApplyResult, { ok: true }>;
     const write: Same<Pick<Success, "revision" | "prev">, Pick<Service.WriteResult, "revision" | "prev">> = true;

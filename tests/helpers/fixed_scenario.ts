@@ -11,8 +11,10 @@ import {
   Generation,
   Log,
   type LogEntries,
+  type LogEntry,
   type LogPosition,
   type Payload,
+  type ProposeResult,
   RaftNode,
   type RequestVoteCall,
   type RequestVoteReply,
@@ -275,35 +277,28 @@ export class Scenario {
 
   /** The leader proposes a command. Returns the broadcast carrying it. */
   proposeCommand(leader: string, data: Payload = "x"): AppendEntriesCall {
-    const node = this.node(leader);
-    const last = node.log.lastPosition;
-    const call = appendCall({
-      from: leader,
-      term: node.currentTerm,
-      commitIndex: node.commitIndex,
-      entries: segment(last, [commandEntry(data)]),
-      seq: this.seq(leader),
-    });
-    expect(node.proposeCommand(data)).toEqual({ ok: true, position: pos(node.currentTerm, last.index + 1) });
-    // Differs from raftbare: proposals do not re-arm the leader's (heartbeat) timer.
-    expectActions(node, [broadcast(call), append(segment(last, [commandEntry(data)]))]);
-    return call;
+    return this.#propose(leader, commandEntry(data), (node) => node.proposeCommand(data));
   }
 
   /** The leader proposes `config`. Returns the broadcast carrying it. */
   proposeConfig(leader: string, config: ClusterConfig): AppendEntriesCall {
+    return this.#propose(leader, configEntry(config), (node) => node.proposeConfig(config));
+  }
+
+  /** Runs `propose` on the leader and checks it appended `entry`, stored and broadcast it. */
+  #propose(leader: string, entry: LogEntry, propose: (node: RaftNode) => ProposeResult): AppendEntriesCall {
     const node = this.node(leader);
     const last = node.log.lastPosition;
     const call = appendCall({
       from: leader,
       term: node.currentTerm,
       commitIndex: node.commitIndex,
-      entries: segment(last, [configEntry(config)]),
+      entries: segment(last, [entry]),
       seq: this.seq(leader),
     });
-    expect(node.proposeConfig(config)).toEqual({ ok: true, position: pos(node.currentTerm, last.index + 1) });
+    expect(propose(node)).toEqual({ ok: true, position: pos(node.currentTerm, last.index + 1) });
     // Differs from raftbare: proposals do not re-arm the leader's (heartbeat) timer.
-    expectActions(node, [broadcast(call), append(segment(last, [configEntry(config)]))]);
+    expectActions(node, [broadcast(call), append(segment(last, [entry]))]);
     return call;
   }
 

@@ -5,6 +5,7 @@
  * bytes travel as base64 in `b64`, and nothing looks inside either.
  */
 import { z } from "zod";
+import { Term } from "../src/core/ids.ts";
 
 /** The protocol version every frame carries in `v`. */
 export const PEER_PROTOCOL_VERSION = 1;
@@ -26,21 +27,31 @@ export const NodeIdSchema = z
   .max(MAX_NODE_ID_LENGTH)
   .regex(ID_PATTERN, "a node id may only hold letters, digits, '.', '_' and '-'");
 
-/** A term, index, generation, sequence number or byte count: a non-negative safe integer. */
+/** An index, generation, sequence number or byte count: a non-negative safe integer. */
 export const CountSchema = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 
-/** A log position `{ term, index }`. */
-export const LogPositionSchema = z.object({ term: CountSchema, index: CountSchema });
+/** A term: a non-negative integer up to the highest term a node may hold (the core's `Term.MAX`). */
+export const TermSchema = z.int().min(0).max(Term.MAX);
 
-/** A cluster configuration as three lists of node ids. */
+/** A log position `{ term, index }`. */
+export const LogPositionSchema = z.object({ term: TermSchema, index: CountSchema });
+
+/** Longest member address (a URL) carried in a configuration. */
+export const MAX_ADDRESS_LENGTH = 2048;
+
+/**
+ * A cluster configuration as three lists of node ids, and the members' addresses (their base
+ * URLs) by id. Frames of nodes that carried no addresses are read as carrying none.
+ */
 export const ClusterConfigSchema = z.object({
   voters: z.array(NodeIdSchema),
   newVoters: z.array(NodeIdSchema),
   nonVoters: z.array(NodeIdSchema),
+  addresses: z.record(NodeIdSchema, z.string().max(MAX_ADDRESS_LENGTH)).default({}),
 });
 
 /** A `term` entry: the no-op a new leader appends; it sets the term of the entries after it. */
-export const TermItemSchema = z.object({ kind: z.literal("term"), term: CountSchema });
+export const TermItemSchema = z.object({ kind: z.literal("term"), term: TermSchema });
 
 /** A `config` entry: a membership configuration. */
 export const ConfigItemSchema = z.object({ kind: z.literal("config"), ...ClusterConfigSchema.shape });
@@ -84,7 +95,7 @@ export const RequestVoteCallFrameSchema = z.object({
   v,
   type: z.literal("RequestVoteCall"),
   from: NodeIdSchema,
-  term: CountSchema,
+  term: TermSchema,
   lastPosition: LogPositionSchema,
 });
 
@@ -93,7 +104,7 @@ export const RequestVoteReplyFrameSchema = z.object({
   v,
   type: z.literal("RequestVoteReply"),
   from: NodeIdSchema,
-  term: CountSchema,
+  term: TermSchema,
   voteGranted: z.boolean(),
 });
 
@@ -102,7 +113,7 @@ export const AppendEntriesCallFrameSchema = z.object({
   v,
   type: z.literal("AppendEntriesCall"),
   from: NodeIdSchema,
-  term: CountSchema,
+  term: TermSchema,
   commitIndex: CountSchema,
   entries: LogEntriesSchema,
   seq: CountSchema,
@@ -113,10 +124,11 @@ export const AppendEntriesReplyFrameSchema = z.object({
   v,
   type: z.literal("AppendEntriesReply"),
   from: NodeIdSchema,
-  term: CountSchema,
+  term: TermSchema,
   generation: CountSchema,
   lastPosition: LogPositionSchema,
   rejected: z.boolean(),
+  refused: z.boolean().optional(),
   seq: CountSchema,
 });
 

@@ -53,6 +53,28 @@ function smallest<T extends string>(keys: ReadonlyMap<T, unknown> | ReadonlySet<
 }
 
 /**
+ * Every action pending at one point, taken at once with {@link Actions.take} (like etcd-raft's
+ * Ready): the runtime performs the whole batch under the contract of {@link Action}, in the order
+ * of the fields below.
+ */
+export interface ActionBatch {
+  /** Re-arm the election (or heartbeat) timer. */
+  readonly setElectionTimeout: boolean;
+  /** Persist `node.currentTerm`. */
+  readonly saveCurrentTerm: boolean;
+  /** Persist `node.votedFor`. */
+  readonly saveVotedFor: boolean;
+  /** A message for every node in `node.peers`. */
+  readonly broadcastMessage: Message | null;
+  /** Entries to store, overwriting any stored entries after their prev index. */
+  readonly appendLogEntries: LogEntries | null;
+  /** One message per destination (replies and catch-up data), in ascending destination order. */
+  readonly sendMessages: ReadonlyArray<readonly [NodeId, Message]>;
+  /** Nodes that need a snapshot, in ascending order. */
+  readonly installSnapshots: readonly NodeId[];
+}
+
+/**
  * The pending actions of a node: a set, not a queue. Flags coalesce, appends concatenate, and
  * messages to one destination merge, so calls made between two drains batch for free.
  * Drain order: SetElectionTimeout, SaveCurrentTerm, SaveVotedFor, BroadcastMessage,
@@ -86,6 +108,27 @@ export class Actions implements Iterable<Action> {
       this.sendMessages.size === 0 &&
       this.installSnapshots.size === 0
     );
+  }
+
+  /** Removes and returns every pending action as one batch; afterwards nothing is pending. */
+  take(): ActionBatch {
+    const batch: ActionBatch = {
+      setElectionTimeout: this.setElectionTimeout,
+      saveCurrentTerm: this.saveCurrentTerm,
+      saveVotedFor: this.saveVotedFor,
+      broadcastMessage: this.broadcastMessage,
+      appendLogEntries: this.appendLogEntries,
+      sendMessages: [...this.sendMessages].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
+      installSnapshots: [...this.installSnapshots].sort(),
+    };
+    this.setElectionTimeout = false;
+    this.saveCurrentTerm = false;
+    this.saveVotedFor = false;
+    this.broadcastMessage = null;
+    this.appendLogEntries = null;
+    this.sendMessages.clear();
+    this.installSnapshots.clear();
+    return batch;
   }
 
   /** Removes and returns the highest-priority pending action, or undefined when none is left. */

@@ -30,6 +30,11 @@ export const NodeId = {
 export const Term = {
   /** The term every node starts in. */
   ZERO: 0 as Term,
+  /**
+   * The highest term a node ever holds. Messages from later terms are ignored and a node in this
+   * term does not campaign, so the next term a node computes is always a safe integer.
+   */
+  MAX: (Number.MAX_SAFE_INTEGER - 1) as Term,
   /** Brands `n` as a term; it must be a non-negative safe integer. */
   of(n: number): Term {
     checkCount(n, "a term");

@@ -54,6 +54,13 @@ export interface AppendEntriesReply {
   readonly lastPosition: LogPosition;
   /** True iff the follower could not attach the call's entries to its log. */
   readonly rejected: boolean;
+  /**
+   * True iff the follower does not count the sender as a member (it is outside the follower's
+   * configuration): the follower changed nothing, not even its term, and only reports where its
+   * log ends. A leader answers it with a snapshot, whose configuration names the leader.
+   * Absent means false.
+   */
+  readonly refused?: boolean;
   /** The `seq` of the call answered. */
   readonly seq: number;
 }

@@ -2,7 +2,7 @@
  * raftbare-ts core: an I/O-free Raft node. Feed it events, drain its actions, perform the I/O.
  * This module imports nothing outside src/core.
  */
-export { type Action, Actions } from "./action.ts";
+export { type Action, type ActionBatch, Actions } from "./action.ts";
 export { assert, RaftInvariantError } from "./assert.ts";
 export { ClusterConfig, type ClusterConfigInit } from "./config.ts";
 export { LogEntry, type Payload } from "./entry.ts";

@@ -5,7 +5,7 @@
  */
 import { Actions } from "./action.ts";
 import { assert } from "./assert.ts";
-import { ClusterConfig } from "./config.ts";
+import { ClusterConfig, type ClusterConfigInit } from "./config.ts";
 import { LogEntry, type Payload } from "./entry.ts";
 import { Generation, type LogIndex, NodeId, Term } from "./ids.ts";
 import { Log } from "./log.ts";
@@ -237,17 +237,18 @@ export class RaftNode {
   // ---------------------------------------------------------------- user calls
 
   /**
-   * Bootstraps a new cluster whose voters are `voters`: appends the initial configuration at 1 and
-   * starts an election (a single voter becomes leader at once). Refused unless the log is empty and
-   * has no configuration, and `voters` is non-empty.
+   * Bootstraps a new cluster whose voters are `voters` (reachable at `addresses`, which the core
+   * only replicates): appends the initial configuration at 1 and starts an election (a single
+   * voter becomes leader at once). Refused unless the log is empty and has no configuration, and
+   * `voters` is non-empty.
    */
-  createCluster(voters: readonly NodeId[]): ProposeResult {
-    if (this.#log.lastPosition.index !== 0 || this.#log.latestConfig().voters.length > 0) {
+  createCluster(voters: readonly NodeId[], addresses?: ClusterConfigInit["addresses"]): ProposeResult {
+    if (this.#log.lastPosition.index !== 0 || !this.#log.latestConfig().isEmpty) {
       return this.#reject("already_initialized");
     }
     if (voters.length === 0) return this.#reject("no_voters");
     const prev = this.#log.lastPosition;
-    const entry = LogEntry.config(new ClusterConfig({ voters }));
+    const entry = LogEntry.config(new ClusterConfig({ voters, addresses }));
     this.#log.entries.push(entry);
     this.#actions.addAppend(LogEntries.from(prev, [entry]));
     this.#transitionToCandidate();
@@ -338,9 +339,41 @@ export class RaftNode {
 
   // ---------------------------------------------------------------- events
 
-  /** Handles a message from a peer. Stale, duplicated or reordered messages are harmless. */
+  /**
+   * True iff this node takes messages from `id`: `id` is a member of the latest configuration, or
+   * of the one in force at the commit index (a member removed by a change that is not committed
+   * may still be needed to elect a leader, Raft thesis §4.2.2), or this node has no configuration
+   * yet (a fresh node joins the cluster that reaches it first). Messages from any other sender
+   * never change this node's term, role, vote or log (see {@link RaftNode.handleMessage}).
+   */
+  acceptsMessagesFrom(id: NodeId): boolean {
+    const latest = this.#log.latestConfig();
+    if (latest.isEmpty || latest.contains(id)) return true;
+    return this.#previousConfigIfUncommitted()?.contains(id) ?? false;
+  }
+
+  /**
+   * True iff a snapshot from `from` whose configuration is `config` may be installed here: the
+   * sender is a member this node takes messages from, or the snapshot's configuration names both
+   * the sender and this node (a leader added after this node's log ends catches it up this way).
+   */
+  acceptsSnapshotFrom(from: NodeId, config: ClusterConfig): boolean {
+    return this.acceptsMessagesFrom(from) || (config.contains(from) && config.contains(this.#id));
+  }
+
+  /**
+   * Handles a message from a peer. Stale, duplicated or reordered messages are harmless. A message
+   * whose term exceeds {@link Term.MAX} is ignored. A message from a sender this node does not take
+   * messages from (see {@link RaftNode.acceptsMessagesFrom}) changes nothing: an AppendEntriesCall
+   * gets a `refused` reply that reports where this log ends, anything else is ignored.
+   */
   handleMessage(message: Message): void {
     if (message.from === this.#id) return; // A message from ourselves (e.g. a broadcast loop): ignore.
+    if (message.term > Term.MAX) return; // No node may hold such a term: invalid peer input.
+    if (!this.acceptsMessagesFrom(message.from)) {
+      this.#handleOutsiderMessage(message);
+      return;
+    }
     if (message.term > this.#currentTerm) this.#transitionToFollower(message.term);
     switch (message.type) {
       case "RequestVoteCall":
@@ -373,13 +406,30 @@ export class RaftNode {
   }
 
   /**
+   * Before a snapshot received from the leader is stored: true iff {@link RaftNode.handleSnapshotInstalled}
+   * would take a snapshot at `position` (it is above the commit index, its term is at most
+   * {@link Term.MAX}, and this node does not lead). A snapshot from a term newer than the current
+   * one moves the node to that term first (as a follower, with no vote): SaveCurrentTerm and
+   * SaveVotedFor are then pending, and they must be durable before the snapshot is, because a
+   * snapshot from a term after the durable term leaves a log holding an entry from a future term,
+   * from which no node can restart. Changes nothing when it returns false.
+   */
+  prepareSnapshotInstall(position: LogPosition): boolean {
+    if (!this.#takesLeaderSnapshot(position)) return false;
+    if (position.term > this.#currentTerm) this.#transitionToFollower(position.term);
+    return true;
+  }
+
+  /**
    * Tells the node a snapshot covering everything up to `position` (with `config` in force there)
    * is durable. Two uses: local compaction (`position` at or below the commit index, in the log,
    * and `config` equal to the log's config there), and a snapshot received from the leader
-   * (`position` above the commit index; refused on a leader). Entries after `position` that this
-   * log already matches are kept, and so is their pending storage append; otherwise the whole log
-   * is replaced. The user must then drop stored entries at or below `position.index` — all stored
-   * entries if `log.lastPosition` equals `position`. Returns false (and changes nothing) if refused.
+   * (`position` above the commit index; refused on a leader; see {@link RaftNode.prepareSnapshotInstall},
+   * whose term change this repeats if it was not called). Entries after `position` that this log
+   * already matches are kept, and so is their pending storage append; otherwise the whole log is
+   * replaced, and pending replies that report entries of the replaced log are dropped. The user
+   * must then drop stored entries at or below `position.index` — all stored entries if
+   * `log.lastPosition` equals `position`. Returns false (and changes nothing) if refused.
    */
   handleSnapshotInstalled(position: LogPosition, config: ClusterConfig): boolean {
     if (position.index <= this.#log.snapshotPosition.index) return false; // Already covered.
@@ -387,12 +437,13 @@ export class RaftNode {
     if (position.index <= this.#commitIndex) {
       if (!keepsSuffix) return false; // Local compaction must name an entry of this log.
       if (!config.equals(this.#log.getConfig(position.index) as ClusterConfig)) return false;
-    } else if (this.#role === "leader") {
+    } else if (!this.prepareSnapshotInstall(position)) {
       return false; // A leader has every committed entry; it never installs someone else's snapshot.
     }
     const suffix = keepsSuffix ? this.#log.entries.since(position) : undefined;
     this.#log = new Log(config, suffix ?? new LogEntries(position));
     this.#trimPendingAppend(position, keepsSuffix);
+    if (!keepsSuffix) this.#dropStaleReplies();
     if (position.index > this.#commitIndex) this.#commitIndex = position.index; // Snapshots hold committed state only.
     if (!keepsSuffix || this.#durableIndex < position.index) this.#durableIndex = position.index;
     return true;
@@ -412,16 +463,33 @@ export class RaftNode {
   // ---------------------------------------------------------------- elections
 
   #canCampaign(): boolean {
-    const config = this.#log.latestConfig();
-    if (config.isVoter(this.#id)) return true;
-    const at = this.#log.latestConfigIndex();
-    if (this.#commitIndex >= at) return false; // Not a voter, and that is committed.
+    if (this.#log.latestConfig().isVoter(this.#id)) return true;
     // Raft thesis §4.2.2: a node removed by an uncommitted config may still be needed to elect a leader.
-    return this.#log.getConfig(at - 1)?.isVoter(this.#id) ?? false;
+    return this.#previousConfigIfUncommitted()?.isVoter(this.#id) ?? false;
+  }
+
+  /**
+   * The configuration before the latest one, while the latest is not known to be committed (it
+   * may yet be replaced, and its members may be needed); undefined once it is committed.
+   */
+  #previousConfigIfUncommitted(): ClusterConfig | undefined {
+    const at = this.#log.latestConfigIndex();
+    if (this.#commitIndex >= at) return undefined;
+    return this.#log.getConfig(at - 1);
+  }
+
+  #takesLeaderSnapshot(position: LogPosition): boolean {
+    if (position.index <= this.#commitIndex) return false; // Stale: we have committed past it.
+    if (position.term > Term.MAX) return false; // No node may hold such a term: invalid input.
+    return this.#role !== "leader"; // A leader has every committed entry.
   }
 
   #transitionToCandidate(): void {
     if (!this.#canCampaign()) return; // Learners and removed nodes do not campaign.
+    if (this.#currentTerm >= Term.MAX) {
+      this.#flagInconsistency(`term ${this.#currentTerm} is the highest a node may hold; it cannot campaign`);
+      return;
+    }
     this.#setTerm((this.#currentTerm + 1) as Term);
     this.#votedFor = this.#id;
     this.#actions.saveVotedFor = true;
@@ -505,6 +573,15 @@ export class RaftNode {
     return { type: "RequestVoteReply", from: this.#id, term: this.#currentTerm, voteGranted: granted };
   }
 
+  // ---------------------------------------------------------------- outsiders
+
+  /** A message from a sender outside our configuration: it changes nothing. */
+  #handleOutsiderMessage(message: Message): void {
+    if (message.type !== "AppendEntriesCall") return; // Votes and replies from outsiders are ignored.
+    // A leader added after our log ends does not know it: tell it where we are, so it sends a snapshot.
+    this.#send(message.from, { ...this.#appendReply(message.seq, true), refused: true });
+  }
+
   // ---------------------------------------------------------------- follower side
 
   #handleAppendEntriesCall(call: AppendEntriesCall): void {
@@ -563,15 +640,29 @@ export class RaftNode {
     this.#truncateLog(prev.index - 1);
   }
 
-  /** Drops in-memory entries after `index` (and the pending storage append for them). */
+  /**
+   * Drops in-memory entries after `index`, the pending storage append for them, and the pending
+   * replies that report them (a reply vouches for the entries it reports, and those will never be
+   * stored).
+   */
   #truncateLog(index: number): void {
     assert(index >= this.#commitIndex, "committed entries are never truncated");
     this.#log.entries.truncateAfter(index);
     if (this.#durableIndex > index) this.#durableIndex = index as LogIndex;
+    this.#dropStaleReplies();
     const pending = this.#actions.appendLogEntries;
     if (pending === null || pending.lastIndex <= index) return;
     if (pending.prevIndex >= index) this.#actions.appendLogEntries = null;
     else pending.truncateAfter(index);
+  }
+
+  /** Drops pending AppendEntriesReplies whose reported last position is no longer in the log. */
+  #dropStaleReplies(): void {
+    const entries = this.#log.entries;
+    for (const [to, message] of this.#actions.sendMessages) {
+      if (message.type !== "AppendEntriesReply" || message.lastPosition.index < entries.prevIndex) continue;
+      if (!entries.contains(message.lastPosition)) this.#actions.sendMessages.delete(to);
+    }
   }
 
   #trimPendingAppend(position: LogPosition, keepsSuffix: boolean): void {
@@ -671,10 +762,16 @@ export class RaftNode {
 
   #handleAppendEntriesReply(reply: AppendEntriesReply): void {
     if (this.#role !== "leader") return; // Not the leader (any more): a delayed reply.
-    if (reply.term < this.#currentTerm) return; // Delayed reply from an old term.
     const p = this.#followers.get(reply.from);
     if (p === undefined) return; // Not a member of the latest configuration.
-    if (reply.seq > p.seqAck) p.seqAck = reply.seq;
+    if (reply.refused === true) {
+      // The follower's configuration does not name us (we joined after its log ends): only a
+      // snapshot, whose configuration names us, can bring it up to date.
+      this.#actions.installSnapshots.add(reply.from);
+      return;
+    }
+    if (reply.term < this.#currentTerm) return; // Delayed reply from an old term.
+    if (reply.seq > p.seqAck && reply.seq <= this.#seq) p.seqAck = reply.seq; // A larger seq was never sent.
     if (reply.generation < p.generation) return; // From an older incarnation of the follower.
     if (reply.generation > p.generation) {
       // The follower restarted: what it reports now is the truth, even if it lost an unsynced tail.
@@ -767,7 +864,11 @@ export class RaftNode {
     if (this.#commitIndex < this.#log.latestConfigIndex()) return;
     const config = this.#log.latestConfig();
     if (config.isJoint) {
-      const final = new ClusterConfig({ voters: config.newVoters, nonVoters: config.nonVoters });
+      const final = new ClusterConfig({
+        voters: config.newVoters,
+        nonVoters: config.nonVoters,
+        addresses: config.addresses,
+      });
       this.#propose(LogEntry.config(final)); // Joint consensus, second phase: C_new.
       return;
     }

@@ -428,11 +428,18 @@ export function decodeConfig(bytes: Uint8Array, from: number, end: number): Clus
     return "a configuration is not valid JSON";
   }
   if (typeof value !== "object" || value === null) return "a configuration is not an object";
-  const { voters, newVoters, nonVoters } = value as Record<string, unknown>;
+  const { voters, newVoters, nonVoters, addresses } = value as Record<string, unknown>;
   if (!isIdList(voters) || !isIdList(newVoters) || !isIdList(nonVoters)) {
     return "a configuration's member lists are invalid";
   }
-  return new ClusterConfig({ voters, newVoters, nonVoters });
+  // Configurations written before members' addresses were stored have none.
+  if (addresses !== undefined && !isAddressBook(addresses)) return "a configuration's member addresses are invalid";
+  return new ClusterConfig({ voters, newVoters, nonVoters, addresses });
+}
+
+function isAddressBook(value: unknown): value is Record<string, string> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  return Object.values(value).every((address) => typeof address === "string");
 }
 
 function isIdList(value: unknown): value is NodeId[] {

@@ -148,8 +148,8 @@ export function frameToMessage(frame: MessageFrame): Message {
       return { type: frame.type, from, term, voteGranted: frame.voteGranted };
     case "AppendEntriesCall":
       return appendCallFromFrame(frame);
-    case "AppendEntriesReply":
-      return {
+    case "AppendEntriesReply": {
+      const reply = {
         type: frame.type,
         from,
         term,
@@ -158,6 +158,8 @@ export function frameToMessage(frame: MessageFrame): Message {
         rejected: frame.rejected,
         seq: frame.seq,
       };
+      return frame.refused === true ? { ...reply, refused: true } : reply;
+    }
   }
 }
 
@@ -246,15 +248,18 @@ function positionFromFrame(position: { term: number; index: number }): LogPositi
   return LogPosition.of(position.term, position.index);
 }
 
-function configToFrame(config: ClusterConfig): { voters: string[]; newVoters: string[]; nonVoters: string[] } {
-  return { voters: [...config.voters], newVoters: [...config.newVoters], nonVoters: [...config.nonVoters] };
+type ConfigFrame = { voters: string[]; newVoters: string[]; nonVoters: string[]; addresses: Record<string, string> };
+
+function configToFrame(config: ClusterConfig): ConfigFrame {
+  return config.toJSON();
 }
 
-function configFromFrame(frame: { voters: string[]; newVoters: string[]; nonVoters: string[] }): ClusterConfig {
+function configFromFrame(frame: ConfigFrame): ClusterConfig {
   return new ClusterConfig({
     voters: frame.voters.map(NodeId.of),
     newVoters: frame.newVoters.map(NodeId.of),
     nonVoters: frame.nonVoters.map(NodeId.of),
+    addresses: frame.addresses,
   });
 }
 

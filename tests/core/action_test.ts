@@ -31,6 +31,33 @@ describe("Actions", () => {
     expect([...actions]).toEqual([]);
   });
 
+  it("Actions.take() returns every pending action at once, in drain order, and leaves nothing pending", () => {
+    const actions = new Actions();
+    actions.setElectionTimeout = true;
+    actions.saveVotedFor = true;
+    actions.addAppend(segment(pos(1, 1), [X("a")]));
+    actions.addSend(id("n3"), voteReply("n1", 1, true));
+    actions.addSend(id("n2"), voteReply("n1", 1, false));
+    actions.installSnapshots.add(id("n9"));
+    actions.installSnapshots.add(id("n4"));
+    const batch = actions.take();
+    expect(actions.isEmpty).toBe(true);
+    expect(actions.take()).toEqual({
+      setElectionTimeout: false,
+      saveCurrentTerm: false,
+      saveVotedFor: false,
+      broadcastMessage: null,
+      appendLogEntries: null,
+      sendMessages: [],
+      installSnapshots: [],
+    });
+    expect([batch.setElectionTimeout, batch.saveCurrentTerm, batch.saveVotedFor]).toEqual([true, false, true]);
+    expect(batch.broadcastMessage).toBeNull();
+    expectSameEntries(batch.appendLogEntries ?? segment(pos(0, 0), []), segment(pos(1, 1), [X("a")]));
+    expect(batch.sendMessages.map(([to]) => to)).toEqual([id("n2"), id("n3")]);
+    expect(batch.installSnapshots).toEqual([id("n4"), id("n9")]);
+  });
+
   it("Actions flags coalesce: each one set twice drains once (raftbare action::tests::actions_set)", () => {
     const actions = new Actions();
     for (let i = 0; i < 2; i++) {

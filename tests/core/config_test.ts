@@ -98,10 +98,43 @@ describe("ClusterConfig", () => {
     expect(a.equals(b.with({ nonVoters: ids("n5") }))).toBe(false);
   });
 
-  it("ClusterConfig.toJSON() gives plain arrays that rebuild an equal configuration", () => {
-    const c = new ClusterConfig({ voters: ids("n2", "n1"), newVoters: ids("n3"), nonVoters: ids("n4") });
+  it("ClusterConfig.toJSON() gives plain arrays and addresses that rebuild an equal configuration", () => {
+    const c = new ClusterConfig({
+      voters: ids("n2", "n1"),
+      newVoters: ids("n3"),
+      nonVoters: ids("n4"),
+      addresses: { n4: "http://d:4", n1: "http://a:1" },
+    });
     const json = JSON.parse(JSON.stringify(c));
-    expect(json).toEqual({ voters: ["n1", "n2"], newVoters: ["n3"], nonVoters: ["n4"] });
+    expect(json).toEqual({
+      voters: ["n1", "n2"],
+      newVoters: ["n3"],
+      nonVoters: ["n4"],
+      addresses: { n1: "http://a:1", n4: "http://d:4" },
+    });
     expect(new ClusterConfig(json).equals(c)).toBe(true);
+  });
+
+  it("ClusterConfig keeps addresses of members only, and equals() compares them", () => {
+    const c = new ClusterConfig({ voters: ids("n1", "n2"), addresses: { n1: "http://a", n9: "http://z" } });
+    expect([...c.addresses]).toEqual([["n1", "http://a"]]);
+    expect(c.addressOf(id("n1"))).toBe("http://a");
+    expect(c.addressOf(id("n2"))).toBeUndefined();
+    expect(c.equals(new ClusterConfig({ voters: ids("n1", "n2") }))).toBe(false);
+    expect(c.sameMembers(new ClusterConfig({ voters: ids("n1", "n2") }))).toBe(true);
+    expect(c.equals(new ClusterConfig({ voters: ids("n2", "n1"), addresses: new Map([[id("n1"), "http://a"]]) }))).toBe(
+      true,
+    );
+  });
+
+  it("ClusterConfig.toJointConsensus() and with() keep the addresses of remaining members and add new ones", () => {
+    const c = new ClusterConfig({ voters: ids("n1", "n2"), addresses: { n1: "http://a", n2: "http://b" } });
+    const joint = c.toJointConsensus(ids("n3"), ids("n1"), { n3: "http://c" });
+    expect(Object.fromEntries(joint.addresses)).toEqual({ n1: "http://a", n2: "http://b", n3: "http://c" });
+    const final = joint.with({ voters: joint.newVoters, newVoters: [] });
+    expect(Object.fromEntries(final.addresses)).toEqual({ n2: "http://b", n3: "http://c" });
+    expect(c.with({ addresses: { n2: "http://b2" } }).addressOf(id("n2"))).toBe("http://b2");
+    expect(ClusterConfig.EMPTY.isEmpty).toBe(true);
+    expect(c.isEmpty).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { RaftNode } from "../../src/core/mod.ts";
+import { Generation, Log, RaftNode, Term } from "../../src/core/mod.ts";
 import { bootstrapped } from "../helpers/core_cluster.ts";
 import {
   append,
@@ -159,5 +159,64 @@ describe("RaftNode.handleSnapshotInstalled() from the leader", () => {
     expect(n3.log.snapshotPosition).toEqual(pos(1, 3));
     expect(n3.config.equals(n0.config)).toBe(true);
     expect<number>(n3.commitIndex).toBe(n0.commitIndex);
+  });
+});
+
+describe("RaftNode and a snapshot from a newer term", () => {
+  /** What the node persisted (term, vote, the log from its snapshot on) restarts without an error. */
+  function expectRestartable(node: RaftNode): void {
+    const log = new Log(node.log.snapshotConfig, node.log.entries.clone());
+    const restart = () => RaftNode.restart(node.id, Generation.of(9), node.currentTerm, node.votedFor, log);
+    expect(restart).not.toThrow();
+  }
+
+  it("RaftNode.prepareSnapshotInstall() moves to the snapshot's newer term first, with saves to persist before it", () => {
+    const node = RaftNode.start(id("n1"));
+    node.handleMessage(firstCall());
+    drain(node);
+    expect(node.prepareSnapshotInstall(pos(5, 20))).toBe(true);
+    expect(node.currentTerm).toBe(Term.of(5));
+    expect(node.votedFor).toBeNull();
+    expect(node.leaderId).toBeNull();
+    expect(node.role).toBe("follower");
+    expectActions(node, [SAVE_TERM, SAVE_VOTE]);
+    expect(node.handleSnapshotInstalled(pos(5, 20), THREE)).toBe(true);
+    expectActions(node, []);
+    expect(node.log.snapshotPosition).toEqual(pos(5, 20));
+    expectRestartable(node);
+  });
+
+  it("RaftNode.handleSnapshotInstalled() alone raises the term too (a new member seeded with a snapshot)", () => {
+    const node = RaftNode.start(id("n3"));
+    expect(node.handleSnapshotInstalled(pos(4, 10), THREE)).toBe(true);
+    expect(node.currentTerm).toBe(Term.of(4));
+    expectActions(node, [SAVE_TERM, SAVE_VOTE]);
+    expect<number>(node.commitIndex).toBe(10);
+    expectRestartable(node);
+  });
+
+  it("RaftNode.prepareSnapshotInstall() refuses a stale snapshot and any snapshot on a leader, changing nothing", () => {
+    const c = bootstrapped(["n0", "n1", "n2"]);
+    const n0 = c.node("n0");
+    expect(n0.prepareSnapshotInstall(pos(9, 99))).toBe(false);
+    expect(n0.currentTerm).toBe(Term.of(1));
+    n0.heartbeat(); // Followers learn the commit index.
+    c.run();
+    const n1 = c.node("n1");
+    expect<number>(n1.commitIndex).toBe(2);
+    expect(n1.prepareSnapshotInstall(pos(1, 1))).toBe(false);
+    expect(n1.prepareSnapshotInstall(pos(1, n1.commitIndex))).toBe(false);
+    expectActions(n0, []);
+    expectActions(n1, []);
+  });
+
+  it("RaftNode.prepareSnapshotInstall() keeps the term and vote when the snapshot's term is not newer", () => {
+    const node = RaftNode.start(id("n1"));
+    node.handleMessage(firstCall());
+    drain(node);
+    expect(node.prepareSnapshotInstall(pos(1, 30))).toBe(true);
+    expect(node.currentTerm).toBe(Term.of(1));
+    expect(node.leaderId).toBe(id("n0"));
+    expectActions(node, []);
   });
 });

@@ -89,7 +89,7 @@ describe("FileLogStore", () => {
     expect<unknown>(recovered.snapshot.position).toEqual({ term: 2, index: 1 });
     expect<unknown>(recovered.log.snapshotPosition).toEqual({ term: 2, index: 1 });
     expect(plainEntries(recovered.log.entries)).toEqual([
-      [2, 2, "config", { voters: ["n1", "n2"], newVoters: [], nonVoters: [] }],
+      [2, 2, "config", { voters: ["n1", "n2"], newVoters: [], nonVoters: [], addresses: {} }],
       [2, 3, "command", "text ✓"],
     ]);
     expect<unknown>(recovered.log.getConfig(3)?.voters).toEqual(["n1", "n2"]);

@@ -29,6 +29,7 @@ const joint = new ClusterConfig({
   voters: [NodeId.of("a"), NodeId.of("b")],
   newVoters: [NodeId.of("b"), NodeId.of("c")],
   nonVoters: [NodeId.of("ü-learner")],
+  addresses: { a: "http://127.0.0.1:7001", c: "https://c.example:8443/raft", "ü-learner": "http://[::1]:7009" },
 });
 
 describe("record codec", () => {
@@ -108,6 +109,22 @@ describe("record codec", () => {
     }
   });
 
+  it("decodeBody() reads a configuration stored before addresses were stored as one without addresses", () => {
+    const old = new TextEncoder().encode('{"voters":["a","b"],"newVoters":[],"nonVoters":["c"]}');
+    const u64 = (n: number) => [n & 255, (n >>> 8) & 255, 0, 0, 0, 0, 0, 0];
+    const b = new Uint8Array([1, 1, ...u64(1), ...u64(1), ...old]);
+    const record = decodeBody(b, new DataView(b.buffer), 0, b.length);
+    if (typeof record === "string" || record.type !== "entry" || record.entry.kind !== "config") {
+      throw new Error(`expected a config entry, got ${JSON.stringify(record)}`);
+    }
+    expect(record.entry.config.toJSON()).toEqual({
+      voters: ["a", "b"],
+      newVoters: [],
+      nonVoters: ["c"],
+      addresses: {},
+    });
+  });
+
   it("decodeBody() names the invalid field of a record whose checksum is fine", () => {
     const body = (bytes: number[]) => {
       const b = new Uint8Array(bytes);
@@ -122,6 +139,10 @@ describe("record codec", () => {
     expect(body([1, 1, ...u64(1), ...u64(1), 123])).toBe("a configuration is not valid JSON");
     expect(body([1, 1, ...u64(1), ...u64(1), ...new TextEncoder().encode('{"voters":[1]}')])).toBe(
       "a configuration's member lists are invalid",
+    );
+    const badAddresses = '{"voters":["a"],"newVoters":[],"nonVoters":[],"addresses":{"a":7}}';
+    expect(body([1, 1, ...u64(1), ...u64(1), ...new TextEncoder().encode(badAddresses)])).toBe(
+      "a configuration's member addresses are invalid",
     );
     expect(body([1, 2, ...u64(1)])).toBe("an entry record is too short");
     expect(body([2, ...u64(1), ...u64(0), 2])).toBe("a hard-state record has an invalid vote");

@@ -13,12 +13,6 @@ export const MAX_KEY_BYTES = 1024;
 export const MAX_VALUE_BYTES = 1024 * 1024;
 /** Longest client request id, in UTF-16 code units. */
 export const MAX_REQUEST_ID_LENGTH = 256;
-/** Longest member id, in UTF-16 code units. */
-export const MAX_MEMBER_ID_LENGTH = 256;
-/** Longest member URL, in UTF-16 code units. */
-export const MAX_MEMBER_URL_LENGTH = 2048;
-/** Most members one `members` command may upsert or remove (each list separately). */
-export const MAX_MEMBERS_PER_COMMAND = 1024;
 
 /**
  * UTF-8 length of `s`, or -1 if `s` holds a lone surrogate (such a string cannot round-trip
@@ -60,25 +54,6 @@ export const KvValueSchema = utf8String("value", 0, MAX_VALUE_BYTES);
 /** A key revision: a log index, or 0 for "no such key". */
 export const KvRevisionSchema = z.number().int().nonnegative();
 
-/** A member's id: non-empty, printable, without whitespace. */
-export const MemberIdSchema = z
-  .string()
-  .min(1)
-  .max(MAX_MEMBER_ID_LENGTH)
-  .regex(/^[\x21-\x7e]+$/, "member id must be printable ASCII without spaces");
-
-/** A member's base URL; checked by pattern (not the platform's URL parser) so all runtimes agree. */
-export const MemberUrlSchema = z
-  .string()
-  .max(MAX_MEMBER_URL_LENGTH)
-  .regex(
-    /^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/,
-    "member url must be an http(s) URL without credentials, query or fragment",
-  );
-
-/** One entry of the address book. */
-export const MemberInfoSchema = z.strictObject({ id: MemberIdSchema, url: MemberUrlSchema });
-
 /** An optional client request id; carried along, never interpreted. */
 const RequestIdSchema = z.string().max(MAX_REQUEST_ID_LENGTH).optional();
 
@@ -101,32 +76,14 @@ export const DeleteCommandSchema = z.strictObject({
   expectRevision: KvRevisionSchema.optional(),
 });
 
-/** Changes the replicated address book: removes `remove`, then inserts or replaces `upsert`. */
-export const MembersCommandSchema = z
-  .strictObject({
-    op: z.literal("members"),
-    id: RequestIdSchema,
-    upsert: z.array(MemberInfoSchema).max(MAX_MEMBERS_PER_COMMAND).optional(),
-    remove: z.array(MemberIdSchema).max(MAX_MEMBERS_PER_COMMAND).optional(),
-  })
-  .superRefine((cmd, ctx) => {
-    const seen = new Set<string>();
-    for (const id of [...(cmd.upsert ?? []).map((m) => m.id), ...(cmd.remove ?? [])]) {
-      if (seen.has(id)) ctx.addIssue({ code: "custom", message: `member ${id} appears more than once` });
-      seen.add(id);
-    }
-  });
-
 /** Does nothing; useful to force an entry through the log (a barrier). */
 export const NoopCommandSchema = z.strictObject({ op: z.literal("noop"), id: RequestIdSchema });
 
-/** Every key-value command, told apart by `op`. */
-export const KvCommandSchema = z.discriminatedUnion("op", [
-  PutCommandSchema,
-  DeleteCommandSchema,
-  MembersCommandSchema,
-  NoopCommandSchema,
-]);
+/**
+ * Every key-value command, told apart by `op`. (Members' addresses are not commands: they travel in
+ * the Raft configuration. A `members` command in an old log is applied as an invalid no-op.)
+ */
+export const KvCommandSchema = z.discriminatedUnion("op", [PutCommandSchema, DeleteCommandSchema, NoopCommandSchema]);
 
 /** A decoded key-value command. */
 export type KvCommand = z.infer<typeof KvCommandSchema>;
@@ -134,7 +91,5 @@ export type KvCommand = z.infer<typeof KvCommandSchema>;
 export type PutCommand = z.infer<typeof PutCommandSchema>;
 /** A `delete` command. */
 export type DeleteCommand = z.infer<typeof DeleteCommandSchema>;
-/** A `members` command. */
-export type MembersCommand = z.infer<typeof MembersCommandSchema>;
 /** A `noop` command. */
 export type NoopCommand = z.infer<typeof NoopCommandSchema>;

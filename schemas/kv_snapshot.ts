@@ -4,7 +4,7 @@
  * parsing, by the snapshot decoder.
  */
 import { z } from "zod";
-import { KvKeySchema, KvValueSchema, MemberInfoSchema } from "./kv_command.ts";
+import { KvKeySchema, KvValueSchema } from "./kv_command.ts";
 
 const LogIndexSchema = z.number().int().nonnegative();
 const PositiveSchema = z.number().int().positive();
@@ -18,12 +18,17 @@ export const KvSnapshotEntrySchema = z.tuple([
   PositiveSchema,
 ]);
 
-/** The snapshot body: the applied index, the address book by id and every key in ascending order. */
+/** The snapshot body (format version 2): the applied index and every key in ascending order. */
 export const KvSnapshotBodySchema = z.strictObject({
   appliedIndex: LogIndexSchema,
-  members: z.array(MemberInfoSchema),
   entries: z.array(KvSnapshotEntrySchema),
 });
+
+/**
+ * The body of format version 1, which also carried an address book; it is read and the address
+ * book ignored (members' addresses now travel in the Raft configuration).
+ */
+export const KvSnapshotBodyV1Schema = KvSnapshotBodySchema.extend({ members: z.array(z.unknown()) });
 
 /** A parsed snapshot body. */
 export type KvSnapshotBody = z.infer<typeof KvSnapshotBodySchema>;

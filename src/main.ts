@@ -6,9 +6,11 @@
 
 import { mkdirSync } from "node:fs";
 import process from "node:process";
-import { CONFIG_KEYS } from "../schemas/node_config.ts";
+import { CONFIG_KEYS, type NodeConfig } from "../schemas/node_config.ts";
+import { type BootstrapDecision, checkBootstrap } from "./server/bootstrap_check.ts";
 import { envName, flagName, loadConfig } from "./server/config.ts";
-import type { NodeAppHost } from "./server/node_app.ts";
+import type { NodeApp, NodeAppHost } from "./server/node_app.ts";
+import { StartupError } from "./server/runtime.ts";
 import { StorageError } from "./storage/mod.ts";
 import { defaultWebSocketImpl } from "./transport/mod.ts";
 
@@ -52,26 +54,45 @@ async function main(): Promise<number> {
   try {
     node = createNodeApp(config, host);
   } catch (error) {
-    if (!(error instanceof StorageError)) throw error;
+    if (!(error instanceof StorageError) && !(error instanceof StartupError)) throw error;
     console.error(`cannot start node ${config.id}: ${error.message}`);
-    if (error.code === "corrupt")
+    if (error instanceof StorageError && error.code === "corrupt")
       console.error("to truncate the log at the damaged record, restart with --repair true");
     return 1;
+  }
+  const decision = bootstrapDecision(config, node);
+  if (decision.action === "refuse") {
+    console.error(`cannot start node ${config.id}: ${decision.message}`);
+    node.stop();
+    return 2;
   }
   const server = serve(node.app, config.listen.hostname, config.listen.port);
   node.start();
   node.logger.info(
     `listening on ${config.listen.hostname}:${server.port} as ${config.advertiseUrl} (${host.runtimeInfo.name} ${host.runtimeInfo.version})`,
   );
-  if (config.bootstrap !== undefined && node.runtime.node.log.lastPosition.index === 0) {
+  if (decision.action === "bootstrap" && config.bootstrap !== undefined) {
     const result = await node.service.bootstrap(config.bootstrap);
     node.logger.info(result.ok ? "bootstrapped a new cluster" : `bootstrap: ${result.message}`);
+  } else if (config.bootstrap !== undefined) {
+    node.logger.info("restarting from stored data; --bootstrap matches the stored members");
   }
   await waitForSignal();
   node.logger.info("stopping");
   node.stop();
   await server.stop();
   return 0;
+}
+
+/** What `--bootstrap` (if given) means for the stored state: nothing to do without it. */
+function bootstrapDecision(config: NodeConfig, node: NodeApp): BootstrapDecision {
+  if (config.bootstrap === undefined) return { action: "restart" };
+  const raft = node.runtime.node;
+  return checkBootstrap(
+    config.bootstrap,
+    { config: raft.config, lastIndex: raft.log.lastPosition.index },
+    config.dataDir,
+  );
 }
 
 function waitForSignal(): Promise<void> {

@@ -28,9 +28,7 @@ function sameIds(a: readonly NodeId[], b: readonly NodeId[]): boolean {
   return true;
 }
 
-function entriesOf(
-  addresses: ClusterConfigInit["addresses"],
-): Iterable<readonly [string, string]> {
+function entriesOf(addresses: ClusterConfigInit["addresses"]): Iterable<readonly [string, string]> {
   if (addresses === undefined) return [];
   return addresses instanceof Map ? addresses : Object.entries(addresses);
 }

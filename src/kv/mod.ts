@@ -1,18 +1,14 @@
 /**
  * The default replicated key-value state machine: commands carried as JSON payloads through the Raft
- * log, deterministic apply with etcd-style revisions, a replicated address book and checksummed snapshots.
+ * log, deterministic apply with etcd-style revisions and checksummed snapshots.
  */
 export {
   type DeleteCommand,
   type KvCommand,
   KvCommandSchema,
   MAX_KEY_BYTES,
-  MAX_MEMBER_ID_LENGTH,
-  MAX_MEMBER_URL_LENGTH,
-  MAX_MEMBERS_PER_COMMAND,
   MAX_REQUEST_ID_LENGTH,
   MAX_VALUE_BYTES,
-  type MembersCommand,
   type NoopCommand,
   type PutCommand,
   utf8ByteLength,
@@ -46,5 +42,4 @@ export type {
   ApplySuccess,
   KvEntry,
   KvListing,
-  MemberInfo,
 } from "./types.ts";

@@ -8,28 +8,27 @@
  * |      5 |    3 | reserved, zero                                     |
  * |      8 |    8 | body length in bytes, unsigned big-endian          |
  * |     16 |    4 | CRC-32 (IEEE) of the body, unsigned big-endian     |
- * |     20 |    n | body: `{"appliedIndex","members","entries"}` JSON  |
+ * |     20 |    n | body: `{"appliedIndex","entries"}` JSON             |
  *
  * Entries are `[key, value, revision, createRevision, version]` tuples in ascending key order and
- * members are sorted by id, so equal states always give byte-identical snapshots.
+ * equal states always give byte-identical snapshots. Version 1 bodies also carried an address book
+ * (`"members"`); they are still read, and the address book is ignored.
  */
-import { type KvSnapshotBody, KvSnapshotBodySchema } from "../../schemas/kv_snapshot.ts";
+import { type KvSnapshotBody, KvSnapshotBodySchema, KvSnapshotBodyV1Schema } from "../../schemas/kv_snapshot.ts";
 import { crc32 } from "../checksum/crc32.ts";
 import { assert } from "./assert.ts";
-import type { KvEntry, MemberInfo } from "./types.ts";
+import type { KvEntry } from "./types.ts";
 
 /** The four magic bytes that start every snapshot: ASCII `RBKV`. */
 export const SNAPSHOT_MAGIC: Uint8Array = new Uint8Array([0x52, 0x42, 0x4b, 0x56]);
-/** The format version this code writes and reads. */
-export const SNAPSHOT_VERSION = 1;
+/** The format version this code writes (it also reads version 1). */
+export const SNAPSHOT_VERSION = 2;
 /** Size of the fixed header before the body. */
 export const SNAPSHOT_HEADER_BYTES = 20;
 
 /** The whole state of a key-value state machine. */
 export interface KvSnapshotState {
   readonly appliedIndex: number;
-  /** Sorted by id, ids unique. */
-  readonly members: readonly MemberInfo[];
   /** Sorted by key in UTF-16 code unit order, keys unique. */
   readonly entries: readonly KvEntry[];
 }
@@ -61,7 +60,6 @@ export function encodeSnapshot(state: KvSnapshotState): Uint8Array {
   assert(problem === null, `refusing to write an inconsistent snapshot: ${problem}`);
   const body: KvSnapshotBody = {
     appliedIndex: state.appliedIndex,
-    members: state.members.map((m) => ({ id: m.id, url: m.url })),
     entries: state.entries.map((e) => [e.key, e.value, e.revision, e.createRevision, e.version]),
   };
   const bodyBytes = new TextEncoder().encode(JSON.stringify(body));
@@ -79,6 +77,7 @@ export function encodeSnapshot(state: KvSnapshotState): Uint8Array {
 export function decodeSnapshot(bytes: Uint8Array): DecodeSnapshotResult {
   const envelope = checkEnvelope(bytes);
   if (!envelope.ok) return envelope;
+  const schema = envelope.version === 1 ? KvSnapshotBodyV1Schema : KvSnapshotBodySchema;
   const text = decodeUtf8(envelope.body);
   if (text === null) return refuse("bad_body", "the body is not valid UTF-8");
   let json: unknown;
@@ -87,7 +86,7 @@ export function decodeSnapshot(bytes: Uint8Array): DecodeSnapshotResult {
   } catch (e) {
     return refuse("bad_body", `the body is not JSON (${(e as Error).message})`);
   }
-  const parsed = KvSnapshotBodySchema.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return refuse(
@@ -101,7 +100,9 @@ export function decodeSnapshot(bytes: Uint8Array): DecodeSnapshotResult {
   return { ok: true, state };
 }
 
-type EnvelopeResult = { readonly ok: true; readonly body: Uint8Array } | ({ readonly ok: false } & SnapshotError);
+type EnvelopeResult =
+  | { readonly ok: true; readonly body: Uint8Array; readonly version: number }
+  | ({ readonly ok: false } & SnapshotError);
 
 /** Checks magic, version, reserved bytes, length and checksum; returns the body on success. */
 function checkEnvelope(bytes: Uint8Array): EnvelopeResult {
@@ -113,8 +114,11 @@ function checkEnvelope(bytes: Uint8Array): EnvelopeResult {
     return refuse("bad_magic", `it does not start with the magic bytes "RBKV" (found ${hex(bytes.subarray(0, 4))})`);
   }
   const version = view.getUint8(4);
-  if (version !== SNAPSHOT_VERSION) {
-    return refuse("unsupported_version", `format version ${version} is not supported (expected ${SNAPSHOT_VERSION})`);
+  if (version !== SNAPSHOT_VERSION && version !== 1) {
+    return refuse(
+      "unsupported_version",
+      `format version ${version} is not supported (expected 1 or ${SNAPSHOT_VERSION})`,
+    );
   }
   if (view.getUint8(5) !== 0 || view.getUint16(6) !== 0)
     return refuse("bad_header", "the reserved header bytes are not zero");
@@ -132,24 +136,19 @@ function checkEnvelope(bytes: Uint8Array): EnvelopeResult {
       `checksum mismatch (stored 0x${stored.toString(16)}, computed 0x${computed.toString(16)})`,
     );
   }
-  return { ok: true, body };
+  return { ok: true, body, version };
 }
 
-/** Turns the parsed body into frozen entries and members. */
+/** Turns the parsed body into frozen entries. */
 function toState(body: KvSnapshotBody): KvSnapshotState {
   const entries = body.entries.map(([key, value, revision, createRevision, version]) =>
     Object.freeze({ key, value, revision, createRevision, version }),
   );
-  const members = body.members.map((m) => Object.freeze({ id: m.id, url: m.url }));
-  return { appliedIndex: body.appliedIndex, members, entries };
+  return { appliedIndex: body.appliedIndex, entries };
 }
 
 /** The first violated cross-field rule of `state`, or null if it is consistent. */
 function findInconsistency(state: KvSnapshotState): string | null {
-  for (let i = 1; i < state.members.length; i++) {
-    if (!(state.members[i - 1].id < state.members[i].id))
-      return `member ${state.members[i].id} is out of order or repeated`;
-  }
   for (let i = 0; i < state.entries.length; i++) {
     const e = state.entries[i];
     if (i > 0 && !(state.entries[i - 1].key < e.key)) return `key ${JSON.stringify(e.key)} is out of order or repeated`;

@@ -4,12 +4,12 @@
  * {@link KvStateMachine.noteIndex}. Applying is deterministic: the same entries give the same state,
  * the same results and byte-identical snapshots on every node.
  */
-import type { DeleteCommand, KvCommand, MembersCommand, PutCommand } from "../../schemas/kv_command.ts";
+import type { DeleteCommand, KvCommand, PutCommand } from "../../schemas/kv_command.ts";
 import { assert } from "./assert.ts";
 import { decodeCommand } from "./command.ts";
 import { decodeSnapshot, encodeSnapshot, type SnapshotError } from "./snapshot.ts";
 import { SortedKeys } from "./sorted_keys.ts";
-import type { ApplyResult, KvEntry, KvListing, MemberInfo } from "./types.ts";
+import type { ApplyResult, KvEntry, KvListing } from "./types.ts";
 
 /** Compare-and-set expectations shared by put and delete. */
 type Expectations = Pick<PutCommand, "expectValue" | "expectRevision">;
@@ -19,7 +19,6 @@ export class KvStateMachine {
   /** Invariant: holds exactly the keys of `#keys`. */
   #entries = new Map<string, KvEntry>();
   #keys = new SortedKeys();
-  #members = new Map<string, MemberInfo>();
   /** Invariant: every entry's revision is <= appliedIndex. */
   #appliedIndex = 0;
 
@@ -35,7 +34,6 @@ export class KvStateMachine {
     machine.#appliedIndex = state.appliedIndex;
     for (const e of state.entries) machine.#entries.set(e.key, e);
     machine.#keys = SortedKeys.fromSorted(state.entries.map((e) => e.key));
-    for (const m of state.members) machine.#members.set(m.id, m);
     return machine;
   }
 
@@ -95,20 +93,10 @@ export class KvStateMachine {
     return { items, more };
   }
 
-  /** The address book, sorted by id. */
-  members(): MemberInfo[] {
-    return [...this.#members.values()].sort((a, b) => compareStrings(a.id, b.id));
-  }
-
-  /** The URL of member `id` in the address book, or null if unknown. */
-  memberUrl(id: string): string | null {
-    return this.#members.get(id)?.url ?? null;
-  }
-
   /** Serialises the whole state (see `snapshot.ts` for the format). */
   snapshot(): Uint8Array {
     const entries = this.#keys.toArray().map((key) => this.#entries.get(key) as KvEntry);
-    return encodeSnapshot({ appliedIndex: this.#appliedIndex, members: this.members(), entries });
+    return encodeSnapshot({ appliedIndex: this.#appliedIndex, entries });
   }
 
   /** Asserts that `index` follows the applied index, then moves the applied index to it. */
@@ -127,9 +115,6 @@ export class KvStateMachine {
         return this.#put(index, command);
       case "delete":
         return this.#delete(index, command);
-      case "members":
-        this.#updateMembers(command);
-        return { ok: true, revision: index, prev: null };
       case "noop":
         return { ok: true, revision: index, prev: null };
     }
@@ -161,12 +146,6 @@ export class KvStateMachine {
     assert(this.#keys.delete(command.key), `deleted key ${command.key} was missing from the key index`);
     return { ok: true, revision: index, prev };
   }
-
-  /** Removes `remove`, then inserts or replaces `upsert` (the schema keeps the two disjoint). */
-  #updateMembers(command: MembersCommand): void {
-    for (const id of command.remove ?? []) this.#members.delete(id);
-    for (const m of command.upsert ?? []) this.#members.set(m.id, Object.freeze({ id: m.id, url: m.url }));
-  }
 }
 
 /**
@@ -182,8 +161,4 @@ function expectationsHold(current: KvEntry | null, expect: Expectations): boolea
     if (current === null || current.value !== expect.expectValue) return false;
   }
   return true;
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

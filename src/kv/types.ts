@@ -1,6 +1,6 @@
 /**
  * Plain types of the key-value state machine. The HTTP facade (src/server/service.ts) re-exports
- * `KvEntry` and `MemberInfo`, so the runtime passes them through without copying.
+ * `KvEntry`, so the runtime passes entries through without copying.
  */
 
 /** One key with its metadata. Revisions are log indexes. */
@@ -15,21 +15,15 @@ export interface KvEntry {
   readonly version: number;
 }
 
-/** One entry of the replicated address book: a node id and the base URL other nodes reach it at. */
-export interface MemberInfo {
-  readonly id: string;
-  readonly url: string;
-}
-
 /** A command applied and changed (or, for a delete of a missing key, checked) the state. */
 export interface ApplySuccess {
   readonly ok: true;
   /**
    * The key's revision after the write, which is the entry's log index; 0 for a delete of a missing
-   * key. For `members` and `noop` commands, the entry's log index.
+   * key. For `noop` commands, the entry's log index.
    */
   readonly revision: number;
-  /** The key's entry before the write; always null for `members` and `noop`. */
+  /** The key's entry before the write; always null for `noop`. */
   readonly prev: KvEntry | null;
 }
 

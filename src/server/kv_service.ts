@@ -1,7 +1,7 @@
 /**
  * The key-value node service: implements the HTTP facade ({@link NodeService}) on top of the
- * runtime loop and the replicated KV state machine, and keeps the address book (node id → URL)
- * in step with the replicated member directory.
+ * runtime loop and the replicated KV state machine. Members' URLs come from the configuration in
+ * the log (see the runtime's member directory).
  */
 import type { NodeId } from "../core/mod.ts";
 import { type ApplyResult, encodeCommand, type KvCommand, KvStateMachine } from "../kv/mod.ts";
@@ -84,52 +84,29 @@ export class KvNodeService implements NodeService {
   readonly self: MemberInfo;
   readonly #options: KvServiceOptions;
   readonly #holder: KvMachineHolder;
-  readonly #addresses = new Map<string, string>();
   #runtime: RaftRuntime<ApplyResult> | null = null;
-  #directoryProposal = false;
 
   /** Creates the service; call {@link KvNodeService.attach} before use. */
   constructor(options: KvServiceOptions, holder: KvMachineHolder) {
     this.self = options.self;
     this.#options = options;
     this.#holder = holder;
-    this.#addresses.set(options.self.id, options.self.url);
   }
 
-  /** Connects the runtime (created after the service, because it needs the address book). */
+  /** Connects the runtime (created after the service's state machine holder). */
   attach(runtime: RaftRuntime<ApplyResult>): void {
     this.#runtime = runtime;
-    this.#mergeDirectory();
-  }
-
-  /** The URL of a node, from the replicated directory, bootstrap or handshakes. */
-  resolveUrl(id: string): string | undefined {
-    return this.#addresses.get(id);
-  }
-
-  /** Records a peer's advertised URL (from a handshake); the replicated directory wins over it. */
-  learnAddress(id: string, url: string): void {
-    if (this.#holder.machine.memberUrl(id) !== null || this.#addresses.get(id) === url) return;
-    this.#addresses.set(id, url);
-    this.#runtime?.refreshPeers();
-    this.#syncDirectory();
-  }
-
-  /** Called by the runtime after entries were applied. */
-  onApplied(): void {
-    this.#mergeDirectory();
-    this.#syncDirectory();
   }
 
   leader(): MemberInfo | null {
     const id = this.#rt.node.leaderId;
     if (id === null) return null;
-    const url = this.#addresses.get(id);
+    const url = id === this.self.id ? this.self.url : this.#rt.urlOf(id);
     return url === undefined ? null : { id, url };
   }
 
   isLeader(): boolean {
-    return this.#rt.node.role === "leader" && !this.#rt.stopped;
+    return this.#rt.node.role === "leader" && !this.#rt.stopped && !this.#rt.down;
   }
 
   status(): NodeStatus {
@@ -156,14 +133,11 @@ export class KvNodeService implements NodeService {
       return fail("invalid_request", `this node (${this.self.id}) must be one of the members`);
     }
     const node = this.#rt.node;
-    if (node.log.lastPosition.index > 0 || node.config.voters.length > 0) {
-      return fail("already_bootstrapped", `node ${this.self.id} is already part of a cluster`, { definite: true });
-    }
-    for (const m of members) if (m.id !== this.self.id) this.#addresses.set(m.id, m.url);
-    if (!this.#rt.bootstrap(members.map((m) => m.id as NodeId))) {
-      return fail("already_bootstrapped", `node ${this.self.id} is already part of a cluster`, { definite: true });
-    }
-    await this.#waitForLeader(this.#options.bootstrapWaitMs);
+    const taken = () =>
+      fail("already_bootstrapped", `node ${this.self.id} is already part of a cluster`, { definite: true });
+    if (node.log.lastPosition.index > 0 || !node.config.isEmpty) return taken();
+    if (!this.#rt.bootstrap(members.map((m) => ({ id: m.id as NodeId, url: m.url })))) return taken();
+    await this.#rt.waitForLeader(this.#options.bootstrapWaitMs);
     return { ok: true, members };
   }
 
@@ -220,7 +194,7 @@ export class KvNodeService implements NodeService {
     const encoded = encodeCommand(command);
     if (!encoded.ok) return fail("invalid_request", encoded.message, { definite: true });
     if (!this.isLeader()) return this.#notLeader(true);
-    return writeResultOf(await this.#rt.submit(encoded.payload), this.#notLeader(true));
+    return writeResultOf(await this.#rt.submit(encoded.payload), () => this.#notLeader(true));
   }
 
   #notLeader(definite: boolean): ServiceError {
@@ -229,49 +203,13 @@ export class KvNodeService implements NodeService {
     return fail("not_leader", `this node is not the leader; the leader is ${leader.id}`, { definite, leader });
   }
 
-  async #waitForLeader(ms: number): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (this.#rt.node.leaderId === null && Date.now() < deadline && !this.#rt.stopped) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
   #members(): MemberStatus[] {
     const config = this.#rt.node.config;
     return config.uniqueNodes().map((id) => ({
       id,
-      url: this.#addresses.get(id) ?? null,
+      url: (id === this.self.id ? this.self.url : this.#rt.urlOf(id)) ?? null,
       role: roleOf(config, id),
     }));
-  }
-
-  /** The replicated directory overrides what handshakes and bootstrap said. */
-  #mergeDirectory(): void {
-    let changed = false;
-    for (const m of this.#holder.machine.members()) {
-      if (this.#addresses.get(m.id) === m.url) continue;
-      this.#addresses.set(m.id, m.url);
-      changed = true;
-    }
-    if (changed) this.#runtime?.refreshPeers();
-  }
-
-  /** As leader, replicate the URL of every configured member the directory does not know yet. */
-  #syncDirectory(): void {
-    if (this.#runtime === null || !this.isLeader() || this.#directoryProposal) return;
-    const machine = this.#holder.machine;
-    const missing = this.#rt.node.config
-      .uniqueNodes()
-      .filter((id) => machine.memberUrl(id) === null && this.#addresses.has(id))
-      .map((id) => ({ id, url: this.#addresses.get(id) as string }));
-    if (missing.length === 0) return;
-    const encoded = encodeCommand({ op: "members", upsert: missing });
-    if (!encoded.ok) return;
-    this.#directoryProposal = true;
-    this.#rt.submit(encoded.payload).then(() => {
-      this.#directoryProposal = false;
-      this.#syncDirectory();
-    });
   }
 }
 
@@ -282,14 +220,18 @@ function casOf(options: PutOptions): { expectValue?: string; expectRevision?: nu
   return out;
 }
 
-function writeResultOf(outcome: SubmitOutcome<ApplyResult>, notLeader: ServiceError): WriteResult | ServiceError {
+/**
+ * The answer to a proposal's outcome. `definite: true` only where the write certainly never takes
+ * effect: refused before it was proposed, or another entry was applied at its index.
+ */
+function writeResultOf(outcome: SubmitOutcome<ApplyResult>, notLeader: () => ServiceError): WriteResult | ServiceError {
   switch (outcome.kind) {
     case "applied":
       return applyResultOf(outcome.result, outcome.index);
     case "not_leader":
-      return notLeader;
+      return notLeader();
     case "superseded":
-      return { ...notLeader, message: `leadership changed before the write committed; it did not take effect` };
+      return { ...notLeader(), message: "leadership changed before the write committed; it did not take effect" };
     case "overloaded":
       return fail("overloaded", "too many writes are waiting to commit; retry later", { definite: true });
     case "timeout":
@@ -297,7 +239,9 @@ function writeResultOf(outcome: SubmitOutcome<ApplyResult>, notLeader: ServiceEr
         definite: false,
       });
     case "stopped":
-      return fail("shutting_down", "the node stopped before the write's outcome was known", { definite: false });
+      return fail("shutting_down", "the node stopped before the write's outcome was known (it may still commit)", {
+        definite: false,
+      });
   }
 }
 

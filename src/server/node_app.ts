@@ -12,9 +12,10 @@ import { acquireDirLock, openFileStorage } from "../storage/mod.ts";
 import { PeerTransport, registerPeerEndpoint, SnapshotReceiver, type WebSocketImpl } from "../transport/mod.ts";
 import { systemClock } from "./clock.ts";
 import { createHttpApp } from "./http_app.ts";
-import { KvMachineHolder, KvNodeService, type RuntimeInfo } from "./kv_service.ts";
+import type { KvNodeService, RuntimeInfo } from "./kv_service.ts";
 import { createLogger, type Logger } from "./logger.ts";
-import { RaftRuntime } from "./runtime.ts";
+import { createNodeCore, type NodeCore } from "./node_core.ts";
+import type { RaftRuntime } from "./runtime.ts";
 import { StorageAdapter } from "./storage_adapter.ts";
 
 /** Per-runtime pieces handed in by the entry file. */
@@ -37,7 +38,10 @@ export interface NodeApp {
   stop(): void;
 }
 
-/** Opens storage (throws a StorageError if it is corrupt) and wires the node. */
+/**
+ * Opens storage and wires the node. Throws a StorageError if the storage is corrupt, and a
+ * StartupError if the stored state is one the node cannot run from.
+ */
 export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
   const logger = createLogger(config.id, config.logLevel);
   const self = { id: config.id, url: config.advertiseUrl };
@@ -51,8 +55,6 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
     lock.release();
     throw error;
   }
-  const holder = new KvMachineHolder();
-  const service = new KvNodeService({ self, runtimeInfo: host.runtimeInfo, bootstrapWaitMs: 5000 }, holder);
   const transport = new PeerTransport({
     selfId: NodeId.of(config.id),
     selfUrl: config.advertiseUrl,
@@ -60,17 +62,18 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
     link: { WebSocket: host.webSocket },
     onPeerError: (peer, e) => logger.warn(`peer ${peer} refused a frame: ${e.code}: ${e.message}`),
   });
-  const runtime = new RaftRuntime<ApplyResult>(runtimeOptions(config), {
-    storage,
-    transport,
-    stateMachine: holder,
-    clock: systemClock,
-    random: Math.random,
-    logger,
-    onApplied: () => service.onApplied(),
-    resolveUrl: (id) => service.resolveUrl(id),
-  });
-  service.attach(runtime);
+  let core: NodeCore;
+  try {
+    core = createNodeCore(
+      { self, runtime: runtimeOptions(config), runtimeInfo: host.runtimeInfo },
+      { storage, transport, clock: systemClock, random: Math.random, logger },
+    );
+  } catch (error) {
+    storage.close();
+    lock.release();
+    throw error;
+  }
+  const { runtime, service } = core;
   const receiver = new SnapshotReceiver({});
   const app = new Hono();
   registerPeerEndpoint(app, host.upgradeWebSocket, {
@@ -78,11 +81,11 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
     onMessage: (_from, message) => runtime.handleMessage(message),
     onSnapshotChunk: (from, chunk) => {
       const result = receiver.accept(chunk);
-      if (result.status === "complete") runtime.handleSnapshot(result.received.snapshot);
+      if (result.status === "complete") runtime.handleSnapshot(from, result.received.snapshot);
       else if (result.status === "rejected") logger.warn(`snapshot chunk from ${from} refused: ${result.message}`);
     },
     onPeerOpen: (peer) => {
-      if (peer.url !== null) service.learnAddress(peer.id, peer.url);
+      if (peer.url !== null) runtime.learnAddress(peer.id, peer.url);
     },
     onPeerClose: (peer) => receiver.abort(peer.id),
   });

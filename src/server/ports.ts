@@ -1,6 +1,7 @@
 /**
- * What the runtime loop needs from storage, the network and the state machine. Thin adapters
- * connect these ports to src/storage, src/transport and src/kv; tests plug in fakes.
+ * What the runtime loop needs from storage, the network and the state machine. The node process
+ * plugs in the file stores and WebSocket links; the simulator plugs in the in-memory storage twin
+ * (whose syncs take simulated time) and a simulated network. Both run the same runtime.
  */
 import type { ClusterConfig, Generation, LogEntries, LogPosition, Message, NodeId, Term } from "../core/mod.ts";
 
@@ -23,21 +24,36 @@ export interface RecoveredState {
 }
 
 /**
- * Durable storage for one node. Writes are buffered until `sync`, which makes all of them durable
- * with one fdatasync (group commit) or fails the process (a failed fsync is fatal).
+ * Durable storage for one node. Writes are buffered until a sync makes all of them durable at
+ * once (group commit). A failed write throws a storage error and acknowledges nothing; a failed
+ * flush is fatal (the process stops).
  */
 export interface RuntimeStorage {
-  /** What was durable at open. */
+  /** What was durable at the latest open. */
   readonly recovered: RecoveredState;
+  /** The term of the durable hard state (a snapshot must never be from a later term). */
+  readonly durableTerm: Term;
+  /** True iff writes are buffered that no sync has started on. */
+  readonly hasPending: boolean;
   /** Buffers the hard state. */
   saveHardState(term: Term, votedFor: NodeId | null): void;
   /** Buffers entries; stored entries after `entries.prevIndex` are discarded. */
   append(entries: LogEntries): void;
-  /** Makes every buffered write durable. Throws a storage error (nothing acknowledged) on a failed write. */
-  sync(): void;
   /**
-   * Durably stores `snapshot` (atomically) and compacts the log below it; when `keepLog` is false
-   * the whole stored log is discarded (the snapshot came from the leader and replaces it).
+   * Starts making every buffered write durable and calls `done` once it is: the file store does
+   * it before returning (one fdatasync), the simulator's twin some simulated time later. The
+   * runtime never starts a sync while one is in flight.
+   */
+  sync(done: () => void): void;
+  /**
+   * Makes every write, buffered or in flight, durable before returning; the `done` of a sync in
+   * flight is called first.
+   */
+  syncNow(): void;
+  /**
+   * Stores `snapshot` durably (atomically) and buffers the log's compaction to it (durable with
+   * the next sync; a crash before that is finished when storage is opened again). With `keepLog`
+   * false the whole stored log is dropped (the snapshot came from the leader and replaces it).
    */
   installSnapshot(snapshot: StoredSnapshot, keepLog: boolean): void;
   /** The latest durable snapshot, if any. */
@@ -67,10 +83,10 @@ export interface StateMachine<R> {
   reset(): void;
 }
 
-/** A received snapshot, verified and ready to install. */
-export interface IncomingSnapshot {
-  readonly from: NodeId;
-  readonly snapshot: StoredSnapshot;
+/** A peer to dial: its node id and its base URL. */
+export interface PeerAddress {
+  readonly id: NodeId;
+  readonly url: string;
 }
 
 /** Sends messages to peers; may drop them (Raft tolerates loss). */
@@ -81,8 +97,8 @@ export interface RuntimeTransport {
   broadcast(to: readonly NodeId[], message: Message): void;
   /** Streams a snapshot to a peer; resolves true when every chunk was handed to the link. */
   sendSnapshot(to: NodeId, snapshot: StoredSnapshot): Promise<boolean>;
-  /** Updates the peers to dial (ids and URLs). */
-  setPeers(peers: ReadonlyArray<{ id: NodeId; url: string }>): void;
+  /** The peers to keep links to (ids and URLs); messages to anyone else are dropped. */
+  setPeers(peers: readonly PeerAddress[]): void;
   /** Closes every link. */
   close(): void;
 }

@@ -5,25 +5,30 @@ import type { Clock, TimerHandle } from "./clock.ts";
 /** How a tracked proposal ended. */
 export type ProposalOutcome<R> =
   | { readonly kind: "applied"; readonly result: R; readonly index: number }
-  /** Another entry was committed at this index: the proposal will never take effect. */
+  /** Another entry was applied at this index: the proposal certainly never takes effect. */
   | { readonly kind: "superseded" }
   /** Still undecided when the wait ended: it may or may not take effect. */
   | { readonly kind: "timeout" }
-  /** The node is stopping: the proposal may or may not take effect. */
+  /** The node is stopping (or its storage failed): the proposal may or may not take effect. */
   | { readonly kind: "stopped" };
 
 interface Waiter<R> {
-  readonly term: number;
+  readonly position: LogPosition;
   readonly resolve: (outcome: ProposalOutcome<R>) => void;
   readonly timer: TimerHandle;
 }
 
-/** Tracks at most `capacity` proposals, keyed by log index. */
+/**
+ * Tracks at most `capacity` proposals by log position. Several proposals may wait at one index
+ * (a leader that lost its entries and proposed again there): the entry applied at that index
+ * decides each of them, since a committed index holds exactly one entry.
+ */
 export class ProposalTracker<R> {
-  readonly #waiters = new Map<number, Waiter<R>>();
+  readonly #waiters = new Map<number, Waiter<R>[]>();
   readonly #capacity: number;
   readonly #clock: Clock;
   readonly #timeoutMs: number;
+  #size = 0;
 
   /** Creates an empty tracker. */
   constructor(capacity: number, clock: Clock, timeoutMs: number) {
@@ -34,45 +39,60 @@ export class ProposalTracker<R> {
 
   /** The number of waiting proposals. */
   get size(): number {
-    return this.#waiters.size;
+    return this.#size;
   }
 
   /** True iff no more proposals may be tracked (callers answer "overloaded" instead of proposing). */
   get isFull(): boolean {
-    return this.#waiters.size >= this.#capacity;
+    return this.#size >= this.#capacity;
   }
 
   /** Waits for the entry proposed at `position`. */
   track(position: LogPosition): Promise<ProposalOutcome<R>> {
     if (this.isFull) throw new Error("ProposalTracker.track() called while full");
     return new Promise((resolve) => {
-      const timer = this.#clock.setTimeout(() => this.#finish(position.index, { kind: "timeout" }), this.#timeoutMs);
-      this.#waiters.get(position.index)?.resolve({ kind: "superseded" });
-      this.#waiters.set(position.index, { term: position.term, resolve, timer });
+      const waiter: Waiter<R> = {
+        position,
+        resolve,
+        timer: this.#clock.setTimeout(() => this.#finish(waiter, { kind: "timeout" }), this.#timeoutMs),
+      };
+      const list = this.#waiters.get(position.index);
+      if (list === undefined) this.#waiters.set(position.index, [waiter]);
+      else list.push(waiter);
+      this.#size++;
     });
   }
 
-  /** The entry at `index` (of `term`) was applied with `result`. */
+  /** The entry at `index` (of `term`) was applied with `result`: it decides every proposal there. */
   applied(index: number, term: number, result: R): void {
-    const waiter = this.#waiters.get(index);
-    if (waiter === undefined) return;
-    this.#finish(index, waiter.term === term ? { kind: "applied", result, index } : { kind: "superseded" });
+    const list = this.#waiters.get(index);
+    if (list === undefined) return;
+    for (const waiter of [...list]) {
+      this.#finish(waiter, waiter.position.term === term ? { kind: "applied", result, index } : { kind: "superseded" });
+    }
   }
 
-  /** Entries up to `index` are in a snapshot we installed: their results are unknown here. */
+  /** Entries up to `index` are in a snapshot we installed: their outcomes are unknown here. */
   skippedThrough(index: number): void {
-    for (const at of [...this.#waiters.keys()]) if (at <= index) this.#finish(at, { kind: "timeout" });
+    for (const waiter of this.#all()) if (waiter.position.index <= index) this.#finish(waiter, { kind: "timeout" });
   }
 
-  /** Ends every wait (node stopping). */
+  /** Ends every wait (node stopping, or its storage failed): outcomes unknown. */
   stopAll(): void {
-    for (const at of [...this.#waiters.keys()]) this.#finish(at, { kind: "stopped" });
+    for (const waiter of this.#all()) this.#finish(waiter, { kind: "stopped" });
   }
 
-  #finish(index: number, outcome: ProposalOutcome<R>): void {
-    const waiter = this.#waiters.get(index);
-    if (waiter === undefined) return;
-    this.#waiters.delete(index);
+  #all(): Waiter<R>[] {
+    return [...this.#waiters.values()].flat();
+  }
+
+  #finish(waiter: Waiter<R>, outcome: ProposalOutcome<R>): void {
+    const list = this.#waiters.get(waiter.position.index);
+    const at = list?.indexOf(waiter) ?? -1;
+    if (list === undefined || at < 0) return; // Finished already.
+    list.splice(at, 1);
+    if (list.length === 0) this.#waiters.delete(waiter.position.index);
+    this.#size--;
     this.#clock.clearTimeout(waiter.timer);
     waiter.resolve(outcome);
   }

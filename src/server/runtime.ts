@@ -1,14 +1,11 @@
 /**
- * The node runtime: one event loop that feeds the core, executes its actions and applies
- * committed entries. Inputs (peer messages, timer fires, proposals, reads, snapshots) change the
- * core at once; a flush scheduled for the next turn of the event loop then drains every pending
- * action as one batch: term/vote and entries are written and made durable with a single fdatasync
- * (group commit) before any message that depends on them leaves; a leader's broadcast leaves
- * before its own fsync (the core counts the leader's log toward commit only once it is durable).
+ * The node runtime: one event loop that feeds the core, has the {@link ActionExecutor} perform
+ * its actions, and applies committed entries. Inputs (peer messages, timer fires, proposals,
+ * reads, snapshots) change the core at once; a turn scheduled for later on the event loop then
+ * executes every pending action as one batch (group commit). The node process and the simulator
+ * run this same code over different ports.
  */
-import { setImmediate } from "node:timers";
 import {
-  type AppendEntriesCall,
   ClusterConfig,
   Generation,
   Log,
@@ -17,13 +14,17 @@ import {
   type Message,
   type NodeId,
   payloadBytes,
+  RaftInvariantError,
   RaftNode,
+  Term,
 } from "../core/mod.ts";
 import { StorageError } from "../storage/mod.ts";
+import { ActionExecutor, MAX_MESSAGE_PAYLOAD_BYTES } from "./action_executor.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
 import { ElectionTimer } from "./election_timer.ts";
 import type { Logger } from "./logger.ts";
-import type { RuntimeStorage, RuntimeTransport, StateMachine, StoredSnapshot } from "./ports.ts";
+import { MemberDirectory } from "./member_directory.ts";
+import type { RecoveredState, RuntimeStorage, RuntimeTransport, StateMachine, StoredSnapshot } from "./ports.ts";
 import { type ProposalOutcome, ProposalTracker } from "./proposal_tracker.ts";
 import { ReadBarrier, type ReadOutcome } from "./read_barrier.ts";
 
@@ -38,6 +39,12 @@ export interface RuntimeOptions {
   readonly maxPendingReads: number;
   /** How long a proposal or a read may wait. */
   readonly requestTimeoutMs: number;
+  /**
+   * When set, a vote request that could depose the leader is dropped only within this many
+   * milliseconds of the last call from the leader (the lease of Raft thesis §4.2.3). By default it
+   * is dropped while the node follows a leader it heard from since its election timer was armed.
+   */
+  readonly voteLeaseMs?: number;
 }
 
 /** Collaborators of the runtime. */
@@ -48,30 +55,39 @@ export interface RuntimeDeps<R> {
   readonly clock: Clock;
   readonly random: () => number;
   readonly logger: Logger;
-  /** Called after entries were applied (e.g. to refresh the address book from the state machine). */
-  readonly onApplied?: (appliedIndex: number) => void;
-  /** Resolves a peer's URL (address book); undefined if unknown. */
-  readonly resolveUrl: (id: NodeId) => string | undefined;
+}
+
+/** A member of a new cluster: its id and the base URL its peers reach it at. */
+export interface BootstrapMember {
+  readonly id: NodeId;
+  readonly url: string;
 }
 
 /** The outcome of a proposal submitted to the runtime. */
 export type SubmitOutcome<R> = ProposalOutcome<R> | { readonly kind: "not_leader" } | { readonly kind: "overloaded" };
 
-/** Entries applied per flush before yielding to the event loop. */
+/** Thrown when the persisted state is one the node cannot run from; the node does not start. */
+export class StartupError extends Error {
+  /** Creates the error; `message` says what is wrong and what to do. */
+  constructor(message: string) {
+    super(message);
+    this.name = "StartupError";
+  }
+}
+
+/** Entries applied per turn before yielding to the event loop. */
 const APPLY_BATCH = 5000;
 /** After streaming a snapshot to a peer, wait this long before streaming another one to it. */
 const SNAPSHOT_COOLDOWN_MS = 1000;
-/** Senders outside our configuration that we keep links to. */
-const MAX_CONTACTS = 32;
 /** Retry delays for reopening storage after a failed write. */
 const RECOVERY_MIN_MS = 500;
 const RECOVERY_MAX_MS = 10_000;
-/** Command payload bytes per AppendEntriesCall (frames are limited to 8 MiB on the wire). */
-export const MAX_MESSAGE_PAYLOAD_BYTES = 1024 * 1024;
-/** Payload bytes one flush (one group commit) may write; storage refuses much larger batches. */
+/** Payload bytes one turn (one group commit) may write; storage refuses much larger batches. */
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 /** Entries per catch-up AppendEntriesCall. */
 const MAX_MESSAGE_ENTRIES = 4096;
+/** How often {@link RaftRuntime.waitForLeader} looks. */
+const LEADER_POLL_MS = 20;
 
 /** One Raft node's event loop. */
 export class RaftRuntime<R> {
@@ -80,28 +96,25 @@ export class RaftRuntime<R> {
   readonly #timer: ElectionTimer;
   readonly #proposals: ProposalTracker<R>;
   readonly #reads: ReadBarrier;
+  readonly #directory: MemberDirectory;
   #node: RaftNode;
-  #flushScheduled = false;
+  #executor: ActionExecutor;
+  #turnScheduled = false;
   #stopped = false;
   /** True while storage is failing: the node is down until storage reopens. */
   #down = false;
   #recoveryTimer: TimerHandle | null = null;
   #recoveryDelayMs = RECOVERY_MIN_MS;
-  /** Highest commit index sent to followers in a broadcast. */
-  #sentCommit = 0;
   #commitNoticeScheduled = false;
   #peerKey = "";
   #roleKey = "";
-  /** Payload bytes taken in since the last flush. */
+  /** Payload bytes taken in since the last turn. */
   #batchBytes = 0;
+  /** When this node last handled a call from the leader it follows. */
+  #leaderContactAt = Number.NEGATIVE_INFINITY;
   readonly #snapshotSends = new Map<NodeId, number>();
-  /**
-   * Nodes that sent us messages. We dial them too, so replies reach nodes outside our latest
-   * configuration (a fresh node answering the candidate that bootstraps it). Bounded.
-   */
-  readonly #contacts = new Set<NodeId>();
 
-  /** Creates the runtime and rebuilds the node from what storage recovered. */
+  /** Creates the runtime and rebuilds the node from what storage recovered (throws StartupError if it cannot). */
   constructor(options: RuntimeOptions, deps: RuntimeDeps<R>) {
     this.#options = options;
     this.#deps = deps;
@@ -109,7 +122,9 @@ export class RaftRuntime<R> {
     this.#timer = new ElectionTimer(deps.clock, deps.random, settings, () => this.#onTimer());
     this.#proposals = new ProposalTracker(options.maxPendingProposals, deps.clock, options.requestTimeoutMs);
     this.#reads = new ReadBarrier(options.maxPendingReads, deps.clock, options.requestTimeoutMs);
-    this.#node = this.#recoverNode();
+    this.#directory = new MemberDirectory(options.id);
+    this.#node = this.#recoverNode(deps.storage.recovered);
+    this.#executor = this.#newExecutor();
   }
 
   /** The core node (read-only use: status and accessors). */
@@ -135,62 +150,61 @@ export class RaftRuntime<R> {
   /** Arms the timer and connects to the peers of the recovered configuration. */
   start(): void {
     this.#refreshPeers();
-    if (!this.#node.actions.isEmpty) this.#scheduleFlush();
+    this.#scheduleTurn();
+  }
+
+  /** The URL of node `id`: from the configuration, else from its handshake; undefined if unknown. */
+  urlOf(id: NodeId): string | undefined {
+    return id === this.#options.id ? this.#node.config.addressOf(id) : this.#directory.urlOf(id, this.#node.config);
+  }
+
+  /** Records the URL a peer advertised when it connected (the configuration's address wins). */
+  learnAddress(id: NodeId, url: string): void {
+    if (this.#directory.learn(id, url)) this.#refreshPeers();
   }
 
   /** Handles a message from a peer. */
   handleMessage(message: Message): void {
     if (this.#stopped || this.#down) return;
-    // Drop vote requests that would depose a working leader (Raft thesis §4.2.3).
-    if (this.#node.couldBeDisruptiveRequestVote(message)) return;
-    this.#noteContact(message.from);
+    if (this.#isDisruptive(message)) return; // It would depose a working leader (Raft thesis §4.2.3).
+    if (this.#directory.noteContact(message.from)) this.#refreshPeers(); // We dial back to answer.
     if (message.type === "AppendEntriesCall") this.#noteBatchBytes(entriesBytes(message.entries));
     this.#node.handleMessage(message);
-    this.#scheduleFlush();
-  }
-
-  /** Installs a snapshot received (and verified) from the leader. */
-  handleSnapshot(snapshot: StoredSnapshot): boolean {
-    if (this.#stopped || this.#down) return false;
-    return this.#guard(() => this.#installSnapshot(snapshot)) ?? false;
-  }
-
-  #installSnapshot(snapshot: StoredSnapshot): boolean {
-    this.#runActions(); // Nothing may be pending while the log is replaced.
-    const node = this.#node;
-    const at = snapshot.position;
-    if (at.index <= node.commitIndex || node.role === "leader") return false; // Stale, or we lead.
-    if (!this.#deps.stateMachine.restore(snapshot.data)) {
-      this.#deps.logger.warn(`ignoring snapshot ${LogPosition.format(at)}: its state does not decode`);
-      return false;
+    if (message.type === "AppendEntriesCall" && this.#node.leaderId === message.from) {
+      this.#leaderContactAt = this.#deps.clock.now();
     }
-    this.#deps.storage.installSnapshot(snapshot, node.log.entries.contains(at));
-    const installed = node.handleSnapshotInstalled(at, snapshot.config);
-    if (!installed) throw new Error(`the core refused snapshot ${LogPosition.format(at)} after it was stored`);
-    this.#proposals.skippedThrough(at.index);
-    this.#deps.logger.info(`installed snapshot ${LogPosition.format(at)} from the leader`);
-    this.#afterApply();
-    this.#scheduleFlush();
-    return true;
+    this.#scheduleTurn();
   }
 
-  /** Bootstraps a new cluster with `voters` (this node must be empty). */
-  bootstrap(voters: readonly NodeId[]): boolean {
+  /** Installs a snapshot received (and verified) from `from`; false if it was refused. */
+  handleSnapshot(from: NodeId, snapshot: StoredSnapshot): boolean {
     if (this.#stopped || this.#down) return false;
-    const result = this.#node.createCluster(voters);
-    if (result.ok) this.#flushNow();
-    return result.ok;
+    return this.#guard(() => this.#installSnapshot(from, snapshot)) ?? false;
+  }
+
+  /** Bootstraps a new cluster of `members` (this node must be empty); false if it is not. */
+  bootstrap(members: readonly BootstrapMember[]): boolean {
+    if (this.#stopped || this.#down) return false;
+    const addresses = new Map(members.map((m) => [m.id, m.url]));
+    const result = this.#node.createCluster(
+      members.map((m) => m.id),
+      addresses,
+    );
+    if (!result.ok) return false;
+    this.#refreshPeers();
+    this.#turnNow();
+    return true;
   }
 
   /** Proposes a command; resolves when it is applied (or cannot be known). */
   submit(payload: Uint8Array | string): Promise<SubmitOutcome<R>> {
-    if (this.#stopped || this.#down || this.#node.role !== "leader") return Promise.resolve({ kind: "not_leader" });
+    if (!this.#leading()) return Promise.resolve({ kind: "not_leader" });
     if (this.#proposals.isFull) return Promise.resolve({ kind: "overloaded" });
     this.#noteBatchBytes(typeof payload === "string" ? payload.length : payload.byteLength);
-    if (this.#down || this.#node.role !== "leader") return Promise.resolve({ kind: "not_leader" });
+    if (!this.#leading()) return Promise.resolve({ kind: "not_leader" }); // The early turn stepped us down.
     const result = this.#node.proposeCommand(payload);
     if (!result.ok) return Promise.resolve({ kind: "not_leader" });
-    this.#scheduleFlush();
+    this.#scheduleTurn();
     return this.#proposals.track(result.position);
   }
 
@@ -199,19 +213,21 @@ export class RaftRuntime<R> {
    * this leader after the call, and every entry committed before it has been applied.
    */
   readBarrier(): Promise<ReadOutcome | "overloaded"> {
-    const node = this.#node;
-    if (this.#stopped || this.#down || node.role !== "leader") return Promise.resolve("not_leader");
+    if (!this.#leading()) return Promise.resolve("not_leader");
     if (this.#reads.isFull) return Promise.resolve("overloaded");
-    const heartbeat = node.heartbeat();
+    const heartbeat = this.#node.heartbeat();
     if (!heartbeat.ok) return Promise.resolve("not_leader");
-    this.#scheduleFlush();
-    return this.#reads.wait(heartbeat.seq, readIndexOf(node));
+    this.#scheduleTurn();
+    return this.#reads.wait(heartbeat.seq, readIndexOf(this.#node));
   }
 
-  /** Re-reads peer URLs (after the address book changed). */
-  refreshPeers(): void {
-    this.#peerKey = "";
-    this.#refreshPeers();
+  /** Resolves true once a leader is known, false after `ms` milliseconds or when stopped. */
+  async waitForLeader(ms: number): Promise<boolean> {
+    const deadline = this.#deps.clock.now() + ms;
+    while (this.#node.leaderId === null && !this.#stopped && this.#deps.clock.now() < deadline) {
+      await new Promise<void>((resolve) => this.#deps.clock.setTimeout(resolve, LEADER_POLL_MS));
+    }
+    return this.#node.leaderId !== null;
   }
 
   /** Stops timers, answers every waiting client and closes the transport and storage. */
@@ -228,10 +244,11 @@ export class RaftRuntime<R> {
 
   // ------------------------------------------------------------ recovery
 
-  #recoverNode(recovered = this.#deps.storage.recovered): RaftNode {
+  #recoverNode(recovered: RecoveredState): RaftNode {
+    checkRecovered(this.#options.id, recovered);
     const snapshot = recovered.snapshot;
     if (snapshot !== null && !this.#deps.stateMachine.restore(snapshot.data)) {
-      throw new Error(`the stored snapshot ${LogPosition.format(snapshot.position)} does not decode`);
+      throw new StartupError(`the stored snapshot ${LogPosition.format(snapshot.position)} does not decode`);
     }
     const options = {
       trackDurableIndex: true,
@@ -242,67 +259,73 @@ export class RaftRuntime<R> {
     if (fresh) return RaftNode.start(this.#options.id, options);
     const log = new Log(snapshot?.config ?? ClusterConfig.EMPTY, recovered.entries);
     const generation = Generation.of(recovered.generation);
-    return RaftNode.restart(this.#options.id, generation, recovered.term, recovered.votedFor, log, options);
+    try {
+      return RaftNode.restart(this.#options.id, generation, recovered.term, recovered.votedFor, log, options);
+    } catch (error) {
+      if (!(error instanceof RaftInvariantError)) throw error;
+      throw new StartupError(`the stored state is inconsistent: ${error.message}`);
+    }
+  }
+
+  #newExecutor(): ActionExecutor {
+    return new ActionExecutor(this.#deps.storage, this.#deps.transport, {
+      armTimer: () => this.#timer.reset(this.#node.role === "leader"),
+      sendSnapshot: (to) => this.#sendSnapshot(to),
+      durable: (position) => {
+        if (position !== null) this.#node.handleLogDurable(position);
+        this.#scheduleTurn();
+      },
+    });
   }
 
   // ------------------------------------------------------------ the loop
 
+  #leading(): boolean {
+    return !this.#stopped && !this.#down && this.#node.role === "leader";
+  }
+
+  #isDisruptive(message: Message): boolean {
+    if (!this.#node.couldBeDisruptiveRequestVote(message)) return false;
+    const lease = this.#options.voteLeaseMs;
+    if (lease === undefined || this.#node.role === "leader") return true;
+    return this.#deps.clock.now() - this.#leaderContactAt < lease;
+  }
+
   #onTimer(): void {
     if (this.#stopped || this.#down) return;
     this.#node.handleElectionTimeout();
-    this.#flushNow();
+    this.#turnNow();
   }
 
-  #scheduleFlush(): void {
-    if (this.#flushScheduled || this.#stopped) return;
-    this.#flushScheduled = true;
-    setImmediate(() => this.#flushNow());
+  #scheduleTurn(): void {
+    if (this.#turnScheduled || this.#stopped) return;
+    this.#turnScheduled = true;
+    this.#deps.clock.defer(() => this.#turnNow());
   }
 
-  #flushNow(): void {
-    this.#flushScheduled = false;
+  #turnNow(): void {
+    this.#turnScheduled = false;
     if (this.#stopped || this.#down) return;
-    this.#guard(() => this.#flushBody());
+    this.#guard(() => this.#turn());
   }
 
-  /** Bounds the bytes one group commit writes: past the limit, the batch so far is flushed now. */
+  /** Bounds the bytes one group commit writes: past the limit, the batch so far is written now. */
   #noteBatchBytes(bytes: number): void {
     this.#batchBytes += bytes;
-    if (this.#batchBytes >= MAX_BATCH_BYTES) this.#flushNow();
+    if (this.#batchBytes >= MAX_BATCH_BYTES) this.#turnNow();
   }
 
-  #flushBody(): void {
+  /** One turn: execute the pending actions, apply what committed, answer waiting clients. */
+  #turn(): void {
     this.#batchBytes = 0;
-    for (let round = 0; round < 8 && !this.#node.actions.isEmpty; round++) this.#runActions();
+    this.#refreshPeers(); // Links to new members and contacts exist before anything is sent.
+    this.#executor.execute(this.#node);
     this.#logRoleChange();
     this.#applyCommitted();
     this.#refreshPeers();
     this.#reads.poll((seq) => this.#node.getHeartbeatStatus(seq), this.appliedIndex);
     this.#maybeNotifyCommit();
-    if (!this.#node.actions.isEmpty || this.appliedIndex < this.#node.commitIndex) this.#scheduleFlush();
-  }
-
-  /** Drains the node's actions once, in the order the durability contract requires. */
-  #runActions(): void {
-    const node = this.#node;
-    const actions = node.actions;
-    this.#refreshPeers(); // Links to new members and new contacts exist before anything is sent.
-    if (actions.setElectionTimeout) this.#timer.reset(node.role === "leader");
-    const hardState = actions.saveCurrentTerm || actions.saveVotedFor;
-    const broadcast = actions.broadcastMessage;
-    const append = actions.appendLogEntries;
-    const sends = [...actions.sendMessages];
-    const installs = [...actions.installSnapshots];
-    clearActions(actions);
-    const storage = this.#deps.storage;
-    if (hardState) storage.saveHardState(node.currentTerm, node.votedFor);
-    if (broadcast !== null && !hardState) this.#broadcast(broadcast); // Before our own fsync (§10.2.1).
-    if (append !== null) storage.append(append);
-    if (hardState || append !== null) storage.sync();
-    if (append !== null) node.handleLogDurable(append.lastPosition);
-    if (broadcast !== null && hardState) this.#broadcast(broadcast);
-    for (const [to, message] of sends) this.#deps.transport.send(to, message);
-    for (const to of installs) this.#sendSnapshot(to);
+    if (!this.#node.actions.isEmpty || this.appliedIndex < this.#node.commitIndex) this.#scheduleTurn();
   }
 
   #logRoleChange(): void {
@@ -312,31 +335,18 @@ export class RaftRuntime<R> {
     this.#roleKey = key;
     const leader = node.leaderId === null ? "no known leader" : `leader ${node.leaderId}`;
     this.#deps.logger.info(`${node.role} in term ${node.currentTerm} (${leader})`);
-  }
-
-  #broadcast(message: Message): void {
-    if (message.type === "AppendEntriesCall") {
-      capEntries(message);
-      this.#noteSentCommit(message);
-    }
-    const peers = this.#node.peers;
-    if (peers.length > 0) this.#deps.transport.broadcast(peers, message);
-  }
-
-  #noteSentCommit(call: AppendEntriesCall): void {
-    if (call.commitIndex > this.#sentCommit) this.#sentCommit = call.commitIndex;
+    if (node.inconsistency !== null) this.#deps.logger.error(`inconsistent peer input: ${node.inconsistency}`);
   }
 
   /** A leader tells followers about a new commit index soon, unless a proposal carries it first. */
   #maybeNotifyCommit(): void {
-    const node = this.#node;
-    if (node.role !== "leader" || node.commitIndex <= this.#sentCommit || this.#commitNoticeScheduled) return;
+    if (!this.#leading() || this.#node.commitIndex <= this.#executor.sentCommit || this.#commitNoticeScheduled) return;
     this.#commitNoticeScheduled = true;
-    setImmediate(() => {
+    this.#deps.clock.defer(() => {
       this.#commitNoticeScheduled = false;
-      if (this.#stopped || this.#node.role !== "leader" || this.#node.commitIndex <= this.#sentCommit) return;
+      if (!this.#leading() || this.#node.commitIndex <= this.#executor.sentCommit) return;
       this.#node.heartbeat();
-      this.#flushNow();
+      this.#turnNow();
     });
   }
 
@@ -350,7 +360,7 @@ export class RaftRuntime<R> {
     if (machine.appliedIndex >= until) return;
     for (let i = machine.appliedIndex + 1; i <= until; i++) {
       const entry = entries.getEntry(i);
-      if (entry === undefined) throw new Error(`committed entry ${i} is missing from the log`);
+      if (entry === undefined) throw new RaftInvariantError(`committed entry ${i} is missing from the log`);
       if (entry.kind !== "command") {
         machine.skip(i);
         continue;
@@ -358,40 +368,76 @@ export class RaftRuntime<R> {
       const result = machine.apply(i, entry.data);
       this.#proposals.applied(i, entries.getTerm(i) as number, result);
     }
-    this.#afterApply();
-    this.#maybeSnapshot();
+    if (this.appliedIndex - node.log.snapshotPosition.index >= this.#options.snapshotEvery) this.#takeSnapshot();
   }
 
-  #afterApply(): void {
-    this.#deps.onApplied?.(this.appliedIndex);
-  }
-
-  #maybeSnapshot(): void {
+  /** Snapshots the state machine at its applied index and compacts the log to it; false if it cannot. */
+  #takeSnapshot(): boolean {
     const node = this.#node;
-    const applied = this.appliedIndex;
-    if (applied - node.log.snapshotPosition.index < this.#options.snapshotEvery) return;
-    const at = node.log.getPositionAndConfig(applied);
-    if (at === undefined) return;
+    const at = node.log.getPositionAndConfig(this.appliedIndex);
+    if (at === undefined || at.position.index <= node.log.snapshotPosition.index) return false;
+    // Snapshot files are not ordered with the log: the term the snapshot is from must be durable first.
+    if (this.#deps.storage.durableTerm < at.position.term) this.#executor.flushNow();
     const snapshot = { position: at.position, config: at.config, data: this.#deps.stateMachine.snapshot() };
-    this.#deps.storage.installSnapshot(snapshot, true); // A failure here goes through #guard (reopen).
+    this.#deps.storage.installSnapshot(snapshot, true);
     if (!node.handleSnapshotInstalled(at.position, at.config)) {
-      throw new Error(`the core refused local snapshot ${LogPosition.format(at.position)}`);
+      throw new RaftInvariantError(`the core refused local snapshot ${LogPosition.format(at.position)}`);
     }
     this.#deps.logger.info(`snapshot at ${LogPosition.format(at.position)}; log compacted`);
+    this.#scheduleTurn();
+    return true;
+  }
+
+  #installSnapshot(from: NodeId, snapshot: StoredSnapshot): boolean {
+    const node = this.#node;
+    const at = snapshot.position;
+    if (!node.acceptsSnapshotFrom(from, snapshot.config)) {
+      this.#deps.logger.warn(`ignoring snapshot ${LogPosition.format(at)} from ${from}: not a member`);
+      return false;
+    }
+    if (!node.prepareSnapshotInstall(at)) return false; // Stale, or we lead.
+    const machine = this.#deps.stateMachine;
+    if (!machine.restore(snapshot.data)) {
+      this.#deps.logger.warn(`ignoring snapshot ${LogPosition.format(at)} from ${from}: its state does not decode`);
+      this.#executor.execute(node); // The term may have changed: persist it all the same.
+      this.#executor.flushNow();
+      return false;
+    }
+    // A newer term from the snapshot, and everything written before, is durable before the snapshot is.
+    this.#executor.execute(node);
+    this.#executor.flushNow();
+    this.#deps.storage.installSnapshot(snapshot, node.log.entries.contains(at));
+    if (!node.handleSnapshotInstalled(at, snapshot.config)) {
+      throw new RaftInvariantError(`the core refused snapshot ${LogPosition.format(at)} after it was stored`);
+    }
+    this.#proposals.skippedThrough(at.index);
+    this.#deps.logger.info(`installed snapshot ${LogPosition.format(at)} from ${from}`);
+    this.#refreshPeers();
+    this.#scheduleTurn();
+    return true;
   }
 
   #sendSnapshot(to: NodeId): void {
     const last = this.#snapshotSends.get(to);
     const now = this.#deps.clock.now();
     if (last !== undefined && (last < 0 || now - last < SNAPSHOT_COOLDOWN_MS)) return; // In flight or just sent.
-    const snapshot = this.#deps.storage.latestSnapshot();
-    if (snapshot === null) return;
+    const snapshot = this.#snapshotForTransfer();
+    if (snapshot === null) return; // Nothing applied yet that a snapshot could hold; asked again later.
     this.#snapshotSends.set(to, -1);
     this.#deps.logger.info(`sending snapshot ${LogPosition.format(snapshot.position)} to ${to}`);
-    this.#deps.transport.sendSnapshot(to, snapshot).then(
-      () => this.#snapshotSends.set(to, this.#deps.clock.now()),
-      () => this.#snapshotSends.set(to, this.#deps.clock.now()),
-    );
+    const done = () => this.#snapshotSends.set(to, this.#deps.clock.now());
+    this.#deps.transport.sendSnapshot(to, snapshot).then(done, done);
+  }
+
+  /**
+   * The snapshot to send a follower: the latest one, unless its configuration does not name this
+   * node (a follower that does not know us takes only a snapshot that does), or there is none:
+   * then a new one at the applied index.
+   */
+  #snapshotForTransfer(): StoredSnapshot | null {
+    const latest = this.#deps.storage.latestSnapshot();
+    if (latest?.config.contains(this.#options.id)) return latest;
+    return this.#takeSnapshot() ? this.#deps.storage.latestSnapshot() : latest;
   }
 
   // ------------------------------------------------------------ storage failures
@@ -413,7 +459,7 @@ export class RaftRuntime<R> {
     );
     this.#down = true;
     this.#timer.stop();
-    clearActions(this.#node.actions);
+    this.#node.actions.take(); // Dropped: the node is rebuilt from what is durable.
     this.#proposals.stopAll();
     this.#reads.stopAll("not_leader");
     this.#scheduleRecovery();
@@ -432,6 +478,7 @@ export class RaftRuntime<R> {
       const recovered = this.#deps.storage.reopen();
       this.#deps.stateMachine.reset();
       this.#node = this.#recoverNode(recovered);
+      this.#executor = this.#newExecutor();
     } catch (error) {
       this.#deps.logger.error(`storage still unavailable: ${error instanceof Error ? error.message : String(error)}`);
       this.#scheduleRecovery();
@@ -440,29 +487,34 @@ export class RaftRuntime<R> {
     this.#down = false;
     this.#recoveryDelayMs = RECOVERY_MIN_MS;
     this.#deps.logger.info(`storage reopened; node restarted as generation ${this.#node.generation}`);
-    this.refreshPeers();
-    this.#scheduleFlush();
+    this.#peerKey = "";
+    this.#refreshPeers();
+    this.#scheduleTurn();
   }
 
   // ------------------------------------------------------------ peers
 
-  #noteContact(id: NodeId): void {
-    if (this.#contacts.has(id)) return;
-    if (this.#contacts.size >= MAX_CONTACTS) this.#contacts.delete(this.#contacts.values().next().value as NodeId);
-    this.#contacts.add(id);
-    this.#peerKey = "";
-  }
-
   #refreshPeers(): void {
-    const peers = [...new Set([...this.#node.peers, ...this.#contacts])].filter((id) => id !== this.#node.id);
-    const resolved = peers.flatMap((id) => {
-      const url = this.#deps.resolveUrl(id);
-      return url === undefined ? [] : [{ id, url }];
-    });
-    const key = resolved.map((p) => `${p.id}=${p.url}`).join(",");
+    const peers = this.#directory.peers(this.#node.config);
+    const key = peers.map((p) => `${p.id}=${p.url}`).join(",");
     if (key === this.#peerKey) return;
     this.#peerKey = key;
-    this.#deps.transport.setPeers(resolved);
+    this.#deps.transport.setPeers(peers);
+  }
+}
+
+/** Refuses a persisted state that no node can run from (a clear error, not a crash once running). */
+function checkRecovered(id: NodeId, recovered: RecoveredState): void {
+  if (recovered.term > Term.MAX) {
+    throw new StartupError(
+      `the stored term ${recovered.term} is above the highest term a node may hold (${Term.MAX}); node ${id} cannot take part in elections from this state`,
+    );
+  }
+  const last = recovered.entries.lastPosition;
+  if (last.term > recovered.term) {
+    throw new StartupError(
+      `the log of node ${id} ends with an entry of term ${last.term}, after the stored term ${recovered.term}`,
+    );
   }
 }
 
@@ -482,30 +534,4 @@ function entriesBytes(entries: LogEntries): number {
   let bytes = 0;
   for (const entry of entries.entries()) bytes += payloadBytes(entry);
   return bytes;
-}
-
-/** Truncates a broadcast's entries to the per-message payload budget (the rest follows on catch-up). */
-function capEntries(call: AppendEntriesCall): void {
-  const entries = call.entries;
-  if (entries.length <= 1) return;
-  let bytes = 0;
-  let k = 0;
-  for (const entry of entries.entries()) {
-    bytes += payloadBytes(entry);
-    if (bytes > MAX_MESSAGE_PAYLOAD_BYTES && k > 0) {
-      entries.truncate(k);
-      return;
-    }
-    k++;
-  }
-}
-
-function clearActions(actions: RaftNode["actions"]): void {
-  actions.setElectionTimeout = false;
-  actions.saveCurrentTerm = false;
-  actions.saveVotedFor = false;
-  actions.broadcastMessage = null;
-  actions.appendLogEntries = null;
-  actions.sendMessages.clear();
-  actions.installSnapshots.clear();
 }

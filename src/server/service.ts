@@ -3,9 +3,15 @@
  * implements it; route tests use a fake. Every method resolves (never rejects) with a tagged result.
  */
 
-import type { KvEntry, MemberInfo } from "../kv/mod.ts";
+import type { KvEntry } from "../kv/mod.ts";
 
-export type { KvEntry, MemberInfo };
+export type { KvEntry };
+
+/** A cluster member as the API shows it: its id and the base URL other nodes reach it at. */
+export interface MemberInfo {
+  readonly id: string;
+  readonly url: string;
+}
 
 /** Read consistency levels for KV reads. */
 export type Consistency = "linearizable" | "leader" | "stale";

@@ -6,7 +6,8 @@ import type { RecoveredState, RuntimeStorage, StoredSnapshot } from "./ports.ts"
 /** Opens the node's storage; called again to recover after a failed write. */
 export type StorageOpener = () => OpenedStorage;
 
-function recoveredOf(opened: OpenedStorage): RecoveredState {
+/** The state to restart from, as the runtime port spells it. */
+export function recoveredOf(opened: OpenedStorage): RecoveredState {
   const r = opened.recovered;
   const snapshot = opened.snapshot;
   return {
@@ -21,7 +22,10 @@ function recoveredOf(opened: OpenedStorage): RecoveredState {
   };
 }
 
-/** {@link RuntimeStorage} over a log store and a snapshot store. */
+/**
+ * {@link RuntimeStorage} over a log store and a snapshot store whose syncs complete at once: one
+ * write and one fdatasync per sync (group commit), before `sync` returns.
+ */
 export class StorageAdapter implements RuntimeStorage {
   readonly #open: StorageOpener;
   #opened: OpenedStorage;
@@ -39,6 +43,14 @@ export class StorageAdapter implements RuntimeStorage {
     return this.#recovered;
   }
 
+  get durableTerm(): Term {
+    return this.#opened.log.hardState.term;
+  }
+
+  get hasPending(): boolean {
+    return this.#opened.log.hasPending;
+  }
+
   saveHardState(term: Term, votedFor: NodeId | null): void {
     this.#opened.log.saveHardState({ term, votedFor });
   }
@@ -47,15 +59,19 @@ export class StorageAdapter implements RuntimeStorage {
     this.#opened.log.append(entries);
   }
 
-  sync(): void {
+  sync(done: () => void): void {
     this.#opened.log.sync();
+    done();
+  }
+
+  syncNow(): void {
+    if (this.#opened.log.hasPending) this.#opened.log.sync();
   }
 
   installSnapshot(snapshot: StoredSnapshot, keepLog: boolean): void {
     const meta = { position: snapshot.position, config: snapshot.config };
     this.#opened.snapshots.save(meta, snapshot.data);
     this.#opened.log.compact(meta, { replaceLog: !keepLog });
-    this.#opened.log.sync();
     this.#opened.snapshots.prune(snapshot.position);
   }
 

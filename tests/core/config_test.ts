@@ -117,7 +117,7 @@ describe("ClusterConfig", () => {
 
   it("ClusterConfig keeps addresses of members only, and equals() compares them", () => {
     const c = new ClusterConfig({ voters: ids("n1", "n2"), addresses: { n1: "http://a", n9: "http://z" } });
-    expect([...c.addresses]).toEqual([["n1", "http://a"]]);
+    expect<unknown>([...c.addresses]).toEqual([["n1", "http://a"]]);
     expect(c.addressOf(id("n1"))).toBe("http://a");
     expect(c.addressOf(id("n2"))).toBeUndefined();
     expect(c.equals(new ClusterConfig({ voters: ids("n1", "n2") }))).toBe(false);

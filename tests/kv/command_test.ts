@@ -32,8 +32,6 @@ describe("KV commands", () => {
       { op: "put", key: "k", value: "v", expectRevision: 0 },
       { op: "delete", key: "k" },
       { op: "delete", id: "req-2", key: "k", expectValue: "x", expectRevision: 3 },
-      { op: "members", upsert: [{ id: "n1", url: "http://127.0.0.1:7001" }], remove: ["n2"] },
-      { op: "members" },
       { op: "noop" },
       { op: "noop", id: "barrier" },
     ];
@@ -98,15 +96,9 @@ describe("KV commands", () => {
     expect(decodeError(" ".repeat(MAX_COMMAND_PAYLOAD + 1))).toContain("the limit is");
   });
 
-  it("decodeCommand() refuses members commands with bad ids, bad URLs or repeated ids", () => {
-    const members = (body: object) => JSON.stringify({ op: "members", ...body });
-    expect(decodeError(members({ upsert: [{ id: "", url: "http://a:1" }] }))).toContain("upsert.0.id");
-    expect(decodeError(members({ upsert: [{ id: "n 1", url: "http://a:1" }] }))).toContain("member id");
-    expect(decodeError(members({ upsert: [{ id: "n1", url: "ftp://a:1" }] }))).toContain("member url");
-    expect(decodeError(members({ upsert: [{ id: "n1", url: "http://u:p@a:1" }] }))).toContain("member url");
-    expect(decodeError(members({ upsert: [{ id: "n1", url: "http://a:1" }], remove: ["n1"] }))).toContain(
-      "member n1 appears more than once",
-    );
+  it("decodeCommand() refuses a members command (addresses travel in the Raft configuration)", () => {
+    const old = JSON.stringify({ op: "members", upsert: [{ id: "n1", url: "http://a:1" }] });
+    expect(decodeError(old)).toContain("op");
   });
 
   it("encodeCommand() refuses an invalid command instead of producing a doomed payload", () => {

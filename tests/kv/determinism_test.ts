@@ -18,7 +18,6 @@ function commands(seed: number, count: number): string[] {
       { op: "put", key, value: `v${i}`, expectValue: `v${next(i + 1)}` },
       { op: "delete", key },
       { op: "delete", key, expectRevision: next(count) },
-      { op: "members", upsert: [{ id: `n${next(5)}`, url: `http://h${i}:1` }], remove: [`n${5 + next(2)}`] },
       { op: "noop" },
     ];
     out.push(next(10) === 0 ? "{broken" : payload(kinds[next(kinds.length)]));

@@ -11,11 +11,11 @@ import {
 } from "../../src/kv/mod.ts";
 import { del, payload, put } from "./kv_helpers.ts";
 
-/** A state machine with overwrites, deletes, CAS failures, members and noted indexes. */
+/** A state machine with overwrites, deletes, CAS failures, an old members command and noted indexes. */
 function sample(): KvStateMachine {
   const sm = new KvStateMachine();
   sm.noteIndex(1);
-  sm.apply(2, payload({ op: "members", upsert: [{ id: "n1", url: "http://127.0.0.1:7001" }] }));
+  sm.apply(2, JSON.stringify({ op: "members", upsert: [{ id: "n1", url: "http://127.0.0.1:7001" }] }));
   put(sm, 3, "b", "two");
   put(sm, 4, "a", "one");
   put(sm, 5, "b", "deux");
@@ -40,18 +40,19 @@ function withFixedChecksum(bytes: Uint8Array): Uint8Array {
   return bytes;
 }
 
-/** A snapshot whose body is `body`, with a correct envelope. */
-function withBody(body: string): Uint8Array {
+/** A snapshot whose body is `body`, with a correct envelope of format `version`. */
+function withBody(body: string, version = SNAPSHOT_VERSION): Uint8Array {
   const bodyBytes = new TextEncoder().encode(body);
   const bytes = new Uint8Array(SNAPSHOT_HEADER_BYTES + bodyBytes.length);
   bytes.set(sample().snapshot().subarray(0, SNAPSHOT_HEADER_BYTES));
+  bytes[4] = version;
   new DataView(bytes.buffer).setBigUint64(8, BigInt(bodyBytes.length));
   bytes.set(bodyBytes, SNAPSHOT_HEADER_BYTES);
   return withFixedChecksum(bytes);
 }
 
 describe("KvStateMachine.snapshot()", () => {
-  it("round-trips entries, metadata, members and the applied index", () => {
+  it("round-trips entries, metadata and the applied index", () => {
     const sm = sample();
     const restored = KvStateMachine.restore(sm.snapshot());
     if (!(restored instanceof KvStateMachine)) throw new Error(restored.error);
@@ -59,7 +60,6 @@ describe("KvStateMachine.snapshot()", () => {
     expect(restored.list("", 100)).toEqual(sm.list("", 100));
     expect(restored.get("a")).toEqual({ key: "a", value: "uno", revision: 8, createRevision: 8, version: 1 });
     expect(restored.get("b")).toEqual({ key: "b", value: "deux", revision: 5, createRevision: 3, version: 2 });
-    expect(restored.members()).toEqual(sm.members());
     expect(restored.snapshot()).toEqual(sm.snapshot());
   });
 
@@ -156,7 +156,7 @@ describe("KvStateMachine.restore()", () => {
     bytes[4] = SNAPSHOT_VERSION + 1;
     expect(refused(bytes)).toEqual({
       reason: "unsupported_version",
-      error: `Cannot restore KV snapshot: format version ${SNAPSHOT_VERSION + 1} is not supported (expected ${SNAPSHOT_VERSION})`,
+      error: `Cannot restore KV snapshot: format version ${SNAPSHOT_VERSION + 1} is not supported (expected 1 or ${SNAPSHOT_VERSION})`,
     });
   });
 
@@ -168,16 +168,17 @@ describe("KvStateMachine.restore()", () => {
 
   it("refuses a checksummed body that is not JSON or does not match the schema", () => {
     expect(refused(withBody("{oops")).error).toContain("the body is not JSON");
-    expect(refused(withBody('{"appliedIndex":1,"members":[]}')).error).toContain("entries");
-    const badEntry = '{"appliedIndex":5,"members":[],"entries":[["a","v",0,1,1]]}';
+    expect(refused(withBody('{"appliedIndex":1}')).error).toContain("entries");
+    expect(refused(withBody('{"appliedIndex":1,"entries":[],"members":[]}')).error).toContain("members");
+    const badEntry = '{"appliedIndex":5,"entries":[["a","v",0,1,1]]}';
     expect(refused(withBody(badEntry)).error).toContain("entries.0.2");
-    const longKey = JSON.stringify({ appliedIndex: 5, members: [], entries: [["k".repeat(1025), "v", 1, 1, 1]] });
+    const longKey = JSON.stringify({ appliedIndex: 5, entries: [["k".repeat(1025), "v", 1, 1, 1]] });
     expect(refused(withBody(longKey)).error).toContain("the limit is 1024");
   });
 
   it("refuses a checksummed body whose entries are inconsistent", () => {
     const body = (appliedIndex: number, entries: unknown[]) =>
-      withBody(JSON.stringify({ appliedIndex, members: [], entries }));
+      withBody(JSON.stringify({ appliedIndex, entries }));
     expect(
       refused(
         body(5, [
@@ -197,17 +198,17 @@ describe("KvStateMachine.restore()", () => {
     expect(refused(body(5, [["a", "", 6, 6, 1]])).error).toContain("above the applied index 5");
     expect(refused(body(5, [["a", "", 2, 3, 1]])).error).toContain("createRevision 3 is above revision 2");
     expect(refused(body(5, [["a", "", 3, 2, 3]])).error).toContain("version 3 is too high");
-    const members = withBody(
-      JSON.stringify({
-        appliedIndex: 1,
-        entries: [],
-        members: [
-          { id: "b", url: "http://b" },
-          { id: "a", url: "http://a" },
-        ],
-      }),
-    );
-    expect(refused(members).error).toContain("member a is out of order");
+  });
+
+  it("reads a version-1 snapshot, ignoring the address book it carried", () => {
+    const members = [{ id: "n1", url: "http://a" }];
+    const v1 = withBody(JSON.stringify({ appliedIndex: 3, members, entries: [["a", "x", 2, 2, 1]] }), 1);
+    const restored = KvStateMachine.restore(v1);
+    if (!(restored instanceof KvStateMachine)) throw new Error(restored.error);
+    expect(restored.appliedIndex).toBe(3);
+    expect(restored.get("a")?.value).toBe("x");
+    expect(refused(withBody(JSON.stringify({ appliedIndex: 3, entries: [] }), 1)).error).toContain("members");
+    expect(refused(withBody(JSON.stringify({ appliedIndex: 3, entries: [] }), 3)).reason).toBe("unsupported_version");
   });
 
   it("accepts a snapshot held in a view into a larger buffer", () => {
@@ -221,7 +222,7 @@ describe("KvStateMachine.restore()", () => {
 describe("encodeSnapshot()", () => {
   it("refuses to write an inconsistent state", () => {
     const entry = { key: "a", value: "", revision: 9, createRevision: 9, version: 1 };
-    expect(() => encodeSnapshot({ appliedIndex: 5, members: [], entries: [entry] })).toThrow(KvInvariantError);
+    expect(() => encodeSnapshot({ appliedIndex: 5, entries: [entry] })).toThrow(KvInvariantError);
   });
 });
 

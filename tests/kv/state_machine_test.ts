@@ -177,23 +177,14 @@ describe("KvStateMachine indexes", () => {
   });
 });
 
-describe("KvStateMachine address book", () => {
-  it("KvStateMachine.apply() upserts and removes members, listed sorted by id", () => {
+describe("KvStateMachine and old members commands", () => {
+  it("KvStateMachine.apply() applies a members command of an old log as an invalid no-op", () => {
     const sm = new KvStateMachine();
-    const upsert = [
-      { id: "n2", url: "http://127.0.0.1:7002" },
-      { id: "n1", url: "http://127.0.0.1:7001" },
-      { id: "n3", url: "https://node3.example:443/raft" },
-    ];
-    expect(sm.apply(1, payload({ op: "members", upsert }))).toEqual({ ok: true, revision: 1, prev: null });
-    expect(sm.members().map((m) => m.id)).toEqual(["n1", "n2", "n3"]);
-    sm.apply(2, payload({ op: "members", upsert: [{ id: "n1", url: "http://10.0.0.1:7001" }], remove: ["n2", "n9"] }));
-    expect(sm.members()).toEqual([
-      { id: "n1", url: "http://10.0.0.1:7001" },
-      { id: "n3", url: "https://node3.example:443/raft" },
-    ]);
-    expect(sm.memberUrl("n1")).toBe("http://10.0.0.1:7001");
-    expect(sm.memberUrl("n2")).toBeNull();
+    const upsert = [{ id: "n1", url: "http://127.0.0.1:7001" }];
+    const result = sm.apply(1, JSON.stringify({ op: "members", upsert }));
+    expect(result.ok).toBe(false);
+    expect(result.ok === false && result.code).toBe("invalid_command");
+    expect(sm.appliedIndex).toBe(1);
     expect(sm.size).toBe(0);
   });
 });

@@ -117,7 +117,7 @@ describe("record codec", () => {
     if (typeof record === "string" || record.type !== "entry" || record.entry.kind !== "config") {
       throw new Error(`expected a config entry, got ${JSON.stringify(record)}`);
     }
-    expect(record.entry.config.toJSON()).toEqual({
+    expect<unknown>(record.entry.config.toJSON()).toEqual({
       voters: ["a", "b"],
       newVoters: [],
       nonVoters: ["c"],

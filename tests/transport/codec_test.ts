@@ -68,7 +68,7 @@ function entries(): LogEntries {
 const messages: Message[] = [
   { type: "RequestVoteCall", from: a, term: Term.of(7), lastPosition: LogPosition.of(6, 17) },
   { type: "RequestVoteReply", from: a, term: Term.of(7), voteGranted: true },
-  { type: "RequestVoteReply", from: a, term: Term.of(Number.MAX_SAFE_INTEGER), voteGranted: false },
+  { type: "RequestVoteReply", from: a, term: Term.MAX, voteGranted: false },
   { type: "AppendEntriesCall", from: a, term: Term.of(6), commitIndex: LogIndex.of(12), entries: entries(), seq: 42 },
   {
     type: "AppendEntriesCall",
@@ -83,9 +83,19 @@ const messages: Message[] = [
     from: a,
     term: Term.of(6),
     generation: Generation.of(3),
-    lastPosition: LogPosition.INVALID,
+    lastPosition: LogPosition.of(Term.MAX, 2 ** 52),
     rejected: true,
     seq: 41,
+  },
+  {
+    type: "AppendEntriesReply",
+    from: a,
+    term: Term.of(2),
+    generation: Generation.of(1),
+    lastPosition: LogPosition.of(2, 7),
+    rejected: true,
+    refused: true,
+    seq: 9,
   },
 ];
 
@@ -152,6 +162,7 @@ describe("codec", () => {
       voters: ["node-a", "node-b"],
       newVoters: ["node-c"],
       nonVoters: ["learner.1"],
+      addresses: {},
     });
     expect(frame.entries.items[3]).toEqual({ kind: "command", b64: "AAEC/v8=" });
     expect(frame.entries.items[5]).toEqual({ kind: "command", data: "" });

@@ -14,6 +14,7 @@ import {
   type Message,
   type NodeId,
   payloadBytes,
+  type ProposeResult,
   RaftInvariantError,
   RaftNode,
   Term,
@@ -206,6 +207,14 @@ export class RaftRuntime<R> {
     if (!result.ok) return Promise.resolve({ kind: "not_leader" });
     this.#scheduleTurn();
     return this.#proposals.track(result.position);
+  }
+
+  /** Proposes a membership change (leader only; see `RaftNode.proposeConfig`). */
+  proposeConfig(config: ClusterConfig): ProposeResult {
+    if (!this.#leading()) return { ok: false, reason: "not_leader", leaderHint: this.#node.leaderId };
+    const result = this.#node.proposeConfig(config);
+    if (result.ok) this.#scheduleTurn();
+    return result;
   }
 
   /**

@@ -8,7 +8,8 @@
  * 3. Leader completeness / committed entries never change: every committed index maps to one
  *    entry; nodes hold exactly that entry at or below their commit index; leaders of later terms
  *    hold every committed entry above their snapshot.
- * 4. State machine safety: applied command sequences are prefixes of one another.
+ * 4. State machine safety: every node applies the same command at each index, and snapshots
+ *    taken at one index are byte-identical.
  * 5. Commit indexes never decrease within one incarnation of a node.
  *
  * Every failed check throws {@link SafetyViolation}.
@@ -48,17 +49,14 @@ export class SafetyChecker {
   readonly #leaders = new Map<number, NodeId>();
   readonly #named = new Map<number, Map<number, Named>>();
   readonly #committed: CommittedEntry[] = [];
-  readonly #canonical: string[] = [];
+  /** The command applied at each index (bounded by the run's length). */
+  readonly #applied = new Map<number, string>();
+  readonly #snapshots = new Map<number, { readonly id: NodeId; readonly digest: string }>();
   #maxCommitted = 0;
 
   /** The highest index known committed. Never decreases. */
   get maxCommitted(): number {
     return this.#maxCommitted;
-  }
-
-  /** The longest applied sequence seen: every node's applied sequence is a prefix of it. */
-  get canonical(): readonly string[] {
-    return this.#canonical;
   }
 
   /** The committed entry at `index`, if known. */
@@ -162,28 +160,40 @@ export class SafetyChecker {
     }
   }
 
-  /** (4) `id` applied `payload` as its command number `ordinal` (0-based). */
-  observeApplied(id: NodeId, ordinal: number, payload: string): void {
-    const canonical = this.#canonical;
-    if (ordinal > canonical.length) {
-      throw new SafetyViolation(
-        `state machine safety: ${id} applied command #${ordinal} but only ${canonical.length} are known`,
-      );
-    }
-    if (ordinal === canonical.length) {
-      canonical.push(payload);
+  /** (4) `id` applied the command `payload` at `index`: every node applies the same command there. */
+  observeAppliedAt(id: NodeId, index: number, payload: string): void {
+    const known = this.#applied.get(index);
+    if (known === undefined) {
+      this.#applied.set(index, payload);
       return;
     }
-    if (canonical[ordinal] !== payload) {
+    if (known !== payload) {
       throw new SafetyViolation(
-        `state machine safety: ${id} applied ${payload} as command #${ordinal}, another node applied ${canonical[ordinal]}`,
+        `state machine safety: ${id} applied ${payload} at index ${index}, another node applied ${known} there`,
       );
     }
   }
 
-  /** (4) `id`'s whole applied sequence (e.g. restored from a snapshot) is consistent with every other. */
-  checkAppliedSequence(id: NodeId, applied: readonly string[]): void {
-    for (let k = 0; k < applied.length; k++) this.observeApplied(id, k, applied[k]);
+  /**
+   * (4) `id` saved a snapshot of its state machine at `index` with a digest of its bytes: equal
+   * states give byte-identical snapshots, so every snapshot at one index is the same.
+   */
+  observeSnapshot(id: NodeId, index: number, digest: string): void {
+    const known = this.#snapshots.get(index);
+    if (known === undefined) {
+      this.#snapshots.set(index, { id, digest });
+      return;
+    }
+    if (known.digest !== digest) {
+      throw new SafetyViolation(
+        `state machine safety: ${id} and ${known.id} hold different snapshots at index ${index} (${digest} vs ${known.digest})`,
+      );
+    }
+  }
+
+  /** The number of indexes at which a command was applied. */
+  get appliedCount(): number {
+    return this.#applied.size;
   }
 
   /** (5) `id`'s commit index moved from `before` to `after` within one incarnation. */

@@ -5,8 +5,7 @@
  * - every term and vote a message implies is durable: its term, the vote for itself of a
  *   candidate or leader, the vote a granted RequestVoteReply hands out;
  * - the last position an AppendEntriesReply reports is durable, in the log or under a snapshot
- *   (a reply vouches for the entries it reports), unless a later write that is durable by now
- *   rewrote the log there (the reply is then merely stale, like a delayed message).
+ *   (a reply vouches for the entries it reports).
  *
  * Every failed check throws {@link DurabilityViolation}.
  */
@@ -50,18 +49,8 @@ export function diskHolds(disk: MemoryDisk, position: LogPosition): boolean {
   return disk.entries.contains(position);
 }
 
-/**
- * Checks that `disk` backs `message`, which `from` is sending to `to` now. `overtaken` says a
- * durable write issued after an AppendEntriesReply was created rewrote the log at or below its
- * last position.
- */
-export function checkSentDurable(
-  from: NodeId,
-  disk: MemoryDisk,
-  to: NodeId,
-  message: Message,
-  overtaken = false,
-): void {
+/** Checks that `disk` backs `message`, which `from` is sending to `to` now. */
+export function checkSentDurable(from: NodeId, disk: MemoryDisk, to: NodeId, message: Message): void {
   const durable = disk.hardState;
   if (message.term > durable.term) {
     throw new DurabilityViolation(
@@ -74,7 +63,7 @@ export function checkSentDurable(
       `${from} sent ${message.type} of term ${message.term} to ${to} (a vote for ${vote}), but its durable vote is ${durable.votedFor ?? "none"}`,
     );
   }
-  if (message.type !== "AppendEntriesReply" || overtaken || diskHolds(disk, message.lastPosition)) return;
+  if (message.type !== "AppendEntriesReply" || diskHolds(disk, message.lastPosition)) return;
   throw new DurabilityViolation(
     `${from} reported ${LogPosition.format(message.lastPosition)} to ${to}, but its disk holds ${LogPosition.format(disk.entries.prevPosition)}..${LogPosition.format(disk.entries.lastPosition)} and a snapshot at ${LogPosition.format(latestSnapshot(disk))}`,
   );

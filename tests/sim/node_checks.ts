@@ -1,7 +1,7 @@
 /**
  * The per-step checks that connect simulated nodes to the {@link SafetyChecker}: what a node
- * exposes (role, term, log, commit index, applied sequence) is fed to the checker after every
- * event the node processed.
+ * exposes (role, term, log, commit index) is fed to the checker after every event the node
+ * processed.
  */
 import type { LogEntries, LogEntry } from "../../src/core/mod.ts";
 import { checkLogsMatch, type SafetyChecker, SafetyViolation } from "./checker.ts";
@@ -84,20 +84,6 @@ export function checkAppended(checker: SafetyChecker, node: SimNode, segment: Lo
   const upTo = Math.min(segment.lastIndex, node.raft.commitIndex);
   for (let i = segment.prevIndex + 1; i <= upTo; i++) {
     checker.checkCommitted(node.id, i, segment.getTerm(i) as number, segment.getEntry(i) as LogEntry);
-  }
-}
-
-/** (4) Applies what `node` has committed, checking each command against every other node's. */
-export function applyCommitted(checker: SafetyChecker, node: SimNode): void {
-  const raft = node.raft;
-  const sm = node.sm;
-  while (sm.lastApplied < raft.commitIndex) {
-    const index = sm.lastApplied + 1;
-    const entry = raft.log.entries.getEntry(index);
-    if (entry === undefined)
-      throw new SafetyViolation(`${node.id} cannot apply committed index ${index}: not in its log`);
-    const payload = sm.apply(index, entry);
-    if (payload !== undefined) checker.observeApplied(node.id, sm.applied.length - 1, payload);
   }
 }
 

@@ -12,7 +12,7 @@ export function formatMessage(m: Message): string {
     case "AppendEntriesCall":
       return `AppendEntriesCall t${m.term} ${LogPosition.format(m.entries.prevPosition)}+${m.entries.length} c${m.commitIndex}`;
     case "AppendEntriesReply":
-      return `AppendEntriesReply t${m.term} g${m.generation} last=${LogPosition.format(m.lastPosition)}${m.rejected ? " rejected" : ""}`;
+      return `AppendEntriesReply t${m.term} g${m.generation} last=${LogPosition.format(m.lastPosition)}${m.rejected ? " rejected" : ""}${m.refused === true ? " refused" : ""}`;
   }
 }
 
@@ -23,5 +23,5 @@ export function formatNode(n: SimNode): string {
   const log = r.log.entries;
   const c = r.config;
   const config = `voters=${c.voters.join(",")}${c.isJoint ? ` new=${c.newVoters.join(",")}` : ""}${c.nonVoters.length > 0 ? ` learners=${c.nonVoters.join(",")}` : ""}`;
-  return `${n.id}: ${r.role} t${r.currentTerm} vote=${r.votedFor ?? "-"} log=${LogPosition.format(log.prevPosition)}..${LogPosition.format(log.lastPosition)} commit=${r.commitIndex} applied=${n.sm.lastApplied} durable=${r.durableIndex} ${config}`;
+  return `${n.id}: ${r.role} t${r.currentTerm} vote=${r.votedFor ?? "-"} log=${LogPosition.format(log.prevPosition)}..${LogPosition.format(log.lastPosition)} commit=${r.commitIndex} applied=${n.applied} durable=${r.durableIndex} ${config}`;
 }

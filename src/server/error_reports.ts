@@ -32,7 +32,9 @@ export function rateLimitedErrorReports(logger: Logger, options: ErrorReportOpti
   const flush = () => {
     if (suppressed === 0) return;
     const count = suppressed === 1 ? "1 more unexpected error" : `${suppressed} more unexpected errors`;
-    logger.error(`${count} in the HTTP API within ${windowMs} ms not reported in full (at most ${max} are)`);
+    logger.error(
+      `Left out the reports of ${count} in the HTTP API within ${windowMs} ms (at most ${max} are reported)`,
+    );
     suppressed = 0;
   };
   return (err, request) => {
@@ -52,7 +54,7 @@ export function rateLimitedErrorReports(logger: Logger, options: ErrorReportOpti
 }
 
 /** `METHOD /path` of a request, the path cut short if it is long. */
-export function describeRequest(request: Request): string {
+function describeRequest(request: Request): string {
   const path = new URL(request.url).pathname;
   return `${request.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`;
 }

@@ -38,7 +38,9 @@ describe("rateLimitedErrorReports()", () => {
     h.clock.now += 1000;
     h.timers[0].fn();
     expect(h.lines.length).toBe(4);
-    expect(h.lines[3]).toContain("7 more unexpected errors in the HTTP API within 1000 ms not reported in full");
+    expect(h.lines[3]).toContain(
+      "Left out the reports of 7 more unexpected errors in the HTTP API within 1000 ms (at most 3 are reported)",
+    );
     expect(h.lines[3]).not.toContain("\n");
   });
 

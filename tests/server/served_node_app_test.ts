@@ -121,6 +121,10 @@ describe(`the node app served by ${RUNTIME}`, () => {
       const peer = await raw({ method: "POST", path: "/v1/raft", headers: { "content-length": "0" } });
       expectEnvelope(peer, 405, "method_not_allowed");
       expect(peer.headers.allow).toBe("GET, HEAD");
+      // The peer endpoint is a route of the app, not an operation of the API document.
+      const paths = Object.keys((await httpJson("GET", `${served.url}/openapi.json`)).body.paths);
+      expect(paths).toContain("/v1/kv/{key}");
+      expect(paths).not.toContain("/v1/raft");
     },
     slow,
   );

@@ -4,6 +4,7 @@ import { errorResponses, leaderRedirectResponse } from "../schemas/api_errors.ts
 import { DeleteQuerySchema, DeleteResultSchema, KeyParamsSchema } from "../schemas/api_kv.ts";
 import { answerServiceError, requireLeader } from "../src/server/forward.ts";
 import { type ApiApp, setRaftHeaders } from "../src/server/http_context.ts";
+import { refuseBody } from "../src/server/request_body.ts";
 
 /** The route definition. */
 export const deleteKeyRoute = createRoute({
@@ -14,8 +15,12 @@ export const deleteKeyRoute = createRoute({
   summary: "Delete a key",
   description:
     "Deletes the key once a quorum has the delete in its log; deleting a missing key succeeds with `deleted: false`. " +
-    "With `expectRevision` or `expectValue` it is a compare-and-delete (409 `compare_failed` on a mismatch).",
-  middleware: [requireLeader("write")] as const,
+    "With `expectRevision` or `expectValue` in the query string it is a compare-and-delete (409 `compare_failed` on a mismatch). " +
+    "The request takes no body: one is refused with 400 `validation_failed` (nothing is deleted).",
+  middleware: [
+    refuseBody("a delete takes no body; send its conditions in the query string (?expectRevision=…&expectValue=…)"),
+    requireLeader("write"),
+  ] as const,
   request: { params: KeyParamsSchema, query: DeleteQuerySchema },
   responses: {
     200: {
@@ -23,7 +28,7 @@ export const deleteKeyRoute = createRoute({
       content: { "application/json": { schema: DeleteResultSchema } },
     },
     307: leaderRedirectResponse,
-    ...errorResponses(400, 401, 409, 500, 503, 504),
+    ...errorResponses(400, 401, 409, 413, 500, 503, 504),
   },
 });
 

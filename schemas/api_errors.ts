@@ -23,11 +23,13 @@ export const ApiErrorCodeSchema = z
     "method_not_allowed",
     "unsupported_media_type",
     "payload_too_large",
+    "invalid_handshake",
+    "upgrade_required",
   ])
   .openapi("ErrorCode", {
     description:
       "What went wrong. Retry on `no_leader`, `not_leader`, `overloaded` and `shutting_down` (nothing was done); " +
-      "after `timeout` the write may or may not have taken effect.",
+      "after `timeout` the write may or may not have taken effect. `invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.",
   });
 
 /** An error code of the HTTP API. */

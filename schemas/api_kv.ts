@@ -21,9 +21,17 @@ function queryInteger(min: number, max: number) {
 /** A log index or revision in a response. */
 const IndexSchema = z.number().int().nonnegative();
 
+/**
+ * How a key travels in a URL, for error messages: one path segment, so a '/' inside it is
+ * percent-encoded, and never '.' or '..', which URLs resolve as steps of the path.
+ */
+export const KEY_PATH_RULE = `keys are single path segments of 1..${MAX_KEY_BYTES} UTF-8 bytes: send a '/' inside a key as %2F; the keys '.' and '..' cannot be addressed (URLs resolve them as steps of the path)`;
+
 /** The `{key}` path parameter (URL-decoded). */
 export const KeyParamsSchema = z.object({
-  key: KvKeySchema.openapi({
+  key: KvKeySchema.refine((key) => key !== "." && key !== "..", {
+    error: (issue) => `the key '${String(issue.input)}' cannot be addressed: ${KEY_PATH_RULE}`,
+  }).openapi({
     param: { name: "key", in: "path" },
     description: `The key, 1..${MAX_KEY_BYTES} bytes of UTF-8, percent-encoded like encodeURIComponent does: a '/' inside a key travels as %2F (the keys '.' and '..' cannot be addressed).`,
     example: "app/config",

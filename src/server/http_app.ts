@@ -3,17 +3,20 @@
  * `fetch` with Bun.serve or Deno.serve); every failure answers with the one JSON error envelope.
  */
 import { type Hook, OpenAPIHono } from "@hono/zod-openapi";
-import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
+import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { registerApiRoutes, registerDocsRoutes } from "../../routes/mod.ts";
 import { type OpenApiDocument, registerOpenApiJson } from "../../routes/openapi_json.ts";
 import type { ApiErrorCode } from "../../schemas/api_errors.ts";
+import { type ErrorReport, rateLimitedErrorReports } from "./error_reports.ts";
 import { type FetchFunction, LeaderRouter } from "./forward.ts";
 import type { ApiApp, AppEnv } from "./http_context.ts";
 import { apiError, isWriteMethod } from "./http_errors.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { notFoundHandler } from "./not_found.ts";
 import { type OpenApiServer, openApiDocument } from "./openapi_document.ts";
+import { RequestBodyAborted, readBody } from "./request_body.ts";
 import type { NodeService } from "./service.ts";
 
 /**
@@ -35,8 +38,13 @@ export interface HttpAppOptions {
   readonly forwardTimeoutMs?: number;
   /** The document's `servers`; default: this node's advertised URL. */
   readonly servers?: readonly OpenApiServer[];
-  /** Reports unexpected exceptions (answered as 500 `internal`); default: `console.error`. */
-  readonly onInternalError?: (err: unknown, request: Request) => void;
+  /**
+   * Where the app logs: one debug line per request whose client went away mid-body, and reports of
+   * unexpected exceptions, a few per second in full and then a count; default: info and above to stderr.
+   */
+  readonly logger?: Logger;
+  /** Reports every unexpected exception (answered as 500 `internal`) instead of the logger. */
+  readonly onInternalError?: ErrorReport;
 }
 
 /** The API app of `service`: routes, docs, leader forwarding, auth and error envelopes. */
@@ -50,8 +58,9 @@ export function createHttpApp(service: NodeService, options: HttpAppOptions = {}
     await next();
     if (!c.res.headers.has(SERVED_BY_HEADER)) c.res.headers.set(SERVED_BY_HEADER, service.self.id);
   });
-  app.use("/v1/*", bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge }));
+  // Auth first: a request without the admin token is refused before its body is read.
   if (options.adminToken !== undefined) app.use("/v1/*", adminAuth(options.adminToken));
+  app.use("/v1/*", readBody(MAX_BODY_BYTES));
   registerApiRoutes(app);
   const servers = options.servers ?? [{ url: service.self.url, description: `This node (${service.self.id})` }];
   let doc: OpenApiDocument | undefined;
@@ -60,8 +69,9 @@ export function createHttpApp(service: NodeService, options: HttpAppOptions = {}
     return doc;
   });
   registerDocsRoutes(app);
-  app.notFound(notFound(app));
-  app.onError(onError(options.onInternalError ?? ((err) => console.error("Unexpected error in the HTTP API:", err))));
+  const logger = options.logger ?? createLogger(service.self.id, "info");
+  app.notFound(notFoundHandler(app));
+  app.onError(onError(logger, options.onInternalError ?? rateLimitedErrorReports(logger)));
   return app;
 }
 
@@ -107,12 +117,6 @@ const validationHook: Hook<unknown, AppEnv, string, Response | undefined> = (res
   return apiError(c, "validation_failed", message, { details: { target: where, issues }, definite });
 };
 
-/** 413 `payload_too_large` for a body over {@link MAX_BODY_BYTES}. */
-function tooLarge(c: Context): Response {
-  const message = `Cannot ${c.req.method} ${c.req.path}: the body is larger than ${MAX_BODY_BYTES} bytes`;
-  return apiError(c, "payload_too_large", message, { definite: true });
-}
-
 /** Bearer auth for mutating requests; failures answer 401 `unauthorized` in the envelope. */
 function adminAuth(token: string): MiddlewareHandler<AppEnv> {
   const deny = (why: string) => ({
@@ -131,43 +135,17 @@ function adminAuth(token: string): MiddlewareHandler<AppEnv> {
   return (c, next) => (isWriteMethod(c.req.method) ? auth(c, next) : next());
 }
 
-/** 404 `not_found_route`, or 405 `method_not_allowed` with `allow` when the path exists. */
-function notFound(app: ApiApp): NotFoundHandler<AppEnv> {
-  return (c) => {
-    const path = c.req.path;
-    const allowed = allowedMethods(app, path);
-    if (allowed.length > 0) {
-      const message = `Cannot ${c.req.method} ${path}: the path allows ${allowed.join(", ")}`;
-      return apiError(c, "method_not_allowed", message, { headers: { allow: allowed.join(", ") } });
-    }
-    const hint = /^\/v1\/kv\/.+\//.test(path) ? " (send a '/' inside a key as %2F)" : "";
-    return apiError(c, "not_found_route", `No route for ${c.req.method} ${path}${hint}`);
-  };
-}
-
-/** The methods of the routes of `app` whose path pattern matches `path`. */
-function allowedMethods(app: ApiApp, path: string): string[] {
-  const methods = new Set<string>();
-  for (const route of app.routes) {
-    if (route.method === "ALL") continue;
-    if (routePattern(route.path).test(path)) methods.add(route.method);
-  }
-  if (methods.has("GET")) methods.add("HEAD");
-  return [...methods].sort();
-}
-
-/** A regular expression for a Hono path pattern (`:param` is one segment, `*` anything). */
-function routePattern(pattern: string): RegExp {
-  const source = pattern
-    .split("/")
-    .map((part) => (part.startsWith(":") ? "[^/]+" : part === "*" ? ".*" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
-    .join("/");
-  return new RegExp(`^${source}$`);
-}
-
-/** Framework exceptions keep their status in the envelope; anything else is a 500 without a stack. */
-function onError(report: (err: unknown, request: Request) => void): ErrorHandler<AppEnv> {
+/**
+ * Framework exceptions keep their status in the envelope; a client that went away mid-body is a
+ * debug line and a 400 (nobody reads it); anything else is reported and a 500 without a stack.
+ */
+function onError(logger: Logger, report: ErrorReport): ErrorHandler<AppEnv> {
   return (err, c) => {
+    if (err instanceof RequestBodyAborted) {
+      logger.debug(`${err.message}${err.cause instanceof Error ? ` (${err.cause.name}: ${err.cause.message})` : ""}`);
+      const definite = isWriteMethod(c.req.method) ? true : undefined;
+      return apiError(c, "invalid_request", err.message, { definite });
+    }
     if (err instanceof HTTPException) {
       if (err.res !== undefined) return err.getResponse();
       // A request rejected before it reached the service certainly had no effect.

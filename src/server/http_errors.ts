@@ -15,6 +15,7 @@ export function errorStatus(code: ApiErrorCode): ContentfulStatusCode {
   switch (code) {
     case "validation_failed":
     case "invalid_request":
+    case "invalid_handshake":
       return 400;
     case "unauthorized":
       return 401;
@@ -30,6 +31,8 @@ export function errorStatus(code: ApiErrorCode): ContentfulStatusCode {
       return 413;
     case "unsupported_media_type":
       return 415;
+    case "upgrade_required":
+      return 426;
     case "internal":
       return 500;
     case "not_leader":

@@ -3,7 +3,7 @@
  * API wired together into one Hono app. Runtime-neutral: the per-runtime entry passes its
  * `upgradeWebSocket` and serves `app.fetch`.
  */
-import { Hono } from "hono";
+import type { Hono } from "hono";
 import type { UpgradeWebSocket } from "hono/ws";
 import type { NodeConfig } from "../../schemas/node_config.ts";
 import { NodeId } from "../core/mod.ts";
@@ -75,7 +75,8 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
   }
   const { runtime, service } = core;
   const receiver = new SnapshotReceiver({});
-  const app = new Hono();
+  // One app, so the peer endpoint and every unmatched request get the API's error envelopes.
+  const app = createHttpApp(service, { adminToken: config.adminToken, logger });
   registerPeerEndpoint(app, host.upgradeWebSocket, {
     token: config.clusterToken,
     onMessage: (_from, message) => runtime.handleMessage(message),
@@ -88,10 +89,10 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
       if (peer.url !== null) runtime.learnAddress(peer.id, peer.url);
     },
     onPeerClose: (peer) => receiver.abort(peer.id),
+    onUpgradeError: (e) => logger.warn(`peer endpoint: the WebSocket upgrade failed: ${String(e)}`),
   });
-  app.route("/", createHttpApp(service, { adminToken: config.adminToken }));
   return {
-    app,
+    app: app as unknown as Hono, // The API app; its per-request variables are its own business.
     runtime,
     service,
     logger,

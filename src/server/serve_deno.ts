@@ -1,4 +1,9 @@
-/** Serves a node app with Deno.serve (WebSocket peer endpoint included). */
+/**
+ * Serves a node app with Deno.serve (WebSocket peer endpoint included). Deno sets no body limit
+ * (the app's own answers 413 in its envelope), but its request head limit is fixed: a request line
+ * and headers over 64 KiB together get an empty 400 from Deno itself, and Deno.serve has no option
+ * to raise it (a key of the maximum 1024 bytes needs at most 3 KiB, percent-encoded).
+ */
 import type { Hono } from "hono";
 import { upgradeWebSocket } from "hono/deno";
 import type { UpgradeWebSocket } from "hono/ws";

@@ -1,13 +1,15 @@
 /**
  * The peer endpoint: the accepting side of peer connections, served at `GET /v1/raft` on the
- * node's HTTP port. The handshake is checked before upgrading (401 for a wrong or missing token);
- * then every frame is decoded and validated, and either handed to the runtime or refused with an
- * Error frame. Bad peer input is dropped; it never throws.
+ * node's HTTP port. The handshake is checked before upgrading (401 for a wrong or missing token,
+ * 400 for a malformed one, 426 for a plain request), and every refusal, even a failed upgrade,
+ * answers in the API's JSON error envelope; then every frame is decoded and validated, and either
+ * handed to the runtime or refused with an Error frame. Bad peer input is dropped; it never throws.
  */
-import type { Context, Hono } from "hono";
+import type { Context, Env, Hono } from "hono";
 import type { UpgradeWebSocket, WSContext, WSEvents } from "hono/ws";
 import { NodeIdSchema } from "../../schemas/peer_frame.ts";
 import type { Message, NodeId } from "../core/mod.ts";
+import { apiError, errorStatus } from "../server/http_errors.ts";
 import {
   DEFAULT_MAX_FRAME_BYTES,
   decodeFrame,
@@ -17,6 +19,7 @@ import {
   type PeerError,
   type SnapshotChunk,
 } from "./codec.ts";
+import { checkUpgrade } from "./websocket_handshake.ts";
 
 /** The path of the peer endpoint. */
 export const PEER_PATH = "/v1/raft";
@@ -36,7 +39,12 @@ export interface PeerHandshake {
 /** The outcome of {@link checkHandshake}: the peer, or the HTTP refusal to answer with. */
 export type HandshakeResult =
   | { readonly ok: true; readonly peer: PeerHandshake }
-  | { readonly ok: false; readonly status: 400 | 401; readonly code: string; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly status: number;
+      readonly code: "unauthorized" | "invalid_handshake";
+      readonly message: string;
+    };
 
 /** What the endpoint needs from the runtime. Callbacks must not throw. */
 export interface PeerEndpointOptions {
@@ -54,6 +62,8 @@ export interface PeerEndpointOptions {
   readonly onPeerClose?: (peer: PeerHandshake) => void;
   /** A frame from `from` was refused (an Error frame went back), or `from` sent an Error frame. */
   readonly onFrameError?: (from: NodeId, error: { readonly code: string; readonly message: string }) => void;
+  /** The runtime failed to upgrade a handshake that passed every check (answered 500 `internal`). */
+  readonly onUpgradeError?: (error: unknown) => void;
 }
 
 /** Checks the handshake headers of a dial: the bearer token, the node id and the optional URL. */
@@ -61,47 +71,56 @@ export function checkHandshake(headers: Headers, token: string): HandshakeResult
   const auth = headers.get("authorization") ?? "";
   const presented = auth.startsWith("Bearer ") ? auth.slice("Bearer ".length) : null;
   if (presented === null || !sameSecret(presented, token)) {
-    return {
-      ok: false,
-      status: 401,
-      code: "unauthorized",
-      message: "Cannot open peer connection: wrong or missing token",
-    };
+    return refusal("unauthorized", "wrong or missing token");
   }
   const id = NodeIdSchema.safeParse(headers.get(NODE_ID_HEADER));
   if (!id.success) {
-    const message = `Cannot open peer connection: header ${NODE_ID_HEADER} must be a node id ([A-Za-z0-9._-], 1-64 characters)`;
-    return { ok: false, status: 400, code: "invalid_handshake", message };
+    return refusal("invalid_handshake", `header ${NODE_ID_HEADER} must be a node id ([A-Za-z0-9._-], 1-64 characters)`);
   }
   const url = headers.get(NODE_URL_HEADER);
   if (url !== null && !isHttpUrl(url)) {
-    const message = `Cannot open peer connection: header ${NODE_URL_HEADER} must be an http(s) URL`;
-    return { ok: false, status: 400, code: "invalid_handshake", message };
+    return refusal("invalid_handshake", `header ${NODE_URL_HEADER} must be an http(s) URL`);
   }
   return { ok: true, peer: { id: id.data as NodeId, url } };
 }
 
+function refusal(code: "unauthorized" | "invalid_handshake", why: string): HandshakeResult {
+  return { ok: false, status: errorStatus(code), code, message: `Cannot open peer connection: ${why}` };
+}
+
 /**
- * The Hono handler of `GET /v1/raft`: refuses a bad handshake with 401/400 and the JSON error
- * envelope, a plain HTTP request with 426, and otherwise upgrades with {@link peerConnectionEvents}.
+ * The Hono handler of `GET /v1/raft`: refuses a bad token with 401, bad handshake headers with 400
+ * and a plain HTTP request with 426, all in the JSON error envelope; otherwise upgrades with
+ * {@link peerConnectionEvents}, and answers 500 `internal` (no stack) if the runtime cannot.
  */
 export function peerEndpointHandler(upgradeWebSocket: UpgradeWebSocket, options: PeerEndpointOptions) {
   return async (c: Context): Promise<Response> => {
     const handshake = checkHandshake(c.req.raw.headers, options.token);
     if (!handshake.ok) {
-      const body = { error: { code: handshake.code, message: handshake.message } };
-      return c.json(body, handshake.status, handshake.status === 401 ? { "www-authenticate": "Bearer" } : {});
+      const headers: Record<string, string> = handshake.code === "unauthorized" ? { "www-authenticate": "Bearer" } : {};
+      return apiError(c, handshake.code, handshake.message, { headers });
     }
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      const message = "Cannot open peer connection: the request is not a WebSocket upgrade";
-      return c.json({ error: { code: "upgrade_required", message } }, 426);
+    const upgrade = checkUpgrade(c.req.raw.headers);
+    if (!upgrade.ok) return apiError(c, upgrade.code, upgrade.message, { headers: upgrade.headers });
+    try {
+      return await upgradeWebSocket(c, peerConnectionEvents(handshake.peer, options));
+    } catch (error) {
+      options.onUpgradeError?.(error);
+      return apiError(
+        c,
+        "internal",
+        `Cannot open peer connection from ${handshake.peer.id}: the WebSocket upgrade failed`,
+      );
     }
-    return await upgradeWebSocket(c, peerConnectionEvents(handshake.peer, options));
   };
 }
 
-/** Registers the peer endpoint at {@link PEER_PATH} on `app`. */
-export function registerPeerEndpoint(app: Hono, upgradeWebSocket: UpgradeWebSocket, options: PeerEndpointOptions) {
+/** Registers the peer endpoint at {@link PEER_PATH} on `app` (a plain route, not an API operation). */
+export function registerPeerEndpoint<E extends Env>(
+  app: Hono<E>,
+  upgradeWebSocket: UpgradeWebSocket,
+  options: PeerEndpointOptions,
+): void {
   app.get(PEER_PATH, peerEndpointHandler(upgradeWebSocket, options));
 }
 

@@ -64,7 +64,7 @@ export interface paths {
     post?: never;
     /**
      * Delete a key
-     * @description Deletes the key once a quorum has the delete in its log; deleting a missing key succeeds with `deleted: false`. With `expectRevision` or `expectValue` it is a compare-and-delete (409 `compare_failed` on a mismatch).
+     * @description Deletes the key once a quorum has the delete in its log; deleting a missing key succeeds with `deleted: false`. With `expectRevision` or `expectValue` in the query string it is a compare-and-delete (409 `compare_failed` on a mismatch). The request takes no body: one is refused with 400 `validation_failed` (nothing is deleted).
      */
     delete: operations["deleteKey"];
     options?: never;
@@ -162,7 +162,7 @@ export interface components {
       };
     };
     /**
-     * @description What went wrong. Retry on `no_leader`, `not_leader`, `overloaded` and `shutting_down` (nothing was done); after `timeout` the write may or may not have taken effect.
+     * @description What went wrong. Retry on `no_leader`, `not_leader`, `overloaded` and `shutting_down` (nothing was done); after `timeout` the write may or may not have taken effect. `invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.
      * @enum {string}
      */
     ErrorCode:
@@ -181,7 +181,9 @@ export interface components {
       | "not_found_route"
       | "method_not_allowed"
       | "unsupported_media_type"
-      | "payload_too_large";
+      | "payload_too_large"
+      | "invalid_handshake"
+      | "upgrade_required";
     BootstrapRequest: {
       /** @description The voters of the new cluster; must include this node (ids are unique) */
       members: components["schemas"]["Member"][];
@@ -710,6 +712,15 @@ export interface operations {
       };
       /** @description A compare-and-set did not match (`compare_failed`, details carry the current entry) or the node is already in a cluster (`already_bootstrapped`) */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the node accepts (`payload_too_large`) */
+      413: {
         headers: {
           [name: string]: unknown;
         };

@@ -52,6 +52,8 @@ export interface ProcessClusterOptions {
   readonly startTimeoutMs?: number;
   /** How long to wait for a leader every node agrees on (default 20 000 ms). */
   readonly leaderTimeoutMs?: number;
+  /** The nodes' log level (default info). */
+  readonly logLevel?: "debug" | "info" | "warn" | "error";
 }
 
 /** Most output kept per node (older output is dropped first). */
@@ -428,7 +430,7 @@ export class ProcessCluster {
   #args(node: ClusterNode): string[] {
     const o = this.options;
     const args = ["--id", node.id, "--listen", `127.0.0.1:${node.port}`, "--cluster-token", this.token];
-    args.push("--data-dir", node.dataDir, "--log-level", "info");
+    args.push("--data-dir", node.dataDir, "--log-level", o.logLevel ?? "info");
     args.push(
       "--election-timeout-ms",
       String(o.electionTimeoutMs ?? 500),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { expectError, fixture, send } from "./helpers.ts";
+import { expectError, fixture, LEADER, RecordingFetch, send } from "./helpers.ts";
 
 describe("PUT /v1/kv/{key} errors", () => {
   it("PUT /v1/kv/{key} answers 400 validation_failed for malformed JSON, definite", async () => {
@@ -165,6 +165,33 @@ describe("DELETE /v1/kv/{key} errors", () => {
     const error = expectError(await send(app, "DELETE", "/v1/kv/k?expectValue=w"), 409, "compare_failed");
     expect(error.details.current).toEqual(current);
     expect(service.entries.has("k")).toBe(true);
+  });
+
+  it("DELETE /v1/kv/{key} answers 400 validation_failed, definite, for a JSON body of conditions, pointing at the query", async () => {
+    const { app, service } = fixture();
+    service.seed("k", "v");
+    const error = expectError(await send(app, "DELETE", "/v1/kv/k", { expectRevision: 3 }), 400, "validation_failed");
+    expect(error.message).toBe(
+      "Cannot DELETE /v1/kv/k: a delete takes no body; send its conditions in the query string (?expectRevision=…&expectValue=…)",
+    );
+    expect(error.definite).toBe(true);
+    expect(error.details.target).toBe("body");
+    expect(service.calls).toEqual([]);
+    expect(service.entries.has("k")).toBe(true);
+  });
+
+  it("DELETE /v1/kv/{key} refuses a body on a follower before forwarding it", async () => {
+    const recorder = new RecordingFetch();
+    const { app } = fixture({ leader: LEADER, fetch: recorder.fetch });
+    const answer = await send(app, "DELETE", "/v1/kv/k?expectRevision=3", "x", { "content-type": "text/plain" });
+    expect(expectError(answer, 400, "validation_failed").definite).toBe(true);
+    expect(recorder.requests).toEqual([]);
+  });
+
+  it("DELETE /v1/kv/{key} answers 413 for a body over 16 MiB", async () => {
+    const { app } = fixture();
+    const body = "x".repeat(16 * 1024 * 1024 + 1);
+    expectError(await send(app, "DELETE", "/v1/kv/k", body), 413, "payload_too_large");
   });
 
   it("DELETE /v1/kv/{key} answers 504 timeout with definite: false", async () => {

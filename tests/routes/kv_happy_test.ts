@@ -25,6 +25,22 @@ describe("PUT /v1/kv/{key}", () => {
     expect(answer.headers.get("x-raft-served-by")).toBe("n1");
   });
 
+  it("PUT /v1/kv/{key} reads a chunked body (no content-length) like any other", async () => {
+    const { app, service } = fixture();
+    const chunks = ['{"value":', '"chunked"}'].map((t) => new TextEncoder().encode(t));
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const chunk = chunks.shift();
+        if (chunk === undefined) controller.close();
+        else controller.enqueue(chunk);
+      },
+    });
+    const init = { method: "PUT", body, headers: { "content-type": "application/json" }, duplex: "half" };
+    const res = await app.fetch(new Request("http://localhost/v1/kv/color", init as RequestInit));
+    expect(res.status).toBe(200);
+    expect(service.entries.get("color")?.value).toBe("chunked");
+  });
+
   it("PUT /v1/kv/{key} decodes %2F so a key may contain '/'", async () => {
     const { app, service } = fixture();
     const answer = await send(app, "PUT", `/v1/kv/${encodeURIComponent("app/db/url")}`, { value: "x" });
@@ -135,6 +151,14 @@ describe("DELETE /v1/kv/{key}", () => {
     const answer = await send(app, "DELETE", "/v1/kv/k?expectRevision=11&expectValue=v");
     expect(answer.status).toBe(200);
     expect(service.calls.at(-1)?.args).toEqual(["k", { expectRevision: 11, expectValue: "v" }]);
+  });
+
+  it("DELETE /v1/kv/{key} with an empty body (content-length: 0) is served like one without", async () => {
+    const { app, service } = fixture();
+    service.seed("k", "v");
+    const answer = await send(app, "DELETE", "/v1/kv/k", "", { "content-length": "0" });
+    expect(answer.status).toBe(200);
+    expect(answer.body.deleted).toBe(true);
   });
 
   it("DELETE /v1/kv/{key} without conditions passes no condition keys to the service", async () => {

@@ -58,18 +58,32 @@ describe("checkHandshake()", () => {
 });
 
 describe("registerPeerEndpoint()", () => {
-  function app() {
+  function app(upgrade: () => Response = () => new Response("upgraded", { status: 200 })) {
     const upgrades: WSEvents[] = [];
+    const upgradeErrors: unknown[] = [];
     const upgradeWebSocket = (async (_c: unknown, events: WSEvents) => {
       upgrades.push(events);
-      return new Response("upgraded", { status: 200 });
+      return upgrade();
     }) as unknown as UpgradeWebSocket;
     const hono = new Hono();
-    registerPeerEndpoint(hono, upgradeWebSocket, { token: "s3cret", onMessage: () => undefined });
-    return { hono, upgrades };
+    registerPeerEndpoint(hono, upgradeWebSocket, {
+      token: "s3cret",
+      onMessage: () => undefined,
+      onUpgradeError: (e) => upgradeErrors.push(e),
+    });
+    return { hono, upgrades, upgradeErrors };
   }
 
-  const dial = { authorization: "Bearer s3cret", "x-raft-node-id": "node-b", upgrade: "websocket" };
+  const dial = {
+    authorization: "Bearer s3cret",
+    "x-raft-node-id": "node-b",
+    upgrade: "websocket",
+    connection: "Upgrade",
+    "sec-websocket-version": "13",
+    "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+  };
+
+  type Envelope = { error: { code: string; message: string } };
 
   it("answers a wrong token with 401 and the JSON error envelope, before upgrading", async () => {
     const { hono, upgrades } = app();
@@ -84,14 +98,45 @@ describe("registerPeerEndpoint()", () => {
     expect(upgrades.length).toBe(0);
   });
 
-  it("answers a bad node id with 400 and a plain request with 426", async () => {
+  it("answers a bad node id with 400 and a plain request with 426, in the envelope", async () => {
     const { hono, upgrades } = app();
     const bad = await hono.request("/v1/raft", { headers: { ...dial, "x-raft-node-id": "../x" } });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("invalid_handshake");
+    expect(((await bad.json()) as Envelope).error.code).toBe("invalid_handshake");
     const plain = await hono.request("/v1/raft", { headers: { ...dial, upgrade: "" } });
     expect(plain.status).toBe(426);
+    expect(plain.headers.get("upgrade")).toBe("websocket");
+    expect(((await plain.json()) as Envelope).error.code).toBe("upgrade_required");
     expect(upgrades.length).toBe(0);
+  });
+
+  it("answers a malformed Sec-WebSocket-Key or version with 400 invalid_handshake, before upgrading", async () => {
+    const { hono, upgrades } = app();
+    const badKey = await hono.request("/v1/raft", { headers: { ...dial, "sec-websocket-key": "bad" } });
+    expect(badKey.status).toBe(400);
+    const body = (await badKey.json()) as Envelope;
+    expect(body.error.code).toBe("invalid_handshake");
+    expect(body.error.message).toContain("sec-websocket-key must be the base64 encoding of 16 bytes");
+    const badVersion = await hono.request("/v1/raft", { headers: { ...dial, "sec-websocket-version": "8" } });
+    expect(badVersion.status).toBe(400);
+    expect(badVersion.headers.get("sec-websocket-version")).toBe("13");
+    expect(upgrades.length).toBe(0);
+  });
+
+  it("answers an upgrade that throws with 500 internal in the envelope, reports it, and shows no stack", async () => {
+    const { hono, upgradeErrors } = app(() => {
+      throw new Error("Failed to upgrade WebSocket");
+    });
+    const res = await hono.request("/v1/raft", { headers: dial });
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    const body = JSON.parse(text) as Envelope;
+    expect(body.error).toEqual({
+      code: "internal",
+      message: "Cannot open peer connection from node-b: the WebSocket upgrade failed",
+    });
+    expect(text).not.toContain("at ");
+    expect(upgradeErrors.map(String)).toEqual(["Error: Failed to upgrade WebSocket"]);
   });
 
   it("upgrades a good handshake", async () => {

@@ -78,12 +78,12 @@ function parseArgs(argv: readonly string[]): Cli {
   return { seeds, nodes, steps, verbose, filter, healLoad };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const cli = parseArgs(process.argv.slice(2));
   const single = cli.seeds[0] === cli.seeds[1];
   let failed = 0;
   for (let seed = cli.seeds[0]; seed <= cli.seeds[1]; seed++) {
-    const result = runSimulation(
+    const result = await runSimulation(
       { seed, nodes: cli.nodes, steps: cli.steps, filter: cli.filter, healLoad: cli.healLoad },
       cli.verbose ? (line) => console.log(line) : undefined,
     );
@@ -97,4 +97,4 @@ function main(): void {
   process.exit(failed > 0 ? 1 : 0);
 }
 
-main();
+await main();

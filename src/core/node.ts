@@ -99,6 +99,8 @@ export class RaftNode {
   /** The value of #seq when this node last became leader. */
   #leaderSeqBase = 0;
   #inconsistency: string | null = null;
+  /** True once the election timer expired since this node last heard from a leader (or led). */
+  #timedOutWithoutLeader = false;
   /** True iff this leader alone is a quorum of its latest configuration (recomputed on every change). */
   #selfQuorum = false;
   /** Scratch for #maybeAdvanceCommit: this node's own match index. */
@@ -353,27 +355,33 @@ export class RaftNode {
   }
 
   /**
-   * True iff a snapshot from `from` whose configuration is `config` may be installed here: the
-   * sender is a member this node takes messages from, or the snapshot's configuration names both
-   * the sender and this node (a leader added after this node's log ends catches it up this way).
+   * True iff a snapshot from `from` whose configuration is `config` may be installed here: this
+   * node hears `from` now (a member, the leader it follows, or anyone once it lost its leader; see
+   * {@link RaftNode.handleMessage}), or the snapshot's configuration names the sender (a leader
+   * added after this node's log ends catches it up this way; the entries after the snapshot then
+   * bring the configuration that names this node).
    */
   acceptsSnapshotFrom(from: NodeId, config: ClusterConfig): boolean {
-    return this.acceptsMessagesFrom(from) || (config.contains(from) && config.contains(this.#id));
+    return this.acceptsMessagesFrom(from) || this.#hearsOutsider(from) || config.contains(from);
   }
 
   /**
    * Handles a message from a peer. Stale, duplicated or reordered messages are harmless. A message
    * whose term exceeds {@link Term.MAX} is ignored. A message from a sender this node does not take
-   * messages from (see {@link RaftNode.acceptsMessagesFrom}) changes nothing: an AppendEntriesCall
-   * gets a `refused` reply that reports where this log ends, anything else is ignored.
+   * messages from (see {@link RaftNode.acceptsMessagesFrom}) changes nothing while this node is
+   * part of a working cluster: an AppendEntriesCall gets a `refused` reply that reports where this
+   * log ends, and anything else is ignored. Once this node has lost its leader (its timer expired
+   * since it last heard from one), it hears outsiders like members: a member added after this log
+   * ends may need its vote, or lead it.
    */
   handleMessage(message: Message): void {
     if (message.from === this.#id) return; // A message from ourselves (e.g. a broadcast loop): ignore.
     if (message.term > Term.MAX) return; // No node may hold such a term: invalid peer input.
-    if (!this.acceptsMessagesFrom(message.from)) {
-      this.#handleOutsiderMessage(message);
-      return;
-    }
+    if (this.acceptsMessagesFrom(message.from)) this.#handleMemberMessage(message);
+    else this.#handleOutsiderMessage(message);
+  }
+
+  #handleMemberMessage(message: Message): void {
     if (message.term > this.#currentTerm) this.#transitionToFollower(message.term);
     switch (message.type) {
       case "RequestVoteCall":
@@ -402,6 +410,7 @@ export class RaftNode {
       return;
     }
     this.#leaderId = null; // No word from the leader for a whole timeout: stop deferring to it.
+    this.#timedOutWithoutLeader = true;
     this.#transitionToCandidate();
   }
 
@@ -478,6 +487,12 @@ export class RaftNode {
     return this.#log.getConfig(at - 1);
   }
 
+  /** True iff this node lost its leader (its timer expired since it last heard from one), or follows `id`. */
+  #hearsOutsider(id: NodeId): boolean {
+    if (id === this.#leaderId) return true;
+    return this.#role !== "leader" && this.#leaderId === null && this.#timedOutWithoutLeader;
+  }
+
   #takesLeaderSnapshot(position: LogPosition): boolean {
     if (position.index <= this.#commitIndex) return false; // Stale: we have committed past it.
     if (position.term > Term.MAX) return false; // No node may hold such a term: invalid input.
@@ -541,6 +556,7 @@ export class RaftNode {
     assert(this.#votedFor === this.#id, "a leader voted for itself");
     this.#role = "leader";
     this.#leaderId = this.#id;
+    this.#timedOutWithoutLeader = false;
     this.#leaderSeqBase = this.#seq;
     this.#followers.clear();
     this.#syncFollowers();
@@ -575,10 +591,20 @@ export class RaftNode {
 
   // ---------------------------------------------------------------- outsiders
 
-  /** A message from a sender outside our configuration: it changes nothing. */
+  /**
+   * A message from a sender outside our configuration. While this node is part of a working
+   * cluster (it leads, or follows a leader it heard from since its timer last expired), such a
+   * message changes nothing: an AppendEntriesCall gets a refused reply (a leader added after our
+   * log ends then sends a snapshot), anything else is ignored. Once this node has lost its leader,
+   * it hears outsiders as every Raft server should (Raft thesis §4.1): a member added after its
+   * log ends may need its vote, or lead it; and it keeps hearing the outsider it then follows.
+   */
   #handleOutsiderMessage(message: Message): void {
+    if (this.#hearsOutsider(message.from)) {
+      this.#handleMemberMessage(message); // Lost our leader, or it is the outsider we follow already.
+      return;
+    }
     if (message.type !== "AppendEntriesCall") return; // Votes and replies from outsiders are ignored.
-    // A leader added after our log ends does not know it: tell it where we are, so it sends a snapshot.
     this.#send(message.from, { ...this.#appendReply(message.seq, true), refused: true });
   }
 
@@ -599,6 +625,7 @@ export class RaftNode {
     }
     if (this.#role === "candidate") this.#transitionToFollower(this.#currentTerm); // The term has a leader.
     this.#leaderId = call.from;
+    this.#timedOutWithoutLeader = false;
     this.#actions.setElectionTimeout = true;
     const accepted = this.#appendFromLeader(call.entries);
     if (accepted) {

@@ -13,8 +13,8 @@ import {
   LogPosition,
   type Message,
   type NodeId,
-  payloadBytes,
   type ProposeResult,
+  payloadBytes,
   RaftInvariantError,
   RaftNode,
   Term,
@@ -264,7 +264,8 @@ export class RaftRuntime<R> {
       maxEntriesPerMessage: MAX_MESSAGE_ENTRIES,
       maxBytesPerMessage: MAX_MESSAGE_PAYLOAD_BYTES,
     };
-    const fresh = recovered.term === 0 && recovered.entries.lastIndex === 0 && snapshot === null;
+    const empty = recovered.term === 0 && recovered.entries.lastIndex === 0 && snapshot === null;
+    const fresh = empty && recovered.generation === 0; // Opened for the first time: nothing to restart from.
     if (fresh) return RaftNode.start(this.#options.id, options);
     const log = new Log(snapshot?.config ?? ClusterConfig.EMPTY, recovered.entries);
     const generation = Generation.of(recovered.generation);
@@ -350,6 +351,7 @@ export class RaftRuntime<R> {
   /** A leader tells followers about a new commit index soon, unless a proposal carries it first. */
   #maybeNotifyCommit(): void {
     if (!this.#leading() || this.#node.commitIndex <= this.#executor.sentCommit || this.#commitNoticeScheduled) return;
+    if (this.#node.peers.length === 0) return; // Nobody to tell (a heartbeat would send nothing, forever).
     this.#commitNoticeScheduled = true;
     this.#deps.clock.defer(() => {
       this.#commitNoticeScheduled = false;

@@ -135,13 +135,50 @@ describe("RaftNode and senders outside its configuration", () => {
     expectActions(n0, []);
   });
 
-  it("RaftNode.acceptsSnapshotFrom() takes an outsider's snapshot only if its configuration names both nodes", () => {
+  it("RaftNode.acceptsSnapshotFrom() takes an outsider's snapshot only if its configuration names the sender", () => {
     const node = follower();
-    const withN3 = voters(["n0", "n1", "n3"]);
     expect(node.acceptsSnapshotFrom(id("n0"), THREE)).toBe(true);
-    expect(node.acceptsSnapshotFrom(id("n3"), withN3)).toBe(true);
+    expect(node.acceptsSnapshotFrom(id("n3"), voters(["n0", "n1", "n3"]))).toBe(true);
+    expect(node.acceptsSnapshotFrom(id("n3"), voters(["n3"]))).toBe(true);
     expect(node.acceptsSnapshotFrom(id("n3"), THREE)).toBe(false);
-    expect(node.acceptsSnapshotFrom(id("n3"), voters(["n0", "n3"]))).toBe(false);
+  });
+});
+
+describe("RaftNode once it has lost its leader (Raft thesis §4.1)", () => {
+  /** n1 of THREE, in term 2, whose timer expired without a leader: it campaigned and lost. */
+  function leaderless(): RaftNode {
+    const node = follower();
+    node.handleElectionTimeout();
+    drain(node);
+    expect(node.role).toBe("candidate");
+    expect(node.leaderId).toBeNull();
+    return node;
+  }
+
+  it("RaftNode ignores an outsider's vote request until its timer expired without a leader", () => {
+    const node = follower();
+    node.handleMessage(voteCall("n4", 9, pos(9, 9)));
+    expect(node.currentTerm).toBe(Term.of(2));
+    const lost = leaderless();
+    lost.handleMessage(voteCall("n4", 9, pos(9, 9)));
+    expect(lost.currentTerm).toBe(Term.of(9));
+    expect(lost.votedFor).toBe(id("n4"));
+  });
+
+  it("RaftNode then follows an outsider leader's calls (a member added after its log ends)", () => {
+    const node = leaderless();
+    const term = node.currentTerm + 1;
+    const call = appendCall({ from: "n4", term, commitIndex: 3, entries: segment(pos(2, 3), [X("b")]), seq: 4 });
+    node.handleMessage(call);
+    expect(node.role).toBe("follower");
+    expect(node.leaderId).toBe(id("n4"));
+    expect(node.log.lastPosition).toEqual(pos(2, 4));
+    // It keeps hearing the outsider it follows, and now refuses other outsiders.
+    node.handleMessage(appendCall({ from: "n4", term, commitIndex: 4, entries: segment(pos(2, 4), []), seq: 5 }));
+    expect<number>(node.commitIndex).toBe(4);
+    const before = stateOf(node);
+    node.handleMessage(appendCall({ from: "n9", term: term + 5, commitIndex: 9, entries: segment(pos(2, 4), []) }));
+    expect(stateOf(node)).toEqual(before);
   });
 });
 

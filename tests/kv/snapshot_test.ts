@@ -177,8 +177,7 @@ describe("KvStateMachine.restore()", () => {
   });
 
   it("refuses a checksummed body whose entries are inconsistent", () => {
-    const body = (appliedIndex: number, entries: unknown[]) =>
-      withBody(JSON.stringify({ appliedIndex, entries }));
+    const body = (appliedIndex: number, entries: unknown[]) => withBody(JSON.stringify({ appliedIndex, entries }));
     expect(
       refused(
         body(5, [

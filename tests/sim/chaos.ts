@@ -1,7 +1,7 @@
 /**
- * The chaos actions of the simulation: crashes (any node or the leader), partitions (random
- * split, one node isolated, the leader isolated) and heals, membership changes, and the client
- * that proposes commands with unique payloads to a leader.
+ * The chaos actions of the simulation: crashes (any node, the leader, or every node at once),
+ * partitions (random split, one node isolated, the leader isolated) and heals, and membership
+ * changes (a spare being added may first be seeded with the leader's snapshot).
  */
 import type { NodeId } from "../../src/core/mod.ts";
 import type { Cluster } from "./cluster.ts";
@@ -14,9 +14,10 @@ import type { SimNode } from "./sim_node.ts";
 /** Counters for the run summary. */
 export interface ChaosStats {
   crashes: number;
+  wholeClusterCrashes: number;
   partitions: number;
   configChanges: number;
-  proposals: number;
+  seeded: number;
 }
 
 /** What a chaos action may touch. */
@@ -26,8 +27,10 @@ export interface ChaosContext {
   readonly cluster: Cluster;
   readonly network: Network;
   readonly stats: ChaosStats;
-  /** Schedules the restart of a crashed node. */
-  scheduleRestart(node: SimNode, delay: number): void;
+  /** Crashes `node` (it answers nobody) and schedules its restart after `downtime` ticks. */
+  crash(node: SimNode, downtime: number): void;
+  /** Delivers `from`'s latest snapshot to `to` soon, as an operator seeding a new member would. */
+  seed(from: SimNode, to: SimNode): boolean;
   /** Schedules the end of the current partition. */
   scheduleHeal(delay: number): void;
   /** Marks a node as having processed input this step (it is checked afterwards). */
@@ -37,7 +40,15 @@ export interface ChaosContext {
 
 type ChaosKind = keyof ChaosWeights;
 
-const KINDS: readonly ChaosKind[] = ["crash", "crashLeader", "partition", "isolateLeader", "heal", "membership"];
+const KINDS: readonly ChaosKind[] = [
+  "crash",
+  "crashAll",
+  "crashLeader",
+  "partition",
+  "isolateLeader",
+  "heal",
+  "membership",
+];
 
 function pickKind(rng: Prng, weights: ChaosWeights): ChaosKind | undefined {
   const total = KINDS.reduce((sum, k) => sum + weights[k], 0);
@@ -55,6 +66,9 @@ export function runChaos(ctx: ChaosContext): void {
   switch (pickKind(ctx.rng, ctx.options.weights)) {
     case "crash":
       crash(ctx, ctx.rng.pick(ctx.cluster.nodes));
+      break;
+    case "crashAll":
+      crashAll(ctx);
       break;
     case "crashLeader":
       crash(ctx, ctx.cluster.leader());
@@ -80,11 +94,18 @@ function crash(ctx: ChaosContext, node: SimNode | undefined): void {
   if (node === undefined || !node.up) return;
   const down = ctx.cluster.nodes.filter((n) => !n.up).length;
   if (down >= Math.floor(ctx.cluster.nodes.length / 2)) return; // Keep a majority of processes alive.
-  node.crash();
-  ctx.stats.crashes++;
   const [lo, hi] = ctx.options.downtime;
-  ctx.scheduleRestart(node, ctx.rng.int(lo, hi));
+  ctx.crash(node, ctx.rng.int(lo, hi));
+  ctx.stats.crashes++;
   ctx.trace(`crash ${node.id}`);
+}
+
+/** Every node crashes at once (a power cut), each restarting after its own downtime. */
+function crashAll(ctx: ChaosContext): void {
+  const [lo, hi] = ctx.options.downtime;
+  for (const node of ctx.cluster.nodes) if (node.up) ctx.crash(node, ctx.rng.int(lo, hi));
+  ctx.stats.wholeClusterCrashes++;
+  ctx.trace("crash every node");
 }
 
 function partition(ctx: ChaosContext): void {
@@ -124,24 +145,15 @@ function changeMembership(ctx: ChaosContext): void {
   if (leader === undefined) return;
   const change = planConfigChange(leader.raft.config, leader.id, ctx.cluster.ids, ctx.rng);
   if (change === undefined) return;
-  const ok = leader.proposeConfig(change.config);
+  if (change.adds !== undefined && ctx.rng.chance(ctx.options.seedSnapshot)) {
+    const spare = ctx.cluster.get(change.adds);
+    if (spare.up && spare.raft.config.isEmpty && ctx.seed(leader, spare)) {
+      ctx.stats.seeded++;
+      ctx.trace(`seed ${spare.id} with ${leader.id}'s snapshot`);
+    }
+  }
+  const ok = leader.core.runtime.proposeConfig(change.config).ok;
   ctx.touched(leader);
   if (ok) ctx.stats.configChanges++;
   ctx.trace(`membership ${change.kind} on ${leader.id}: ${ok ? "proposed" : "refused"}`);
-}
-
-/** The client: proposes one to three commands with unique payloads to a random live leader. */
-export function propose(ctx: ChaosContext, nextPayload: () => string): void {
-  const leaders = ctx.cluster.leaders();
-  if (leaders.length === 0) return;
-  const leader = ctx.rng.pick(leaders);
-  const count = ctx.rng.int(1, 3);
-  for (let k = 0; k < count; k++) {
-    const payload = nextPayload();
-    const result = leader.raft.proposeCommand(payload);
-    if (result.ok) ctx.stats.proposals++;
-  }
-  leader.afterInput(leader.checkedCommit);
-  ctx.touched(leader);
-  ctx.trace(`propose ${count} on ${leader.id}`);
 }

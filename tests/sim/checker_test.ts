@@ -67,23 +67,23 @@ describe("SafetyChecker: committed entries", () => {
 });
 
 describe("SafetyChecker: state machine safety", () => {
-  it("SafetyChecker.observeApplied() detects applied sequences that are not prefixes of one another", () => {
+  it("SafetyChecker.observeAppliedAt() detects two nodes applying different commands at one index", () => {
     const c = new SafetyChecker();
-    c.observeApplied(n0, 0, "a");
-    c.observeApplied(n0, 1, "b");
-    c.observeApplied(n1, 0, "a"); // A prefix: fine.
-    expect(() => c.observeApplied(n1, 1, "c")).toThrow(
-      /state machine safety: n1 applied c as command #1, another node applied b/,
+    c.observeAppliedAt(n0, 3, "a");
+    c.observeAppliedAt(n0, 5, "b");
+    c.observeAppliedAt(n1, 3, "a"); // The same command: fine.
+    expect(c.appliedCount).toBe(2);
+    expect(() => c.observeAppliedAt(n1, 5, "c")).toThrow(
+      /state machine safety: n1 applied c at index 5, another node applied b there/,
     );
-    expect(() => c.observeApplied(n1, 5, "x")).toThrow(/only 2 are known/);
-    expect(c.canonical).toEqual(["a", "b"]);
   });
 
-  it("SafetyChecker.checkAppliedSequence() detects a non-prefix sequence restored from a snapshot", () => {
+  it("SafetyChecker.observeSnapshot() detects two different snapshots at one index", () => {
     const c = new SafetyChecker();
-    c.checkAppliedSequence(n0, ["a", "b", "c"]);
-    c.checkAppliedSequence(n1, ["a", "b"]);
-    expect(() => c.checkAppliedSequence(n1, ["a", "x"])).toThrow(SafetyViolation);
+    c.observeSnapshot(n0, 7, "10:123");
+    c.observeSnapshot(n1, 7, "10:123");
+    c.observeSnapshot(n1, 8, "11:9");
+    expect(() => c.observeSnapshot(n0, 8, "11:10")).toThrow(/n0 and n1 hold different snapshots at index 8/);
   });
 
   it("SafetyChecker.checkCommitMonotonic() detects a commit index going back", () => {

@@ -52,6 +52,8 @@ export interface ClientContext {
   /** Every node. */
   readonly nodes: readonly SimNode[];
   trace(line: string): void;
+  /** A check failed in a promise continuation: the run fails with `error`. */
+  fail(error: unknown): void;
 }
 
 const KEYS = ["k0", "k1", "k2", "k3", "k4", "k5"];
@@ -155,11 +157,13 @@ export class SimClients {
     this.#writes.set(value, write);
     this.stats.writes++;
     const answered = this.#track(node, write);
-    node.core.service.put(key, value, {}).then((result) => {
-      if (!answered()) return;
-      if (result.ok) this.#acked(write, result.index);
-      else this.#failed(write, result.code, result.definite === true);
-    });
+    node.core.service.put(key, value, {}).then((result) =>
+      this.#checked(() => {
+        if (!answered()) return;
+        if (result.ok) this.#acked(write, result.index);
+        else this.#failed(write, result.code, result.definite === true);
+      }),
+    );
   }
 
   #acked(write: WriteRecord, index: number): void {
@@ -196,18 +200,29 @@ export class SimClients {
     const issued = ++this.#order;
     this.stats.reads++;
     const answered = this.#track(node, "read");
-    node.core.service.get(key, "linearizable").then((result) => {
-      if (!answered() || !result.ok) return;
-      this.stats.readsOk++;
-      this.#checkRead(node.id, key, issued, result.kv);
-    });
+    node.core.service.get(key, "linearizable").then((result) =>
+      this.#checked(() => {
+        if (!answered() || !result.ok) return;
+        this.stats.readsOk++;
+        this.#checkRead(node.id, key, issued, result.kv);
+      }),
+    );
+  }
+
+  #checked(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.#ctx.fail(error);
+    }
   }
 
   #checkRead(id: NodeId, key: string, issued: number, kv: { value: string; revision: number } | null): void {
     const mustSee = (this.#ackedByKey.get(key) ?? []).filter((w) => (w.acked as number) < issued);
     const newest = mustSee.reduce((max, w) => Math.max(max, w.index as number), 0);
     if (kv === null) {
-      if (newest > 0) throw new SafetyViolation(`client: stale read of ${key} on ${id}: absent, but ${newest} was acked`);
+      if (newest > 0)
+        throw new SafetyViolation(`client: stale read of ${key} on ${id}: absent, but ${newest} was acked`);
       return;
     }
     const write = this.#writes.get(kv.value);

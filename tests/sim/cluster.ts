@@ -1,6 +1,7 @@
 /** The simulated nodes: the initial voters plus spare ids for membership changes. */
 import { NodeId } from "../../src/core/mod.ts";
 import { type NodeHost, SimNode } from "./sim_node.ts";
+import { simAddress } from "./sim_transport.ts";
 
 /** Every node process of one run, in id order. */
 export class Cluster {
@@ -9,19 +10,24 @@ export class Cluster {
   /** Every node id, in the same order. */
   readonly ids: readonly NodeId[];
   readonly #byId = new Map<NodeId, SimNode>();
+  readonly #size: number;
 
-  /** `size` initial nodes plus `spares` more, all fresh; node 0 bootstraps the cluster. */
+  /** `size` initial nodes plus `spares` more, all fresh (see {@link Cluster.bootstrap}). */
   constructor(size: number, spares: number, host: NodeHost) {
     const ids: NodeId[] = [];
     for (let k = 0; k < size + spares; k++) ids.push(NodeId.of(`n${k}`));
     this.ids = ids;
     this.nodes = ids.map((id) => new SimNode(id, host));
     for (const node of this.nodes) this.#byId.set(node.id, node);
+    this.#size = size;
+  }
+
+  /** Node 0 bootstraps the cluster of the initial voters, durably (as the node process does at once). */
+  bootstrap(): void {
     const first = this.nodes[0];
-    const created = first.raft.createCluster(ids.slice(0, size));
-    if (!created.ok) throw new Error(`Cannot bootstrap the cluster: ${created.reason}`);
-    first.drain();
-    first.syncNow(); // Bootstrapping completes (durably) before the cluster serves.
+    const members = this.ids.slice(0, this.#size).map((id) => ({ id, url: simAddress(id) }));
+    if (!first.core.runtime.bootstrap(members)) throw new Error("Cannot bootstrap the cluster");
+    first.syncNow();
   }
 
   /** The node with id `id`. */
@@ -46,10 +52,5 @@ export class Cluster {
     let best: SimNode | undefined;
     for (const n of this.leaders()) if (best === undefined || n.raft.currentTerm > best.raft.currentTerm) best = n;
     return best;
-  }
-
-  /** Nodes that have been part of the cluster at some point (their log is not empty). */
-  members(): SimNode[] {
-    return this.nodes.filter((n) => n.raft.log.lastPosition.index > 0 || n.raft.currentTerm > 0);
   }
 }

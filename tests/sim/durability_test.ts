@@ -84,7 +84,6 @@ describe("checkSentDurable(): reported positions", () => {
     expect(() => checkSentDurable(n0, d, n1, appendReply(2, 1, 2))).not.toThrow();
     expect(() => checkSentDurable(n0, d, n1, appendReply(2, 1, 3))).toThrow(/reported 1\/3 to n1/);
     expect(() => checkSentDurable(n0, d, n1, appendReply(2, 2, 2))).toThrow(DurabilityViolation);
-    expect(() => checkSentDurable(n0, d, n1, appendReply(2, 1, 3), true)).not.toThrow(); // Overtaken.
   });
 
   it("diskHolds() counts positions under a saved snapshot, at its term", () => {

@@ -4,11 +4,13 @@
  */
 import type { ClusterConfig, NodeId } from "../../src/core/mod.ts";
 import type { Prng } from "./prng.ts";
+import { simAddress } from "./sim_transport.ts";
 
-/** A planned change: its name (for the trace) and the configuration to propose. */
+/** A planned change: its name (for the trace), the configuration to propose, and the node it adds. */
 export interface ConfigChange {
   readonly kind: string;
   readonly config: ClusterConfig;
+  readonly adds?: NodeId;
 }
 
 /** The fewest voters a change may leave. */
@@ -25,10 +27,16 @@ function candidates(current: ClusterConfig, leader: NodeId, pool: readonly NodeI
   const canShrink = current.voters.length > MIN_VOTERS;
   if (outsiders.length > 0) {
     const x = rng.pick(outsiders);
-    changes.push({ kind: `add voter ${x}`, config: current.toJointConsensus([x], []) });
-    changes.push({ kind: `add learner ${x}`, config: current.with({ nonVoters: [...current.nonVoters, x] }) });
+    const addresses = { [x]: simAddress(x) };
+    changes.push({ kind: `add voter ${x}`, config: current.toJointConsensus([x], [], addresses), adds: x });
+    const learners = current.with({ nonVoters: [...current.nonVoters, x], addresses });
+    changes.push({ kind: `add learner ${x}`, config: learners, adds: x });
     const y = rng.pick(current.voters);
-    changes.push({ kind: `replace voter ${y} by ${x}`, config: current.toJointConsensus([x], [y]) });
+    changes.push({
+      kind: `replace voter ${y} by ${x}`,
+      config: current.toJointConsensus([x], [y], addresses),
+      adds: x,
+    });
   }
   if (canShrink) {
     const y = rng.pick(current.voters);

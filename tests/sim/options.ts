@@ -56,6 +56,14 @@ export interface SimOptions extends SimArgs {
   readonly partitionTime: readonly [number, number];
   /** A node compacts its log once it has applied this many entries past its snapshot. */
   readonly snapshotEvery: number;
+  /** How long a client's write or read may wait inside a node. */
+  readonly requestTimeout: number;
+  /** Proposals (and reads) a node lets wait at once; more are answered `overloaded`. */
+  readonly maxPendingProposals: number;
+  /** Per snapshot installed from the leader: the node crashes right after installing it. */
+  readonly crashAfterInstall: number;
+  /** Per spare added as a member: the leader's snapshot seeds it before it hears from anyone. */
+  readonly seedSnapshot: number;
   /** How long a snapshot transfer to a lagging node takes. */
   readonly snapshotLatency: readonly [number, number];
   /** Entries per catch-up message (core flow control); 0 means unlimited. */
@@ -70,6 +78,8 @@ export interface SimOptions extends SimArgs {
 /** Relative weights of the chaos actions. */
 export interface ChaosWeights {
   readonly crash: number;
+  /** Every node crashes at once (and restarts later). */
+  readonly crashAll: number;
   readonly crashLeader: number;
   readonly partition: number;
   readonly isolateLeader: number;
@@ -85,6 +95,7 @@ function range(rng: Prng, lo: number, hi: number, minSpan: number, maxSpan: numb
 function drawWeights(rng: Prng): ChaosWeights {
   return {
     crash: rng.int(0, 4),
+    crashAll: rng.int(0, 1),
     crashLeader: rng.int(0, 3),
     partition: rng.int(0, 4),
     isolateLeader: rng.int(0, 3),
@@ -116,6 +127,10 @@ export function optionsFromSeed(args: SimArgs): SimOptions {
     partitionTime: range(rng, 50, 500, 0, 2000),
     snapshotEvery: rng.int(5, 80),
     snapshotLatency: range(rng, 5, 100, 0, 300),
+    requestTimeout: rng.int(300, 3000),
+    maxPendingProposals: rng.chance(0.3) ? rng.int(2, 8) : 256,
+    crashAfterInstall: rng.rate(0, 0.3),
+    seedSnapshot: rng.rate(0, 0.5),
     maxEntriesPerMessage: rng.chance(0.5) ? 0 : rng.int(1, 20),
     livenessSteps: 30_000,
   };
@@ -142,12 +157,16 @@ export function formatOptions(o: SimOptions): string {
     ["chaos-every", o.chaosInterval],
     [
       "weights",
-      `crash:${w.crash},crash-leader:${w.crashLeader},partition:${w.partition},isolate-leader:${w.isolateLeader},heal:${w.heal},membership:${w.membership}`,
+      `crash:${w.crash},crash-all:${w.crashAll},crash-leader:${w.crashLeader},partition:${w.partition},isolate-leader:${w.isolateLeader},heal:${w.heal},membership:${w.membership}`,
     ],
     ["down", o.downtime.join("..")],
     ["partition", o.partitionTime.join("..")],
     ["snapshot-every", o.snapshotEvery],
     ["snapshot-transfer", o.snapshotLatency.join("..")],
+    ["request-timeout", o.requestTimeout],
+    ["max-pending", o.maxPendingProposals],
+    ["crash-after-install", o.crashAfterInstall],
+    ["seed-snapshot", o.seedSnapshot],
     ["max-entries", o.maxEntriesPerMessage === 0 ? "unlimited" : o.maxEntriesPerMessage],
     ["liveness-steps", `${o.livenessSteps}+backlog`],
   ];

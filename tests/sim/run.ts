@@ -18,26 +18,28 @@ export interface SimResult {
 function summary(sim: Simulation): string {
   const s = sim.stats;
   const n = sim.network.stats;
+  const c = sim.clients.stats;
   const leader = sim.cluster.leader();
   return [
     `ok steps=${sim.steps} time=${sim.now}`,
-    `committed=${sim.checker.maxCommitted} applied=${sim.checker.canonical.length} proposals=${s.proposals}`,
+    `committed=${sim.checker.maxCommitted} applied-commands=${sim.checker.appliedCount}`,
+    `writes=${c.writes} acked=${c.acked} definite=${c.definite} unknown=${c.unknown} reads=${c.reads} read-ok=${c.readsOk}`,
     `term=${leader?.raft.currentTerm ?? "-"} leader=${leader?.id ?? "-"}`,
-    `crashes=${s.crashes} partitions=${s.partitions} config-changes=${s.configChanges}`,
-    `snapshots=${s.snapshotsTaken} installs=${s.snapshotsInstalled}`,
+    `crashes=${s.crashes} whole-cluster=${s.wholeClusterCrashes} partitions=${s.partitions} config-changes=${s.configChanges}`,
+    `snapshots=${s.snapshotsTaken} installs=${s.snapshotsInstalled} seeded=${s.seeded} crash-after-install=${s.crashesAfterInstall}`,
     `messages=${n.sent} dropped=${n.dropped} duplicated=${n.duplicated}`,
   ].join(" ");
 }
 
 /** Runs the simulation `args`; `trace` receives every event when given (verbose mode). */
-export function runSimulation(args: SimArgs, trace?: (line: string) => void): SimResult {
+export async function runSimulation(args: SimArgs, trace?: (line: string) => void): Promise<SimResult> {
   const options = optionsFromSeed(args);
   const report = [formatOptions(options)];
   trace?.(report[0]);
   let sim: Simulation | undefined;
   try {
     sim = new Simulation(options, trace);
-    sim.run();
+    await sim.run();
     report.push(summary(sim));
     return { args, ok: true, report };
   } catch (e) {

@@ -105,6 +105,11 @@ export class SimNode {
     return this.#storage.latestSnapshot();
   }
 
+  /** Makes every write durable now, as a bootstrap does before the cluster is used. */
+  syncNow(): void {
+    this.#storage.syncNow();
+  }
+
   /** A message arrived: the sender's handshake names its address, then the runtime takes it. */
   deliver(message: Message): void {
     this.core.runtime.learnAddress(message.from, simAddress(message.from));

@@ -34,8 +34,8 @@ const REGRESSIONS: readonly SimArgs[] = [
   { seed: 1570, nodes: 5, steps: STEPS, healLoad: true },
 ];
 
-function outcome(args: SimArgs): string {
-  const result = runSimulation(args);
+async function outcome(args: SimArgs): Promise<string> {
+  const result = await runSimulation(args);
   return result.ok ? "ok" : result.report.join("\n");
 }
 
@@ -51,10 +51,10 @@ function freshSeed(): number {
 for (const suite of SUITES) {
   describe(`simulation: fixed seeds, ${suite.name}`, () => {
     for (const nodes of [3, 5]) {
-      it(`${suite.seeds} seeds with ${nodes} nodes keep every safety property and recover after healing`, () => {
+      it(`${suite.seeds} seeds with ${nodes} nodes keep every safety property and recover after healing`, async () => {
         const failures: string[] = [];
         for (let seed = 1; seed <= suite.seeds; seed++) {
-          const report = outcome({ ...suite.args, seed, nodes, steps: STEPS });
+          const report = await outcome({ ...suite.args, seed, nodes, steps: STEPS });
           if (report !== "ok") failures.push(report);
         }
         expect(failures.join("\n\n")).toBe("");
@@ -65,32 +65,32 @@ for (const suite of SUITES) {
 
 describe("simulation: seeds that once failed", () => {
   for (const args of REGRESSIONS) {
-    it(`${replayCommand(args)} passes`, () => {
-      expect(outcome(args)).toBe("ok");
+    it(`${replayCommand(args)} passes`, async () => {
+      expect(await outcome(args)).toBe("ok");
     });
   }
 });
 
 describe("simulation: a random seed", () => {
-  it("a fresh random seed passes (replay a failure with the printed command)", () => {
+  it("a fresh random seed passes (replay a failure with the printed command)", async () => {
     const seed = freshSeed();
     const nodes = seed % 2 === 0 ? 3 : 5;
     const args = { seed, nodes, steps: STEPS, healLoad: Math.floor(seed / 2) % 2 === 1 };
     console.log(`random simulation seed: ${seed} (replay: ${replayCommand(args)})`);
-    expect(outcome(args)).toBe("ok");
+    expect(await outcome(args)).toBe("ok");
   });
 });
 
 describe("simulation: determinism", () => {
-  it("the same seed gives the same run, trace line for line", () => {
-    const trace = (): string[] => {
+  it("the same seed gives the same run, trace line for line", async () => {
+    const trace = async (): Promise<string[]> => {
       const lines: string[] = [];
-      const result = runSimulation({ seed: 77, nodes: 5, steps: 2000 }, (line) => lines.push(line));
+      const result = await runSimulation({ seed: 77, nodes: 5, steps: 2000 }, (line) => lines.push(line));
       lines.push(...result.report);
       return lines;
     };
-    const first = trace();
+    const first = await trace();
     expect(first.length).toBeGreaterThan(1000);
-    expect(trace()).toEqual(first);
+    expect(await trace()).toEqual(first);
   });
 });

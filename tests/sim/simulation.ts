@@ -1,73 +1,93 @@
 /**
- * The simulation loop. One event runs per step on a virtual clock; after every step the nodes
- * that processed input apply what they committed, compact their logs now and then, and are
- * checked for safety. After the chaos phase everything heals, and a leader must then commit
- * and apply a new proposal within a bounded number of steps.
+ * The simulation loop. Each node is the node as it ships (runtime loop, action executor, KV state
+ * machine, service facade) over simulated ports; one event runs per step on a virtual clock,
+ * then the promises it settled run, and the nodes that processed input are checked for safety.
+ * After the chaos phase everything heals, and a leader must then commit and apply a new write
+ * within a bounded number of steps.
  */
 import { type LogEntries, LogPosition, type Message, type NodeId } from "../../src/core/mod.ts";
-import type { Snapshot } from "../../src/storage/mod.ts";
-import { type ChaosContext, type ChaosStats, propose, runChaos } from "./chaos.ts";
+import type { ApplyResult } from "../../src/kv/mod.ts";
+import type { StoredSnapshot } from "../../src/server/ports.ts";
+import { crc32 } from "../../src/storage/mod.ts";
+import { type ChaosContext, type ChaosStats, runChaos } from "./chaos.ts";
 import { SafetyChecker } from "./checker.ts";
+import { SimClients } from "./clients.ts";
 import { Cluster } from "./cluster.ts";
+import { checkSentDurable } from "./durability.ts";
 import { EventQueue } from "./event_queue.ts";
 import { Network } from "./network.ts";
-import { applyCommitted, checkAllLogs, checkAppended, checkNode } from "./node_checks.ts";
+import { checkAllLogs, checkAppended, checkNode } from "./node_checks.ts";
 import type { SimOptions } from "./options.ts";
 import { deriveSeed, Prng } from "./prng.ts";
-import type { NodeEvent, NodeHost, SimNode } from "./sim_node.ts";
+import type { TaskEvent } from "./sim_clock.ts";
+import type { NodeHost, SimNode } from "./sim_node.ts";
 import { formatMessage, formatNode } from "./trace.ts";
 
 /** Everything that can happen at a tick. */
 export type SimEvent =
-  | NodeEvent
+  | TaskEvent
   | { readonly kind: "deliver"; readonly from: NodeId; readonly to: NodeId; readonly message: Message }
-  | { readonly kind: "snapshot"; readonly from: NodeId; readonly to: NodeId; readonly snapshot: Snapshot }
+  | {
+      readonly kind: "snapshot";
+      readonly from: NodeId;
+      readonly to: NodeId;
+      readonly snapshot: StoredSnapshot;
+      readonly arrived: (ok: boolean) => void;
+    }
   | { readonly kind: "restart"; readonly node: NodeId; readonly incarnation: number }
   | { readonly kind: "client" }
   | { readonly kind: "chaos" }
   | { readonly kind: "heal"; readonly epoch: number };
 
-/** The liveness probe: a proposal made after healing, and where it went. */
+/** The liveness probe: a write issued after healing, and how it went. */
 interface Probe {
-  readonly payload: string;
   readonly leader: NodeId;
   readonly term: number;
-  readonly position: LogPosition;
+  /** The index it was applied at, once the leader acknowledged it; -1 while waiting; -2 if it failed. */
+  index: number;
 }
 
 /** Pairwise log checks run every this many steps. */
 const FULL_CHECK_EVERY = 256;
 /** A hard bound on the steps after healing, whatever the budget. */
 const MAX_LIVENESS_STEPS = 2_000_000;
+/** Bound of the event queue: messages per link, tasks per node (timers, turns, request timeouts). */
+const TASKS_PER_NODE = 4096;
+/** Promise continuations run after each step: enough for the chains of the service facade. */
+const MICROTASK_ROUNDS = 6;
 
-/** One seeded run. Create it, then call {@link Simulation.run}; it throws on the first violation. */
+/** One seeded run. Create it, then `await` {@link Simulation.run}; it rejects on the first violation. */
 export class Simulation implements NodeHost {
   readonly options: SimOptions;
-  /** Timer durations and storage latencies. */
+  /** Timer durations, storage latencies and the nodes' random numbers. */
   readonly rng: Prng;
   readonly checker = new SafetyChecker();
   readonly network: Network;
   readonly cluster: Cluster;
-  readonly stats: ChaosStats & { snapshotsTaken: number; snapshotsInstalled: number } = {
+  readonly clients: SimClients;
+  readonly stats: ChaosStats & { snapshotsTaken: number; snapshotsInstalled: number; crashesAfterInstall: number } = {
     crashes: 0,
+    wholeClusterCrashes: 0,
     partitions: 0,
     configChanges: 0,
-    proposals: 0,
+    seeded: 0,
     snapshotsTaken: 0,
     snapshotsInstalled: 0,
+    crashesAfterInstall: 0,
   };
   readonly #queue: EventQueue<SimEvent>;
   readonly #chaosRng: Prng;
   readonly #log: ((line: string) => void) | undefined;
-  readonly #touched: SimNode[] = [];
-  readonly #transfers = new Set<NodeId>();
+  readonly #touched = new Set<SimNode>();
   readonly #chaos: ChaosContext;
   #steps = 0;
   #phase: "chaos" | "liveness" = "chaos";
   #healEpoch = 0;
-  #payloads = 0;
+  #probes = 0;
   #probe: Probe | undefined;
   #lastSent: LogEntries | undefined;
+  /** Set when a check fails inside a promise continuation; rethrown by the loop. */
+  #failure: unknown;
 
   /** Sets up the run of `options`; `log` receives the trace when given. */
   constructor(options: SimOptions, log?: (line: string) => void) {
@@ -76,8 +96,7 @@ export class Simulation implements NodeHost {
     this.rng = new Prng(deriveSeed(options.seed, "nodes"));
     this.#chaosRng = new Prng(deriveSeed(options.seed, "chaos"));
     const total = options.nodes + options.spares;
-    // Messages are capped per link; re-armed timers leave their stale events behind until they expire.
-    this.#queue = new EventQueue(total * total * options.linkCapacity + 256 * total + 64);
+    this.#queue = new EventQueue(total * total * options.linkCapacity + TASKS_PER_NODE * total);
     this.network = new Network({
       rng: new Prng(deriveSeed(options.seed, "network")),
       faults: { dropRate: options.dropRate, duplicateRate: options.duplicateRate },
@@ -86,9 +105,17 @@ export class Simulation implements NodeHost {
       deliver: (delay, from, to, message) => this.#queue.schedule(delay, { kind: "deliver", from, to, message }),
     });
     this.cluster = new Cluster(options.nodes, options.spares, this);
+    this.cluster.bootstrap();
+    this.clients = new SimClients({
+      rng: new Prng(deriveSeed(options.seed, "clients")),
+      nodes: this.cluster.nodes,
+      trace: (line) => this.trace(line),
+      fail: (error) => {
+        this.#failure ??= error;
+      },
+    });
     this.#chaos = this.#chaosContext();
-    this.#touched.push(this.cluster.nodes[0]);
-    this.#settle();
+    this.#touched.add(this.cluster.nodes[0]);
     this.#queue.schedule(1, { kind: "client" });
     this.#queue.schedule(this.#chaosRng.int(1, options.chaosInterval), { kind: "chaos" });
   }
@@ -103,31 +130,34 @@ export class Simulation implements NodeHost {
     return this.#queue.now;
   }
 
-  /** Runs the chaos phase, heals, and checks liveness. Throws on any violation. */
-  run(): void {
-    while (this.#steps < this.options.steps) this.#step();
-    this.heal();
-    this.#awaitLiveness();
+  /** Runs the chaos phase, heals, and checks liveness. Rejects on any violation. */
+  async run(): Promise<void> {
+    await this.#settle();
+    while (this.#steps < this.options.steps) await this.#step();
+    await this.heal();
+    await this.#awaitLiveness();
   }
 
   /** Ends the chaos: partitions heal, the network stops losing messages, crashed nodes restart. */
-  heal(): void {
+  async heal(): Promise<void> {
     this.#phase = "liveness";
     this.network.heal();
     this.network.faults.dropRate = 0;
     this.network.faults.duplicateRate = 0;
     for (const node of this.cluster.nodes) if (!node.up) this.#restart(node);
-    this.#settle();
+    await this.#settle();
     this.trace("healed: no more faults");
   }
 
   // ------------------------------------------------------------------ NodeHost
 
   /**
-   * Hands a message to the network. An AppendEntriesCall makes its sender a leader of its term
-   * for election safety, and the entries it carries visible (log matching).
+   * Hands a message to the network, after checking that the sender's disk backs it. An
+   * AppendEntriesCall makes its sender a leader of its term for election safety, and the entries
+   * it carries visible (log matching).
    */
   send(from: NodeId, to: NodeId, message: Message): void {
+    checkSentDurable(from, this.cluster.get(from).disk, to, message);
     if (message.type === "AppendEntriesCall") {
       this.checker.observeLeader(message.term, from);
       if (message.entries !== this.#lastSent) {
@@ -138,19 +168,18 @@ export class Simulation implements NodeHost {
     this.network.send(from, to, message);
   }
 
-  /** Schedules a node event; timers and syncs must never be dropped. */
-  schedule(delay: number, event: NodeEvent): void {
-    if (!this.#queue.schedule(delay, event)) throw new Error(`The event queue is full: cannot schedule ${event.kind}`);
+  /** Streams a snapshot: it arrives after a latency, unless the receiver is down or cut off then. */
+  sendSnapshot(from: NodeId, to: NodeId, snapshot: StoredSnapshot): Promise<boolean> {
+    const [lo, hi] = this.options.snapshotLatency;
+    return new Promise((arrived) => {
+      const event = { kind: "snapshot", from, to, snapshot, arrived } as const;
+      if (!this.#queue.schedule(this.rng.int(lo, hi), event)) arrived(false);
+    });
   }
 
-  /** Starts a snapshot transfer from `from` (the leader) to `to`, unless one is on its way. */
-  requestSnapshot(from: SimNode, to: NodeId): void {
-    if (this.#transfers.has(to)) return;
-    const snapshot = from.latestSnapshot();
-    if (snapshot === null) throw new Error(`${from.id} asked for a snapshot transfer to ${to} but has no snapshot`);
-    const [lo, hi] = this.options.snapshotLatency;
-    if (this.#queue.schedule(this.rng.int(lo, hi), { kind: "snapshot", from: from.id, to, snapshot }))
-      this.#transfers.add(to);
+  /** Schedules a node task; tasks (timers, turns, syncs) must never be dropped. */
+  schedule(delay: number, event: TaskEvent): void {
+    if (!this.#queue.schedule(delay, event)) throw new Error(`The event queue is full: cannot schedule a task`);
   }
 
   /** Checks a segment a node wrote. */
@@ -161,6 +190,20 @@ export class Simulation implements NodeHost {
   /** Names the entries of a segment that became durable (log matching). */
   durable(node: SimNode, segment: LogEntries): void {
     this.checker.observeEntries(node.id, segment);
+  }
+
+  /** Checks a snapshot a node saved against every other snapshot at that index. */
+  snapshotSaved(node: SimNode, snapshot: StoredSnapshot): void {
+    this.stats.snapshotsTaken++;
+    this.checker.checkSnapshotPosition(node.id, snapshot.position);
+    const digest = `${snapshot.data.byteLength}:${crc32(snapshot.data)}`;
+    this.checker.observeSnapshot(node.id, snapshot.position.index, digest);
+  }
+
+  /** Checks an applied command against every other node's and against the clients' records. */
+  applied(node: SimNode, index: number, payload: Uint8Array | string, result: ApplyResult): void {
+    this.checker.observeAppliedAt(node.id, index, typeof payload === "string" ? payload : `${payload.length} bytes`);
+    this.clients.applied(node, index, payload, result);
   }
 
   /** Writes a trace line when tracing. */
@@ -175,26 +218,34 @@ export class Simulation implements NodeHost {
 
   // ------------------------------------------------------------------ the loop
 
-  #step(): void {
+  async #step(): Promise<void> {
     const event = this.#queue.pop();
     if (event === undefined) throw new Error("The event queue ran dry (every node stopped its timer)");
     this.#steps++;
-    this.#dispatch(event);
-    this.#settle();
+    this.#guarded(() => this.#dispatch(event));
+    await this.#settle();
     if (this.#steps % FULL_CHECK_EVERY === 0) checkAllLogs(this.checker, this.cluster.live());
+  }
+
+  /** Runs `fn`; a failed check becomes the run's failure even when a node's code caught it. */
+  #guarded(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.#failure ??= error;
+    }
   }
 
   #dispatch(event: SimEvent): void {
     switch (event.kind) {
+      case "task":
+        this.#task(event);
+        break;
       case "deliver":
         this.#deliver(event.from, event.to, event.message);
         break;
-      case "timer":
-      case "sync":
-        this.#nodeEvent(event);
-        break;
       case "snapshot":
-        this.#arriveSnapshot(event.from, event.to, event.snapshot);
+        this.#arriveSnapshot(event);
         break;
       case "restart":
         this.#restartIfDown(event.node, event.incarnation);
@@ -209,6 +260,13 @@ export class Simulation implements NodeHost {
         this.#healPartition(event.epoch);
         break;
     }
+  }
+
+  #task(event: TaskEvent): void {
+    const node = this.cluster.get(event.node);
+    if (!node.up || node.incarnation !== event.incarnation || event.task.cancelled) return; // Lost in a crash.
+    event.task.fn();
+    this.#touched.add(node);
   }
 
   #restartIfDown(id: NodeId, incarnation: number): void {
@@ -228,44 +286,44 @@ export class Simulation implements NodeHost {
     if (!node.up || !this.network.connected(from, to)) return; // Lost: the receiver is down or cut off.
     if (this.#log !== undefined) this.trace(`${from}>${to} ${formatMessage(message)}`);
     node.deliver(message);
-    this.#touched.push(node);
+    this.#touched.add(node);
   }
 
-  #nodeEvent(event: NodeEvent): void {
-    const node = this.cluster.get(event.node);
-    if (!node.up || node.incarnation !== event.incarnation) return; // Lost in a crash.
-    if (event.kind === "timer") node.fireTimer(event.token);
-    else node.completeSync(event.token);
-    if (this.#log !== undefined) this.trace(`${event.kind} ${formatNode(node)}`);
-    this.#touched.push(node);
-  }
-
-  #arriveSnapshot(from: NodeId, to: NodeId, snapshot: Snapshot): void {
-    this.#transfers.delete(to);
+  #arriveSnapshot(event: Extract<SimEvent, { kind: "snapshot" }>): void {
+    const { from, to, snapshot } = event;
     const node = this.cluster.get(to);
-    if (!node.up || !this.network.connected(from, to)) return; // The leader will ask again.
-    const ok = node.installSnapshot(snapshot);
-    if (ok) {
-      this.stats.snapshotsInstalled++;
-      this.checker.checkSnapshotPosition(to, snapshot.meta.position);
-      this.checker.checkAppliedSequence(to, node.sm.applied);
+    if (!node.up || !this.network.connected(from, to)) {
+      event.arrived(false); // The leader will ask again.
+      return;
     }
-    this.trace(
-      `snapshot ${from}>${to} at ${LogPosition.format(snapshot.meta.position)}: ${ok ? "installed" : "refused"}`,
-    );
-    this.#touched.push(node);
+    const ok = node.core.runtime.handleSnapshot(from, snapshot);
+    event.arrived(ok);
+    this.trace(`snapshot ${from}>${to} at ${LogPosition.format(snapshot.position)}: ${ok ? "installed" : "refused"}`);
+    this.#touched.add(node);
+    if (!ok) return;
+    this.stats.snapshotsInstalled++;
+    if (this.#phase === "chaos" && this.#chaosRng.chance(this.options.crashAfterInstall)) {
+      this.stats.crashesAfterInstall++;
+      this.#crash(node, this.#chaosRng.int(1, 50));
+      this.trace(`crash ${to} right after installing the snapshot`);
+    }
+  }
+
+  #crash(node: SimNode, downtime: number): void {
+    node.crash();
+    this.clients.crashed(node);
+    this.#queue.schedule(downtime, { kind: "restart", node: node.id, incarnation: node.incarnation });
   }
 
   #restart(node: SimNode): void {
     node.restart();
-    this.checker.checkAppliedSequence(node.id, node.sm.applied);
     this.trace(`restart ${formatNode(node)}`);
-    this.#touched.push(node);
+    this.#touched.add(node);
   }
 
   #client(): void {
     if (this.#phase !== "chaos" && !this.options.healLoad) return; // Clients stop at healing unless told not to.
-    propose(this.#chaos, () => `c${++this.#payloads}`);
+    this.clients.issue();
     this.#queue.schedule(this.#chaosRng.int(1, 2 * this.options.proposalInterval), { kind: "client" });
   }
 
@@ -275,21 +333,13 @@ export class Simulation implements NodeHost {
     this.#queue.schedule(this.#chaosRng.int(1, 2 * this.options.chaosInterval), { kind: "chaos" });
   }
 
-  /** Applies, compacts and checks every node that processed input in this step. */
-  #settle(): void {
+  /** Lets the promises settled by the step run, then checks every node that processed input. */
+  async #settle(): Promise<void> {
+    for (let k = 0; k < MICROTASK_ROUNDS; k++) await null;
+    if (this.#failure !== undefined) throw this.#failure;
     const leaders = this.cluster.leaders();
-    while (this.#touched.length > 0) {
-      const node = this.#touched.pop() as SimNode;
-      if (!node.up) continue;
-      applyCommitted(this.checker, node);
-      checkNode(this.checker, node, leaders);
-      if (node.sm.lastApplied - node.raft.log.snapshotPosition.index >= this.options.snapshotEvery) {
-        node.compact();
-        this.stats.snapshotsTaken++;
-        this.trace(`compact ${formatNode(node)}`);
-        this.#touched.push(node); // Compaction may have let it commit more: check again.
-      }
-    }
+    for (const node of this.#touched) if (node.up) checkNode(this.checker, node, leaders);
+    this.#touched.clear();
   }
 
   #chaosContext(): ChaosContext {
@@ -299,32 +349,37 @@ export class Simulation implements NodeHost {
       network: this.network,
       stats: this.stats,
       cluster: this.cluster,
-      scheduleRestart: (node, delay) =>
-        this.#queue.schedule(delay, { kind: "restart", node: node.id, incarnation: node.incarnation }),
+      crash: (node, downtime) => this.#crash(node, downtime),
+      seed: (from, to) => {
+        const snapshot = from.latestSnapshot();
+        if (snapshot === null) return false;
+        void this.sendSnapshot(from.id, to.id, snapshot);
+        return true;
+      },
       scheduleHeal: (delay) => this.#queue.schedule(delay, { kind: "heal", epoch: ++this.#healEpoch }),
-      touched: (node) => this.#touched.push(node),
+      touched: (node) => this.#touched.add(node),
       trace: (line) => this.trace(line),
     };
   }
 
   // ------------------------------------------------------------------ liveness
 
-  #awaitLiveness(): void {
+  async #awaitLiveness(): Promise<void> {
     const budget = this.#livenessBudget();
-    this.trace(`liveness: ${budget.steps} steps or ${budget.time} ticks to commit a new proposal`);
+    this.trace(`liveness: ${budget.steps} steps or ${budget.time} ticks to commit a new write`);
     const start = { steps: this.#steps, now: this.now };
     const stepDeadline = this.#steps + budget.steps;
     const timeDeadline = this.now + budget.time;
     const cap = this.#steps + MAX_LIVENESS_STEPS;
     while ((this.#steps < stepDeadline || this.now < timeDeadline) && this.#steps < cap) {
-      this.#step();
+      await this.#step();
       if (this.#livenessReached()) {
-        this.trace("liveness: a post-heal proposal is committed and applied on a majority");
+        this.trace("liveness: a write issued after healing is committed and applied on a majority");
         return;
       }
     }
     throw new LivenessFailure(
-      `liveness: no new proposal was committed and applied on a majority within ${this.#steps - start.steps} steps (${this.now - start.now} ticks) after healing\n${this.describeNodes()}`,
+      `liveness: no new write was committed and applied on a majority within ${this.#steps - start.steps} steps (${this.now - start.now} ticks) after healing\n${this.describeNodes()}`,
     );
   }
 
@@ -340,43 +395,46 @@ export class Simulation implements NodeHost {
     const live = this.cluster.live();
     const last = Math.max(...live.map((n) => n.raft.log.lastPosition.index));
     const commit = Math.min(...live.filter((n) => n.raft.log.lastPosition.index > 0).map((n) => n.raft.commitIndex));
-    const perMessage = o.maxEntriesPerMessage === 0 ? Number.POSITIVE_INFINITY : o.maxEntriesPerMessage;
+    const perMessage = o.maxEntriesPerMessage === 0 ? 4096 : o.maxEntriesPerMessage;
     const roundTrips = Math.ceil(Math.max(0, last - commit) / perMessage);
     const roundTrip = 2 * o.latency[1] + 2 * o.storageLatency[1] + o.heartbeatInterval;
-    return { steps: o.livenessSteps + 100 * roundTrips, time: roundTrip * roundTrips };
+    return { steps: o.livenessSteps + 200 * roundTrips, time: roundTrip * roundTrips };
   }
 
   #livenessReached(): boolean {
     const leader = this.cluster.leader();
     if (leader === undefined) return false;
     const probe = this.#probe;
-    if (probe === undefined || probe.leader !== leader.id || probe.term !== leader.raft.currentTerm) {
+    if (
+      probe === undefined ||
+      probe.index === -2 ||
+      probe.leader !== leader.id ||
+      probe.term !== leader.raft.currentTerm
+    ) {
       this.#proposeProbe(leader);
       return false;
     }
-    const committed = this.checker.committedAt(probe.position.index);
-    if (committed === undefined) return false;
-    if (committed.entry.kind !== "command" || committed.entry.data !== probe.payload) {
-      this.#probe = undefined; // Another entry won that index: propose again.
-      return false;
-    }
+    if (probe.index < 0) return false;
     const config = leader.raft.config;
     const applied = (id: NodeId) => {
       const node = this.cluster.get(id);
-      return node.up && node.sm.lastApplied >= probe.position.index;
+      return node.up && node.applied >= probe.index;
     };
     const majority = (ids: readonly NodeId[]) => ids.filter(applied).length > ids.length / 2;
     return majority(config.voters) && (!config.isJoint || majority(config.newVoters));
   }
 
   #proposeProbe(leader: SimNode): void {
-    const payload = `live${++this.#payloads}`;
-    const result = leader.propose(payload);
-    this.#touched.push(leader);
-    this.#settle();
-    if (!result.ok) return;
-    this.#probe = { payload, leader: leader.id, term: leader.raft.currentTerm, position: result.position };
-    this.trace(`liveness probe on ${leader.id} at ${result.position.term}/${result.position.index}`);
+    const probe: Probe = { leader: leader.id, term: leader.raft.currentTerm, index: -1 };
+    this.#probe = probe;
+    const value = `live${++this.#probes}`;
+    this.trace(`liveness probe ${value} on ${leader.id}`);
+    const incarnation = leader.incarnation;
+    leader.core.service.put("probe", value, {}).then((result) => {
+      if (leader.incarnation !== incarnation) return;
+      probe.index = result.ok ? result.index : -2;
+    });
+    this.#touched.add(leader);
   }
 }
 

@@ -9,7 +9,7 @@ import {
   SNAPSHOT_VERSION,
   type SnapshotError,
 } from "../../src/kv/mod.ts";
-import { del, payload, put } from "./kv_helpers.ts";
+import { del, put } from "./kv_helpers.ts";
 
 /** A state machine with overwrites, deletes, CAS failures, an old members command and noted indexes. */
 function sample(): KvStateMachine {

@@ -105,7 +105,7 @@ export class SimClients {
   /** `node` applied the command `payload` at `index` with `result`: no definite failure may take effect. */
   applied(node: SimNode, index: number, payload: Uint8Array | string, result: ApplyResult): void {
     if (typeof payload !== "string" || !result.ok) return;
-    const value = valueOf(payload);
+    const value = putValueOf(payload);
     const write = value === undefined ? undefined : this.#writes.get(value);
     if (write === undefined) return;
     if (write.appliedAt !== undefined && write.appliedAt !== index) {
@@ -244,7 +244,7 @@ export class SimClients {
 }
 
 /** The value of a put command payload (JSON), if it is one. */
-function valueOf(payload: string): string | undefined {
+function putValueOf(payload: string): string | undefined {
   try {
     const command = JSON.parse(payload) as { op?: unknown; value?: unknown };
     return command.op === "put" && typeof command.value === "string" ? command.value : undefined;

@@ -25,7 +25,7 @@ export const getKeyRoute = createRoute({
       content: { "application/json": { schema: GetResultSchema } },
     },
     307: leaderRedirectResponse,
-    ...errorResponses(400, 404, 500, 503, 504),
+    ...errorResponses(400, 404, 500, 502, 503, 504),
   },
 });
 

@@ -23,7 +23,7 @@ export const listKeysRoute = createRoute({
   responses: {
     200: { description: "The matching keys", content: { "application/json": { schema: ListResultSchema } } },
     307: leaderRedirectResponse,
-    ...errorResponses(400, 500, 503, 504),
+    ...errorResponses(400, 500, 502, 503, 504),
   },
 });
 

@@ -9,6 +9,7 @@ export const ApiErrorCodeSchema = z
   .enum([
     "not_leader",
     "no_leader",
+    "leader_unreachable",
     "timeout",
     "overloaded",
     "compare_failed",
@@ -28,8 +29,11 @@ export const ApiErrorCodeSchema = z
   ])
   .openapi("ErrorCode", {
     description:
-      "What went wrong. Retry on `no_leader`, `not_leader`, `overloaded` and `shutting_down` (nothing was done); " +
-      "after `timeout` the write may or may not have taken effect. `invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.",
+      "What went wrong. Whether a failed write may still take effect is told by `definite`, not by the code: " +
+      "`no_leader`, `not_leader` and `overloaded` come before anything was proposed (`definite: true`), while after " +
+      "`timeout`, `leader_unreachable` (a follower forwarded the write and the leader did not answer) and " +
+      "`shutting_down` the write may or may not have taken effect (`definite: false`). " +
+      "`invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.",
   });
 
 /** An error code of the HTTP API. */
@@ -65,6 +69,7 @@ const ERROR_DESCRIPTIONS = {
   413: "The request body is larger than the node accepts (`payload_too_large`)",
   415: "The body is not JSON (send `content-type: application/json`)",
   500: "A bug or a storage failure (`internal`)",
+  502: "A follower forwarded the request and the leader did not answer (`leader_unreachable`); for writes `definite: false`",
   503: "No leader is known, the node is overloaded or stopping (`no_leader`, `not_leader`, `overloaded`, `shutting_down`)",
   504: "The request timed out; for writes `definite: false`, so the write may have taken effect (`timeout`)",
 } as const;

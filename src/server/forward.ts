@@ -91,7 +91,7 @@ export class LeaderRouter {
     }
   }
 
-  /** Answers a forward that failed: 504 after a timeout, 503 when the leader is unreachable. */
+  /** Answers a forward that failed: 504 after a timeout, 502 when the leader did not answer otherwise. */
   #failure(c: ApiContext, leader: MemberInfo, err: unknown, kind: RequestKind): Response {
     const write = kind === "write";
     const where = `the leader ${leader.id} at ${leader.url}`;
@@ -100,10 +100,12 @@ export class LeaderRouter {
       const message = `Timed out after ${this.#timeoutMs} ms waiting for ${where} to answer ${what}`;
       return apiError(c, "timeout", message, { definite: write ? false : undefined, details: { leader } });
     }
-    // A connection never made cannot have reached the leader; any other failure may have, after sending.
-    const definite = write ? neverConnected(err) : undefined;
+    // Even a refused connection proves nothing: the HTTP client may have sent the request on
+    // another connection first (a pooled one, then a retry). A forwarded write may have been proposed.
     const reason = describeError(err);
-    return apiError(c, "no_leader", `Cannot forward ${what} to ${where}: ${reason}`, { definite, details: { leader } });
+    const outcome = write ? "; the write may or may not have taken effect" : "";
+    const message = `Cannot forward ${what} to ${where}: ${reason}${outcome}`;
+    return apiError(c, "leader_unreachable", message, { definite: write ? false : undefined, details: { leader } });
   }
 }
 
@@ -168,18 +170,4 @@ function describeError(err: unknown): string {
     if (!(e instanceof Error)) break;
   }
   return messages.join(": ");
-}
-
-/** Error codes of a connection that was never established (Node and Bun spell them this way). */
-const CONNECT_ERROR_CODES = new Set(["ECONNREFUSED", "ConnectionRefused", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH"]);
-/** The same in messages (Deno says "tcp connect error: Connection refused" in `cause`). */
-const CONNECT_ERROR_TEXT = /connection refused|tcp connect error|dns error|ECONNREFUSED/i;
-
-/** Best effort across runtimes: true only when the request certainly never left this node. */
-function neverConnected(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
-    if (CONNECT_ERROR_CODES.has(String((e as { code?: unknown }).code))) return true;
-    if (CONNECT_ERROR_TEXT.test(e.message)) return true;
-  }
-  return false;
 }

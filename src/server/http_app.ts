@@ -153,7 +153,9 @@ function onError(logger: Logger, report: ErrorReport): ErrorHandler<AppEnv> {
       return apiError(c, exceptionCode(err.status), exceptionMessage(c, err), { definite });
     }
     report(err, c.req.raw);
-    return apiError(c, "internal", `Internal error while serving ${c.req.method} ${c.req.path}`);
+    // Nobody knows how far a write got before the exception: it may have been proposed.
+    const definite = isWriteMethod(c.req.method) ? false : undefined;
+    return apiError(c, "internal", `Internal error while serving ${c.req.method} ${c.req.path}`, { definite });
   };
 }
 

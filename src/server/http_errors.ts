@@ -35,6 +35,8 @@ export function errorStatus(code: ApiErrorCode): ContentfulStatusCode {
       return 426;
     case "internal":
       return 500;
+    case "leader_unreachable":
+      return 502;
     case "not_leader":
     case "no_leader":
     case "overloaded":
@@ -80,13 +82,12 @@ export function isWriteMethod(method: string): boolean {
 }
 
 /**
- * `definite` of a failed write: a timeout happened after proposing (maybe applied); `internal` is
- * unknown; every other code is a rejection before proposing or a committed no-op, so definite.
+ * `definite` of a failed write: what the service said, and false when it said nothing — `true`
+ * is a promise that the write never takes effect, made only where the service knows it.
  */
-function writeDefinite(err: ServiceError): boolean | undefined {
+function writeDefinite(err: ServiceError): boolean {
   if (err.code === "timeout") return false;
-  if (err.definite !== undefined) return err.definite;
-  return err.code === "internal" ? undefined : true;
+  return err.definite ?? false;
 }
 
 /** Answers a failed service call (other than a forwardable `not_leader`) with the envelope. */

@@ -97,7 +97,9 @@ export class FakeNodeService implements NodeService {
 
   bootstrap(members: readonly MemberInfo[]): Promise<{ ok: true; members: readonly MemberInfo[] } | ServiceError> {
     return this.#call("bootstrap", [members], () => {
-      if (this.members.length > 0) return this.#error("already_bootstrapped", "This node is already part of a cluster");
+      if (this.members.length > 0) {
+        return this.#error("already_bootstrapped", "This node is already part of a cluster", { definite: true });
+      }
       this.members = members.map((m) => ({ ...m, role: "voter" }));
       this.index++;
       this.leaderInfo = this.self;

@@ -111,7 +111,7 @@ describe("no leader and redirects", () => {
     const recorder = new RecordingFetch();
     const { app, service } = fixture({ leader: null, fetch: recorder.fetch });
     const error = expectError(await send(app, "PUT", "/v1/kv/k", { value: "v" }), 503, "no_leader");
-    expect(error.definite).toBe(true);
+    expect(error.definite).toBe(true); // It never left this node.
     expect(recorder.requests).toEqual([]);
     expect(service.calls).toEqual([]);
   });
@@ -158,24 +158,24 @@ describe("forwarding failures", () => {
     expect(error.details.leader).toEqual(LEADER);
   });
 
-  it("a forwarded write whose connection is refused answers 503 no_leader with definite: true", async () => {
+  it("a forwarded write whose connection is refused answers 502 leader_unreachable with definite: false", async () => {
     const refused = Object.assign(new TypeError("fetch failed"), { code: "ECONNREFUSED" });
     const { app } = follower(new RecordingFetch(() => Promise.reject(refused)));
-    const error = expectError(await send(app, "PUT", "/v1/kv/k", { value: "v" }), 503, "no_leader");
-    expect(error.definite).toBe(true);
+    const error = expectError(await send(app, "PUT", "/v1/kv/k", { value: "v" }), 502, "leader_unreachable");
+    expect(error.definite).toBe(false); // It may have reached the leader on another connection.
     expect(error.message).toContain("http://10.0.0.2:7001");
   });
 
-  it("a forwarded write that fails after connecting answers 503 no_leader with definite: false", async () => {
+  it("a forwarded write that fails after connecting answers 502 leader_unreachable with definite: false", async () => {
     const reset = new TypeError("The socket connection was closed unexpectedly");
     const { app } = follower(new RecordingFetch(() => Promise.reject(reset)));
-    const error = expectError(await send(app, "PUT", "/v1/kv/k", { value: "v" }), 503, "no_leader");
+    const error = expectError(await send(app, "PUT", "/v1/kv/k", { value: "v" }), 502, "leader_unreachable");
     expect(error.definite).toBe(false);
   });
 
-  it("a forwarded read that fails answers 503 no_leader without definite", async () => {
+  it("a forwarded read that fails answers 502 leader_unreachable without definite", async () => {
     const { app } = follower(new RecordingFetch(() => Promise.reject(new TypeError("boom"))));
-    expect(expectError(await send(app, "GET", "/v1/kv/k"), 503, "no_leader").definite).toBeUndefined();
+    expect(expectError(await send(app, "GET", "/v1/kv/k"), 502, "leader_unreachable").definite).toBeUndefined();
   });
 });
 

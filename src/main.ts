@@ -1,7 +1,8 @@
 /**
  * The node process: `bun src/main.ts --id n1 --listen 127.0.0.1:7001 --cluster-token …`
  * (or `deno run --allow-all src/main.ts …`). Every flag also reads from a `RAFT_*` variable; run
- * with `--help` for the list. Stops cleanly on SIGINT/SIGTERM.
+ * with `--help` for the list. Stops cleanly on SIGINT/SIGTERM, and with `--exit-with-parent true`
+ * also once the process that started it has exited.
  */
 
 import { mkdirSync } from "node:fs";
@@ -9,6 +10,7 @@ import process from "node:process";
 import { CONFIG_KEYS } from "../schemas/node_config.ts";
 import { envName, flagName, loadConfig } from "./server/config.ts";
 import type { NodeAppHost } from "./server/node_app.ts";
+import { waitForStopRequest } from "./server/stop_request.ts";
 import { StorageError } from "./storage/mod.ts";
 import { defaultWebSocketImpl } from "./transport/mod.ts";
 
@@ -67,18 +69,10 @@ async function main(): Promise<number> {
     const result = await node.service.bootstrap(config.bootstrap);
     node.logger.info(result.ok ? "bootstrapped a new cluster" : `bootstrap: ${result.message}`);
   }
-  await waitForSignal();
-  node.logger.info("stopping");
+  node.logger.info(await waitForStopRequest({ exitWithParent: config.exitWithParent }));
   node.stop();
   await server.stop();
   return 0;
-}
-
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
-  });
 }
 
 main().then(

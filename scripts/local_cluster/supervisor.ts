@@ -7,7 +7,7 @@ import process from "node:process";
 import { bootstrap, isNewCluster, waitForLeader, waitUntilLive } from "./cluster_http.ts";
 import { type NodeSpec, tokenFile } from "./layout.ts";
 import { deathNotice, welcome } from "./messages.ts";
-import { restartCommand, spawnCommand } from "./node_commands.ts";
+import { displayPath, restartCommand, spawnCommand } from "./node_commands.ts";
 import { describeExit, type NodeExit, NodeProcesses } from "./node_processes.ts";
 import type { ClusterOptions } from "./options.ts";
 
@@ -75,7 +75,7 @@ export class LocalCluster {
       const created = await bootstrap(this.#nodes);
       console.log(created ? "cluster bootstrapped" : "cluster already bootstrapped");
     } else {
-      console.log(`restarted from the existing data under ${this.#options.dataDir} (no bootstrap)`);
+      console.log(`restarted from the existing data under ${displayPath(this.#options.dataDir)} (no bootstrap)`);
     }
     return await waitForLeader(this.#nodes, LEADER_TIMEOUT_MS);
   }

@@ -56,10 +56,8 @@ class LauncherTest {
         "the cluster to run",
         90_000,
       );
-      if (!seen[0].includes("is in use") || attempt >= LAUNCH_ATTEMPTS) {
-        if (seen[0].includes("is in use")) throw new Error(`every launch found a port in use:\n${launcher.output}`);
-        return new Launched(launcher, basePort, launcher.nodePids());
-      }
+      if (!seen[0].includes("is in use")) return new Launched(launcher, basePort, launcher.nodePids());
+      if (attempt >= LAUNCH_ATTEMPTS) throw new Error(`every launch found a port in use:\n${launcher.output}`);
       await launcher.waitForExit();
     }
   }
@@ -129,14 +127,16 @@ function launcherIt(name: string, body: (t: LauncherTest) => Promise<void>): voi
   );
 }
 
-/** PUTs `key` through `url` until it answers 200 (a failover may be under way); the log index. */
+/**
+ * PUTs `key` through `url` until it answers 200 (a failover may be under way: no leader yet, or a
+ * forward to the killed leader); the log index. The last answer is in the error if it never does.
+ */
 async function putEventually(url: string, key: string, value: string): Promise<number> {
   return await waitFor(
     async () => {
       const answer = await httpJson("PUT", `${url}/v1/kv/${key}`, { body: { value } });
-      if (answer.status === 200) return answer.body.index as number;
-      if (answer.status !== 503) throw new Error(`PUT ${key} through ${url}: ${describeAnswer(answer)}`);
-      return undefined;
+      if (answer.status !== 200) throw new Error(`PUT ${key} through ${url}: ${describeAnswer(answer)}`);
+      return answer.body.index as number;
     },
     { timeoutMs: 30_000, intervalMs: 100, what: `PUT ${key} through ${url} to answer 200` },
   );

@@ -43,6 +43,12 @@ const Listen = z
   })
   .refine((l) => l.port >= 0 && l.port <= 65535, "port must be 0..65535");
 
+/** `true` or `false` (default `false`) → a boolean. */
+const TrueFalse = z
+  .enum(["true", "false"])
+  .default("false")
+  .transform((v) => v === "true");
+
 const Millis = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
@@ -56,10 +62,9 @@ export const NodeConfigSchema = z
     clusterToken: z.string().min(8, "the cluster token must be at least 8 characters"),
     adminToken: z.string().min(8).optional(),
     bootstrap: MemberList.optional(),
-    repair: z
-      .enum(["true", "false"])
-      .default("false")
-      .transform((v) => v === "true"),
+    repair: TrueFalse,
+    /** Stop (as on SIGTERM) once the process that started this node has exited. */
+    exitWithParent: TrueFalse,
     electionTimeoutMs: Millis(20, 60_000, 1000),
     heartbeatMs: Millis(5, 30_000, 100),
     snapshotEvery: z.coerce.number().int().min(2).max(100_000_000).default(10_000),
@@ -91,6 +96,7 @@ export const CONFIG_KEYS = [
   "adminToken",
   "bootstrap",
   "repair",
+  "exitWithParent",
   "electionTimeoutMs",
   "heartbeatMs",
   "snapshotEvery",

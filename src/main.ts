@@ -1,7 +1,8 @@
 /**
  * The node process: `bun src/main.ts --id n1 --listen 127.0.0.1:7001 --cluster-token …`
  * (or `deno run --allow-all src/main.ts …`). Every flag also reads from a `RAFT_*` variable; run
- * with `--help` for the list. Stops cleanly on SIGINT/SIGTERM.
+ * with `--help` for the list. Stops cleanly on SIGINT/SIGTERM, and with `--exit-with-parent true`
+ * also once the process that started it has exited.
  */
 
 import { mkdirSync } from "node:fs";
@@ -11,6 +12,7 @@ import { type BootstrapDecision, checkBootstrap } from "./server/bootstrap_check
 import { envName, flagName, loadConfig } from "./server/config.ts";
 import type { NodeApp, NodeAppHost } from "./server/node_app.ts";
 import { StartupError } from "./server/runtime.ts";
+import { waitForStopRequest } from "./server/stop_request.ts";
 import { StorageError } from "./storage/mod.ts";
 import { defaultWebSocketImpl } from "./transport/mod.ts";
 
@@ -77,8 +79,7 @@ async function main(): Promise<number> {
   } else if (config.bootstrap !== undefined) {
     node.logger.info("restarting from stored data; --bootstrap matches the stored members");
   }
-  await waitForSignal();
-  node.logger.info("stopping");
+  node.logger.info(await waitForStopRequest({ exitWithParent: config.exitWithParent }));
   node.stop();
   await server.stop();
   return 0;
@@ -93,13 +94,6 @@ function bootstrapDecision(config: NodeConfig, node: NodeApp): BootstrapDecision
     { config: raft.config, lastIndex: raft.log.lastPosition.index },
     config.dataDir,
   );
-}
-
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
-  });
 }
 
 main().then(

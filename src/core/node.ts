@@ -421,11 +421,15 @@ export class RaftNode {
    * one moves the node to that term first (as a follower, with no vote): SaveCurrentTerm and
    * SaveVotedFor are then pending, and they must be durable before the snapshot is, because a
    * snapshot from a term after the durable term leaves a log holding an entry from a future term,
-   * from which no node can restart. Changes nothing when it returns false.
+   * from which no node can restart. The election timer is re-armed (SetElectionTimeout), as by a
+   * call from the leader. Changes nothing when it returns false.
    */
   prepareSnapshotInstall(position: LogPosition): boolean {
     if (!this.#takesLeaderSnapshot(position)) return false;
     if (position.term > this.#currentTerm) this.#transitionToFollower(position.term);
+    // Like a call from the leader, a snapshot (re)arms the timer: a node that was seeded with one
+    // must still notice when nobody leads it.
+    this.#actions.setElectionTimeout = true;
     return true;
   }
 

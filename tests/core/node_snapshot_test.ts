@@ -179,9 +179,9 @@ describe("RaftNode and a snapshot from a newer term", () => {
     expect(node.votedFor).toBeNull();
     expect(node.leaderId).toBeNull();
     expect(node.role).toBe("follower");
-    expectActions(node, [SAVE_TERM, SAVE_VOTE]);
+    expectActions(node, [SET_TIMEOUT, SAVE_TERM, SAVE_VOTE]);
     expect(node.handleSnapshotInstalled(pos(5, 20), THREE)).toBe(true);
-    expectActions(node, []);
+    expectActions(node, [SET_TIMEOUT]);
     expect(node.log.snapshotPosition).toEqual(pos(5, 20));
     expectRestartable(node);
   });
@@ -190,7 +190,7 @@ describe("RaftNode and a snapshot from a newer term", () => {
     const node = RaftNode.start(id("n3"));
     expect(node.handleSnapshotInstalled(pos(4, 10), THREE)).toBe(true);
     expect(node.currentTerm).toBe(Term.of(4));
-    expectActions(node, [SAVE_TERM, SAVE_VOTE]);
+    expectActions(node, [SET_TIMEOUT, SAVE_TERM, SAVE_VOTE]); // Seeded: it must notice when nobody leads it.
     expect<number>(node.commitIndex).toBe(10);
     expectRestartable(node);
   });
@@ -217,6 +217,6 @@ describe("RaftNode and a snapshot from a newer term", () => {
     expect(node.prepareSnapshotInstall(pos(1, 30))).toBe(true);
     expect(node.currentTerm).toBe(Term.of(1));
     expect(node.leaderId).toBe(id("n0"));
-    expectActions(node, []);
+    expectActions(node, [SET_TIMEOUT]);
   });
 });

@@ -53,15 +53,30 @@ export async function writeThroughEach(
   }
 }
 
-/** Reads `key` through `node`; expects 200 with `value`. */
+/** Statuses that say "not available right now" (no leader, leader unreachable, timed out): a client retries. */
+const UNAVAILABLE = new Set([502, 503, 504]);
+/** How long a read is retried while the cluster is unavailable (an election after a restart). */
+const UNAVAILABLE_RETRY_MS = 20_000;
+
+/**
+ * Reads `key` through `node`; expects 200 with `value`. While the cluster answers that it is
+ * unavailable (an election in progress), the read is retried, as a client would, within a bound;
+ * any other answer (a wrong value, 404) fails at once.
+ */
 export async function expectValue(
   node: ClusterNode,
   key: string,
   value: string,
   consistency?: ReadConsistency,
 ): Promise<void> {
-  const answer = await httpJson("GET", keyUrl(node, key, consistency), {});
   const how = consistency ?? "default (linearizable)";
+  const answer = await waitFor(
+    async () => {
+      const got = await httpJson("GET", keyUrl(node, key, consistency), {});
+      return UNAVAILABLE.has(got.status) ? undefined : got;
+    },
+    { timeoutMs: UNAVAILABLE_RETRY_MS, intervalMs: 50, what: `GET ${key} through ${node.id} (${how}) to be served` },
+  );
   if (answer.status !== 200 || answer.body.value !== value) {
     throw new Error(`GET ${key} through ${node.id} (${how}): expected '${value}', got ${describeAnswer(answer)}`);
   }

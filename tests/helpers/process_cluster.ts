@@ -52,6 +52,8 @@ export interface ProcessClusterOptions {
   readonly startTimeoutMs?: number;
   /** How long to wait for a leader every node agrees on (default 20 000 ms). */
   readonly leaderTimeoutMs?: number;
+  /** More flags for a node, after the cluster's own (e.g. `--bootstrap`). */
+  readonly extraArgs?: (node: ClusterNode) => readonly string[];
   /** The nodes' log level (default info). */
   readonly logLevel?: "debug" | "info" | "warn" | "error";
 }
@@ -161,6 +163,7 @@ export class ClusterNode {
   #child: ChildProcess | null = null;
   #alive = false;
   #exited: Promise<void> = Promise.resolve();
+  #exitCode: number | null = null;
   #starts = 0;
   #log = "";
   #lastStart = "";
@@ -204,6 +207,7 @@ export class ClusterNode {
   /** Spawns the node process with `args` after the runtime's own arguments. */
   spawn(args: readonly string[]): void {
     if (this.running) throw new Error(`${this.id} is already running (pid ${this.pid})`);
+    this.#exitCode = null;
     installExitHook();
     const { bin, args: lead } = nodeCommand(this.runtime);
     const start = ++this.#starts;
@@ -226,9 +230,21 @@ export class ClusterNode {
         this.note(`--- ${this.id} start #${start} ${how}`);
         resolve();
       };
-      child.once("exit", (code, signal) => ended(`exited (${signal ?? `code ${code}`})`));
+      child.once("exit", (code, signal) => {
+        this.#exitCode = code;
+        ended(`exited (${signal ?? `code ${code}`})`);
+      });
       child.once("error", (error) => ended(`failed to spawn: ${error.message}`));
     });
+  }
+
+  /** Waits (bounded) until the process spawned last exits by itself; resolves with its exit code (null: still running or killed by a signal). */
+  async waitExit(deadlineMs: number): Promise<number | null> {
+    return await within(
+      this.#exited.then(() => this.#exitCode),
+      deadlineMs,
+      null,
+    );
   }
 
   /** Sends `signal` to the running process by its pid and waits (bounded) until it exited. */
@@ -380,13 +396,18 @@ export class ProcessCluster {
     if (!(await node.signal("SIGKILL"))) throw new Error(`${node.id} (pid ${pid}) did not exit after SIGKILL`);
   }
 
+  /** The flags the cluster starts `node` with. */
+  argsOf(node: ClusterNode): string[] {
+    return this.#args(node);
+  }
+
   /**
    * Starts a stopped node again on the same port and data directory and waits for /livez; if the
    * port is briefly taken by someone else, tries again (a bounded number of times).
    */
-  async restart(node: ClusterNode): Promise<void> {
+  async restart(node: ClusterNode, extraArgs: readonly string[] = []): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      node.spawn(this.#args(node));
+      node.spawn([...this.#args(node), ...extraArgs]);
       try {
         await node.waitLive(this.#startTimeoutMs);
         return;
@@ -439,6 +460,7 @@ export class ProcessCluster {
     );
     if (o.snapshotEvery !== undefined) args.push("--snapshot-every", String(o.snapshotEvery));
     if (o.requestTimeoutMs !== undefined) args.push("--request-timeout-ms", String(o.requestTimeoutMs));
+    args.push(...(o.extraArgs?.(node) ?? []));
     return args;
   }
 }

@@ -162,12 +162,13 @@ export interface components {
       };
     };
     /**
-     * @description What went wrong. Retry on `no_leader`, `not_leader`, `overloaded` and `shutting_down` (nothing was done); after `timeout` the write may or may not have taken effect. `invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.
+     * @description What went wrong. Whether a failed write may still take effect is told by `definite`, not by the code: `no_leader`, `not_leader` and `overloaded` come before anything was proposed (`definite: true`), while after `timeout`, `leader_unreachable` (a follower forwarded the write and the leader did not answer) and `shutting_down` the write may or may not have taken effect (`definite: false`). `invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.
      * @enum {string}
      */
     ErrorCode:
       | "not_leader"
       | "no_leader"
+      | "leader_unreachable"
       | "timeout"
       | "overloaded"
       | "compare_failed"
@@ -520,6 +521,15 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description A follower forwarded the request and the leader did not answer (`leader_unreachable`); for writes `definite: false` */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No leader is known, the node is overloaded or stopping (`no_leader`, `not_leader`, `overloaded`, `shutting_down`) */
       503: {
         headers: {
@@ -633,6 +643,15 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description A follower forwarded the request and the leader did not answer (`leader_unreachable`); for writes `definite: false` */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No leader is known, the node is overloaded or stopping (`no_leader`, `not_leader`, `overloaded`, `shutting_down`) */
       503: {
         headers: {
@@ -737,6 +756,15 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description A follower forwarded the request and the leader did not answer (`leader_unreachable`); for writes `definite: false` */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No leader is known, the node is overloaded or stopping (`no_leader`, `not_leader`, `overloaded`, `shutting_down`) */
       503: {
         headers: {
@@ -806,6 +834,15 @@ export interface operations {
       };
       /** @description A bug or a storage failure (`internal`) */
       500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A follower forwarded the request and the leader did not answer (`leader_unreachable`); for writes `definite: false` */
+      502: {
         headers: {
           [name: string]: unknown;
         };

@@ -5,8 +5,8 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import type { ApiApp } from "../src/server/http_context.ts";
-import { apiError } from "../src/server/http_errors.ts";
+import type { ApiApp } from "../src/http/http_context.ts";
+import { apiError } from "../src/http/http_errors.ts";
 
 /** Where the docs page loads its files from. */
 export const DOCS_ASSETS_PATH = "/docs/assets";

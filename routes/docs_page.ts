@@ -1,5 +1,5 @@
 /** `GET /docs`: the Swagger UI page for `/openapi.json`, with every file served by this node. */
-import type { ApiApp } from "../src/server/http_context.ts";
+import type { ApiApp } from "../src/http/http_context.ts";
 import { DOCS_ASSETS_PATH } from "./docs_asset.ts";
 
 /** The HTML of the docs page; it loads only same-origin files. */

@@ -2,7 +2,7 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { LivezSchema } from "../schemas/api_cluster.ts";
 import { errorResponses } from "../schemas/api_errors.ts";
-import type { ApiApp } from "../src/server/http_context.ts";
+import type { ApiApp } from "../src/http/http_context.ts";
 
 /** The route definition. */
 export const livezRoute = createRoute({

@@ -1,5 +1,17 @@
-/** Every route of the HTTP API, registered in the order they are documented. */
-import type { ApiApp } from "../src/server/http_context.ts";
+/**
+ * Every route of the HTTP API, registered in the order they are documented, and the node's HTTP
+ * app built from them (src/http holds the plumbing and never imports this folder).
+ */
+import {
+  type BuildOpenApiDocumentOptions,
+  buildApiDocument,
+  createApiApp,
+  type HttpAppOptions,
+  type RouteSet,
+} from "../src/http/http_app.ts";
+import type { ApiApp } from "../src/http/http_context.ts";
+import type { OpenApiDocument } from "../src/http/openapi_document.ts";
+import type { NodeService } from "../src/server/service.ts";
 import { registerDocsAsset } from "./docs_asset.ts";
 import { registerDocsPage } from "./docs_page.ts";
 import { registerLivez } from "./livez.ts";
@@ -27,4 +39,17 @@ export function registerApiRoutes(app: ApiApp): void {
 export function registerDocsRoutes(app: ApiApp): void {
   registerDocsPage(app);
   registerDocsAsset(app);
+}
+
+/** Every route of this API. */
+export const API_ROUTES: RouteSet = { api: registerApiRoutes, docs: registerDocsRoutes };
+
+/** The HTTP app of `service`: every route, leader forwarding, auth and error envelopes. */
+export function createHttpApp(service: NodeService, options: HttpAppOptions = {}): ApiApp {
+  return createApiApp(service, API_ROUTES, options);
+}
+
+/** The OpenAPI document of this API, built without a running node (for dumps and client generation). */
+export function buildOpenApiDocument(options: BuildOpenApiDocumentOptions = {}): OpenApiDocument {
+  return buildApiDocument(API_ROUTES, options);
 }

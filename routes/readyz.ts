@@ -2,7 +2,7 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { ReadyzSchema } from "../schemas/api_cluster.ts";
 import { errorResponses } from "../schemas/api_errors.ts";
-import type { ApiApp } from "../src/server/http_context.ts";
+import type { ApiApp } from "../src/http/http_context.ts";
 import type { NodeService } from "../src/server/service.ts";
 
 /** The route definition. */

@@ -2,8 +2,8 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { BootstrapBodySchema, BootstrapResultSchema } from "../schemas/api_cluster.ts";
 import { errorResponses } from "../schemas/api_errors.ts";
-import type { ApiApp } from "../src/server/http_context.ts";
-import { apiError, serviceErrorResponse } from "../src/server/http_errors.ts";
+import type { ApiApp } from "../src/http/http_context.ts";
+import { apiError, serviceErrorResponse } from "../src/http/http_errors.ts";
 
 /** The route definition. */
 export const bootstrapClusterRoute = createRoute({

@@ -2,9 +2,9 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { errorResponses, leaderRedirectResponse } from "../schemas/api_errors.ts";
 import { DeleteQuerySchema, DeleteResultSchema, KeyParamsSchema } from "../schemas/api_kv.ts";
-import { answerServiceError, requireLeader } from "../src/server/forward.ts";
-import { type ApiApp, setRaftHeaders } from "../src/server/http_context.ts";
-import { refuseBody } from "../src/server/request_body.ts";
+import { answerServiceError, requireLeader } from "../src/http/forward.ts";
+import { type ApiApp, setRaftHeaders } from "../src/http/http_context.ts";
+import { refuseBody } from "../src/http/request_body.ts";
 
 /** The route definition. */
 export const deleteKeyRoute = createRoute({

@@ -2,9 +2,9 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { errorResponses, leaderRedirectResponse } from "../schemas/api_errors.ts";
 import { GetQuerySchema, GetResultSchema, KeyParamsSchema } from "../schemas/api_kv.ts";
-import { answerServiceError, requireLeader } from "../src/server/forward.ts";
-import { type ApiApp, setRaftHeaders } from "../src/server/http_context.ts";
-import { apiError } from "../src/server/http_errors.ts";
+import { answerServiceError, requireLeader } from "../src/http/forward.ts";
+import { type ApiApp, setRaftHeaders } from "../src/http/http_context.ts";
+import { apiError } from "../src/http/http_errors.ts";
 
 /** The route definition. */
 export const getKeyRoute = createRoute({

@@ -2,8 +2,8 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { errorResponses, leaderRedirectResponse } from "../schemas/api_errors.ts";
 import { ListQuerySchema, ListResultSchema } from "../schemas/api_kv.ts";
-import { answerServiceError, requireLeader } from "../src/server/forward.ts";
-import { type ApiApp, setRaftHeaders } from "../src/server/http_context.ts";
+import { answerServiceError, requireLeader } from "../src/http/forward.ts";
+import { type ApiApp, setRaftHeaders } from "../src/http/http_context.ts";
 
 /** How many keys a listing returns when `limit` is not given. */
 export const DEFAULT_LIST_LIMIT = 100;

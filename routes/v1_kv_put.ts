@@ -2,8 +2,8 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { errorResponses, leaderRedirectResponse } from "../schemas/api_errors.ts";
 import { KeyParamsSchema, PutBodySchema, PutQuerySchema, PutResultSchema } from "../schemas/api_kv.ts";
-import { answerServiceError, requireLeader } from "../src/server/forward.ts";
-import { type ApiApp, setRaftHeaders } from "../src/server/http_context.ts";
+import { answerServiceError, requireLeader } from "../src/http/forward.ts";
+import { type ApiApp, setRaftHeaders } from "../src/http/http_context.ts";
 
 /** The route definition. */
 export const putKeyRoute = createRoute({

@@ -2,7 +2,7 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { NodeStatusSchema } from "../schemas/api_cluster.ts";
 import { errorResponses } from "../schemas/api_errors.ts";
-import { type ApiApp, INDEX_HEADER, TERM_HEADER } from "../src/server/http_context.ts";
+import { type ApiApp, INDEX_HEADER, TERM_HEADER } from "../src/http/http_context.ts";
 import type { NodeStatus } from "../src/server/service.ts";
 
 /** The route definition. */

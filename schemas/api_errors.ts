@@ -3,6 +3,7 @@
  * and the OpenAPI response objects that every route spreads into its `responses`.
  */
 import { z } from "@hono/zod-openapi";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 /** Every error code the HTTP API answers with; `errorStatus()` maps each to one HTTP status. */
 export const ApiErrorCodeSchema = z
@@ -59,6 +60,59 @@ export const ApiErrorSchema = z
 
 /** The error envelope as a TypeScript value. */
 export type ApiErrorBody = z.infer<typeof ApiErrorSchema>;
+
+/** The HTTP status of each error code (exhaustive: a new code does not compile until mapped). */
+export function errorStatus(code: ApiErrorCode): ContentfulStatusCode {
+  switch (code) {
+    case "validation_failed":
+    case "invalid_request":
+    case "invalid_handshake":
+      return 400;
+    case "unauthorized":
+      return 401;
+    case "not_found":
+    case "not_found_route":
+      return 404;
+    case "method_not_allowed":
+      return 405;
+    case "compare_failed":
+    case "already_bootstrapped":
+      return 409;
+    case "payload_too_large":
+      return 413;
+    case "unsupported_media_type":
+      return 415;
+    case "upgrade_required":
+      return 426;
+    case "internal":
+      return 500;
+    case "leader_unreachable":
+      return 502;
+    case "not_leader":
+    case "no_leader":
+    case "overloaded":
+    case "shutting_down":
+      return 503;
+    case "timeout":
+      return 504;
+    default: {
+      const unmapped: never = code;
+      throw new Error(`Cannot map error code ${String(unmapped)} to an HTTP status`);
+    }
+  }
+}
+
+/** The envelope `{ error: { code, message, details?, definite? } }` (the one shape of every error answer). */
+export function errorEnvelope(
+  code: ApiErrorCode,
+  message: string,
+  init: { readonly details?: Record<string, unknown>; readonly definite?: boolean } = {},
+): ApiErrorBody {
+  const error: ApiErrorBody["error"] = { code, message };
+  if (init.details !== undefined) error.details = init.details;
+  if (init.definite !== undefined) error.definite = init.definite;
+  return { error };
+}
 
 const ERROR_DESCRIPTIONS = {
   400: "The request is invalid (`validation_failed`, `invalid_request`)",

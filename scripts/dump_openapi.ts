@@ -7,7 +7,8 @@
  * admin token serves it). Feed the file to a linter or a client generator.
  */
 import { writeFileSync } from "node:fs";
-import { type BuildOpenApiDocumentOptions, buildOpenApiDocument } from "../src/server/http_app.ts";
+import { buildOpenApiDocument } from "../routes/mod.ts";
+import type { BuildOpenApiDocumentOptions } from "../src/http/http_app.ts";
 
 /** Writes the document to `path` as indented JSON with a final newline. */
 export function writeOpenApiDocument(path: string, options: BuildOpenApiDocumentOptions = {}): void {

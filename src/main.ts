@@ -8,9 +8,9 @@
 import { mkdirSync } from "node:fs";
 import process from "node:process";
 import { CONFIG_KEYS, type NodeConfig } from "../schemas/node_config.ts";
+import type { NodeApp, NodeAppHost } from "./node_app.ts";
 import { type BootstrapDecision, checkBootstrap } from "./server/bootstrap_check.ts";
 import { envName, flagName, loadConfig } from "./server/config.ts";
-import type { NodeApp, NodeAppHost } from "./server/node_app.ts";
 import { StartupError } from "./server/runtime.ts";
 import { waitForStopRequest } from "./server/stop_request.ts";
 import { StorageError } from "./storage/mod.ts";
@@ -21,11 +21,11 @@ type Serve = (app: import("hono").Hono, host: string, port: number) => { port: n
 async function runtimeHost(): Promise<{ host: NodeAppHost; serve: Serve }> {
   const webSocket = await defaultWebSocketImpl();
   if (typeof Bun !== "undefined") {
-    const { bunHost, serveWithBun } = await import("./server/serve_bun.ts");
+    const { bunHost, serveWithBun } = await import("./http/serve_bun.ts");
     return { host: { ...bunHost, webSocket, runtimeInfo: { name: "bun", version: Bun.version } }, serve: serveWithBun };
   }
   if (typeof Deno !== "undefined") {
-    const { denoHost, serveWithDeno } = await import("./server/serve_deno.ts");
+    const { denoHost, serveWithDeno } = await import("./http/serve_deno.ts");
     const runtimeInfo = { name: "deno" as const, version: Deno.version.deno };
     return { host: { ...denoHost, webSocket, runtimeInfo }, serve: serveWithDeno };
   }
@@ -51,7 +51,7 @@ async function main(): Promise<number> {
   const config = loaded.config;
   mkdirSync(config.dataDir, { recursive: true });
   const { host, serve } = await runtimeHost();
-  const { createNodeApp } = await import("./server/node_app.ts");
+  const { createNodeApp } = await import("./node_app.ts");
   let node: ReturnType<typeof createNodeApp>;
   try {
     node = createNodeApp(config, host);

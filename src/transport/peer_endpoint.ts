@@ -7,9 +7,9 @@
  */
 import type { Context, Env, Hono } from "hono";
 import type { UpgradeWebSocket, WSContext, WSEvents } from "hono/ws";
+import { type ApiErrorCode, errorEnvelope, errorStatus } from "../../schemas/api_errors.ts";
 import { NodeIdSchema } from "../../schemas/peer_frame.ts";
 import type { Message, NodeId } from "../core/mod.ts";
-import { apiError, errorStatus } from "../server/http_errors.ts";
 import {
   DEFAULT_MAX_FRAME_BYTES,
   decodeFrame,
@@ -98,21 +98,23 @@ export function peerEndpointHandler(upgradeWebSocket: UpgradeWebSocket, options:
     const handshake = checkHandshake(c.req.raw.headers, options.token);
     if (!handshake.ok) {
       const headers: Record<string, string> = handshake.code === "unauthorized" ? { "www-authenticate": "Bearer" } : {};
-      return apiError(c, handshake.code, handshake.message, { headers });
+      return answer(c, handshake.code, handshake.message, headers);
     }
     const upgrade = checkUpgrade(c.req.raw.headers);
-    if (!upgrade.ok) return apiError(c, upgrade.code, upgrade.message, { headers: upgrade.headers });
+    if (!upgrade.ok) return answer(c, upgrade.code, upgrade.message, upgrade.headers);
     try {
       return await upgradeWebSocket(c, peerConnectionEvents(handshake.peer, options));
     } catch (error) {
       options.onUpgradeError?.(error);
-      return apiError(
-        c,
-        "internal",
-        `Cannot open peer connection from ${handshake.peer.id}: the WebSocket upgrade failed`,
-      );
+      const message = `Cannot open peer connection from ${handshake.peer.id}: the WebSocket upgrade failed`;
+      return answer(c, "internal", message);
     }
   };
+}
+
+/** A refusal in the API's JSON error envelope, with the status of `code`. */
+function answer(c: Context, code: ApiErrorCode, message: string, headers: Record<string, string> = {}): Response {
+  return c.json(errorEnvelope(code, message), errorStatus(code), headers);
 }
 
 /** Registers the peer endpoint at {@link PEER_PATH} on `app` (a plain route, not an API operation). */

@@ -330,19 +330,22 @@ describe("npm start (scripts/local_cluster.ts): a running cluster", () => {
     },
   );
 
-  launcherIt("run again on its data, the cluster restarts without a second bootstrap and keeps every write", async (t) => {
-    const run = await t.launch(3);
-    await putEventually(run.url("n2"), "kept", "across restarts");
-    run.launcher.signal("SIGTERM");
-    expect(await run.launcher.waitForExit()).toEqual({ code: 0, signal: null });
-    // The same ports: the members' addresses are stored in the log.
-    const again = t.spawn(["--base-port", String(run.basePort), "--nodes", "3"]);
-    await again.waitForOutput(/-node cluster running/, "the cluster to run again", 90_000);
-    expect(again.stdout).toContain("restarted from the existing data");
-    expect(again.stdout).not.toContain("cluster bootstrapped");
-    for (const id of ["n1", "n2", "n3"]) await expectValue(run.url(id), "kept", "across restarts");
-    await putEventually(run.url("n3"), "after", "restart");
-  });
+  launcherIt(
+    "run again on its data, the cluster restarts without a second bootstrap and keeps every write",
+    async (t) => {
+      const run = await t.launch(3);
+      await putEventually(run.url("n2"), "kept", "across restarts");
+      run.launcher.signal("SIGTERM");
+      expect(await run.launcher.waitForExit()).toEqual({ code: 0, signal: null });
+      // The same ports: the members' addresses are stored in the log.
+      const again = t.spawn(["--base-port", String(run.basePort), "--nodes", "3"]);
+      await again.waitForOutput(/-node cluster running/, "the cluster to run again", 90_000);
+      expect(again.stdout).toContain("restarted from the existing data");
+      expect(again.stdout).not.toContain("cluster bootstrapped");
+      for (const id of ["n1", "n2", "n3"]) await expectValue(run.url(id), "kept", "across restarts");
+      await putEventually(run.url("n3"), "after", "restart");
+    },
+  );
 
   launcherIt("SIGKILL of the launcher: every Bun node it started stops by itself", async (t) => {
     const run = await t.launch(3);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { createHttpApp } from "../../src/server/http_app.ts";
+import { createHttpApp } from "../../routes/mod.ts";
 import { FakeNodeService } from "../helpers/fake_service.ts";
 import { expectError, fixture, send } from "./helpers.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
-import { rateLimitedErrorReports } from "../../src/server/error_reports.ts";
-import { createHttpApp } from "../../src/server/http_app.ts";
+import { createHttpApp } from "../../routes/mod.ts";
+import { rateLimitedErrorReports } from "../../src/http/error_reports.ts";
 import { createLogger } from "../../src/server/logger.ts";
 import { FakeNodeService } from "../helpers/fake_service.ts";
 import { expectError, send } from "./helpers.ts";

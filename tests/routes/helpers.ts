@@ -1,8 +1,9 @@
 /** Shared helpers of the route tests: an app over a fake node, JSON requests and a recording fetch. */
 import { expect } from "bun:test";
-import type { FetchFunction } from "../../src/server/forward.ts";
-import { createHttpApp, type HttpAppOptions } from "../../src/server/http_app.ts";
-import type { ApiApp } from "../../src/server/http_context.ts";
+import { createHttpApp } from "../../routes/mod.ts";
+import type { FetchFunction } from "../../src/http/forward.ts";
+import type { HttpAppOptions } from "../../src/http/http_app.ts";
+import type { ApiApp } from "../../src/http/http_context.ts";
 import { FakeNodeService, type FakeServiceOptions } from "../helpers/fake_service.ts";
 
 /** An app and the fake node behind it. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import { KeyParamsSchema } from "../../schemas/api_kv.ts";
-import type { ApiApp } from "../../src/server/http_context.ts";
+import type { ApiApp } from "../../src/http/http_context.ts";
 import { type Answer, expectError, fixture, send } from "./helpers.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { readFileSync } from "node:fs";
-import { buildOpenApiDocument } from "../../src/server/http_app.ts";
-import { API_VERSION } from "../../src/server/openapi_document.ts";
+import { buildOpenApiDocument } from "../../routes/mod.ts";
+import { API_VERSION } from "../../src/http/openapi_document.ts";
 import { fixture, send } from "./helpers.ts";
 
 /** Every API operation: method, path and operationId. */

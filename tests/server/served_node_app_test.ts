@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Hono } from "hono";
+import { createNodeApp, type NodeApp, type NodeAppHost } from "../../src/node_app.ts";
 import { loadConfig } from "../../src/server/config.ts";
-import { createNodeApp, type NodeApp, type NodeAppHost } from "../../src/server/node_app.ts";
 import { defaultWebSocketImpl } from "../../src/transport/mod.ts";
 import { httpJson } from "../helpers/http_json.ts";
 import { freePorts } from "../helpers/process_cluster.ts";
@@ -27,10 +27,10 @@ type Serve = (app: Hono, hostname: string, port: number) => { port: number; stop
 async function runtimeServing(): Promise<{ host: NodeAppHost; serve: Serve }> {
   const webSocket = defaultWebSocketImpl();
   if (!IS_DENO) {
-    const { bunHost, serveWithBun } = await import("../../src/server/serve_bun.ts");
+    const { bunHost, serveWithBun } = await import("../../src/http/serve_bun.ts");
     return { host: { ...bunHost, webSocket, runtimeInfo: { name: "bun", version: Bun.version } }, serve: serveWithBun };
   }
-  const { denoHost, serveWithDeno } = await import("../../src/server/serve_deno.ts");
+  const { denoHost, serveWithDeno } = await import("../../src/http/serve_deno.ts");
   return {
     host: { ...denoHost, webSocket, runtimeInfo: { name: "deno", version: Deno.version.deno } },
     serve: serveWithDeno,

@@ -3,7 +3,7 @@
  * flood the log: at most a few full reports (with the stack) per window; past that, errors are only
  * counted, and one line at the end of the window says how many were left out.
  */
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../server/logger.ts";
 
 /** Reports one unexpected error raised while serving `request`. */
 export type ErrorReport = (err: unknown, request: Request) => void;

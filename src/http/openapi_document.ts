@@ -1,6 +1,8 @@
 /** The OpenAPI 3.1 document of the HTTP API: metadata, servers, tags and the admin-token scheme. */
-import type { OpenApiDocument } from "../../routes/openapi_json.ts";
 import type { ApiApp } from "./http_context.ts";
+
+/** The OpenAPI document type this API produces. */
+export type OpenApiDocument = ReturnType<ApiApp["getOpenAPI31Document"]>;
 
 /** Version of the HTTP API description (follows the package version). */
 export const API_VERSION = "0.1.0";

@@ -1,15 +1,21 @@
 /** The Hono environment shared by the HTTP app, its routes and its middleware. */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { LeaderRouter } from "./forward.ts";
-import type { NodeService } from "./service.ts";
+import type { MemberInfo, NodeService } from "../server/service.ts";
+import type { RequestKind } from "./http_errors.ts";
+
+/** Decides what a node that is not the leader does with a request that needs the leader (see forward.ts). */
+export interface LeaderRouting {
+  /** Answers a request this node cannot serve itself, given the leader it knows (or null). */
+  route(c: ApiContext, leader: MemberInfo | null, kind: RequestKind): Promise<Response> | Response;
+}
 
 /** Per-request variables that `createHttpApp` sets before any route runs. */
 export interface AppVariables {
   /** The node the routes act on. */
   service: NodeService;
   /** Forwards or redirects requests that need the leader. */
-  leaderRouter: LeaderRouter;
+  leaderRouter: LeaderRouting;
 }
 
 /** The Hono environment of the API app. */

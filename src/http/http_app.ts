@@ -6,18 +6,16 @@ import { type Hook, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { HTTPException } from "hono/http-exception";
-import { registerApiRoutes, registerDocsRoutes } from "../../routes/mod.ts";
-import { type OpenApiDocument, registerOpenApiJson } from "../../routes/openapi_json.ts";
 import type { ApiErrorCode } from "../../schemas/api_errors.ts";
+import { createLogger, type Logger } from "../server/logger.ts";
+import type { NodeService } from "../server/service.ts";
 import { type ErrorReport, rateLimitedErrorReports } from "./error_reports.ts";
 import { type FetchFunction, LeaderRouter } from "./forward.ts";
 import type { ApiApp, AppEnv } from "./http_context.ts";
 import { apiError, isWriteMethod } from "./http_errors.ts";
-import { createLogger, type Logger } from "./logger.ts";
 import { notFoundHandler } from "./not_found.ts";
-import { type OpenApiServer, openApiDocument } from "./openapi_document.ts";
+import { type OpenApiDocument, type OpenApiServer, openApiDocument } from "./openapi_document.ts";
 import { RequestBodyAborted, readBody } from "./request_body.ts";
-import type { NodeService } from "./service.ts";
 
 /**
  * Largest request body accepted, in bytes: a put carries a value and an expected value of up to
@@ -28,7 +26,18 @@ export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** Header naming the node that produced a response (the leader's, when forwarded). */
 export const SERVED_BY_HEADER = "x-raft-served-by";
 
-/** Options of {@link createHttpApp}. */
+/**
+ * The routes an app serves: the API operations (they make the OpenAPI document) and the docs pages.
+ * The routes/ folder provides them; this module never imports it.
+ */
+export interface RouteSet {
+  /** Adds every API operation. */
+  readonly api: (app: ApiApp) => void;
+  /** Adds the pages that are not API operations (the docs UI). */
+  readonly docs: (app: ApiApp) => void;
+}
+
+/** Options of {@link createApiApp}. */
 export interface HttpAppOptions {
   /** When set, every mutating `/v1` request needs `authorization: Bearer <adminToken>`. */
   readonly adminToken?: string;
@@ -47,8 +56,8 @@ export interface HttpAppOptions {
   readonly onInternalError?: ErrorReport;
 }
 
-/** The API app of `service`: routes, docs, leader forwarding, auth and error envelopes. */
-export function createHttpApp(service: NodeService, options: HttpAppOptions = {}): ApiApp {
+/** The API app of `service` serving `routes`: leader forwarding, auth, the OpenAPI document and error envelopes. */
+export function createApiApp(service: NodeService, routes: RouteSet, options: HttpAppOptions = {}): ApiApp {
   if (options.adminToken === "") throw new Error("Cannot require an empty admin token: omit adminToken instead");
   const app = newApiApp();
   const leaderRouter = new LeaderRouter(service, { fetch: options.fetch, timeoutMs: options.forwardTimeoutMs });
@@ -61,21 +70,21 @@ export function createHttpApp(service: NodeService, options: HttpAppOptions = {}
   // Auth first: a request without the admin token is refused before its body is read.
   if (options.adminToken !== undefined) app.use("/v1/*", adminAuth(options.adminToken));
   app.use("/v1/*", readBody(MAX_BODY_BYTES));
-  registerApiRoutes(app);
+  routes.api(app);
   const servers = options.servers ?? [{ url: service.self.url, description: `This node (${service.self.id})` }];
   let doc: OpenApiDocument | undefined;
-  registerOpenApiJson(app, () => {
+  app.get("/openapi.json", (c) => {
     doc ??= openApiDocument(app, { servers, adminToken: options.adminToken !== undefined });
-    return doc;
+    return c.json(doc, 200);
   });
-  registerDocsRoutes(app);
+  routes.docs(app);
   const logger = options.logger ?? createLogger(service.self.id, "info");
   app.notFound(notFoundHandler(app));
   app.onError(onError(logger, options.onInternalError ?? rateLimitedErrorReports(logger)));
   return app;
 }
 
-/** Options of {@link buildOpenApiDocument}. */
+/** Options of {@link buildApiDocument}. */
 export interface BuildOpenApiDocumentOptions {
   /** Document the admin bearer token on mutating operations; default false. */
   readonly adminToken?: boolean;
@@ -83,10 +92,10 @@ export interface BuildOpenApiDocumentOptions {
   readonly servers?: readonly OpenApiServer[];
 }
 
-/** The OpenAPI document of the API, built without a running node (for dumps and client generation). */
-export function buildOpenApiDocument(options: BuildOpenApiDocumentOptions = {}): OpenApiDocument {
+/** The OpenAPI document of `routes`, built without a running node (for dumps and client generation). */
+export function buildApiDocument(routes: RouteSet, options: BuildOpenApiDocumentOptions = {}): OpenApiDocument {
   const app = newApiApp();
-  registerApiRoutes(app);
+  routes.api(app);
   const servers = options.servers ?? [{ url: "http://127.0.0.1:7001", description: "A node on the default address" }];
   return openApiDocument(app, { servers, adminToken: options.adminToken ?? false });
 }

@@ -3,53 +3,11 @@
  * `{ error: { code, message, details?, definite? } }` with the status its code maps to.
  */
 import type { Context, TypedResponse } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { ApiErrorBody, ApiErrorCode } from "../../schemas/api_errors.ts";
-import type { ServiceError } from "./service.ts";
+import { type ApiErrorCode, errorEnvelope, errorStatus } from "../../schemas/api_errors.ts";
+import type { ServiceError } from "../server/service.ts";
 
 /** Whether a request reads or writes; error answers to writes say whether they are definite. */
 export type RequestKind = "read" | "write";
-
-/** The HTTP status of each error code (exhaustive: a new code does not compile until mapped). */
-export function errorStatus(code: ApiErrorCode): ContentfulStatusCode {
-  switch (code) {
-    case "validation_failed":
-    case "invalid_request":
-    case "invalid_handshake":
-      return 400;
-    case "unauthorized":
-      return 401;
-    case "not_found":
-    case "not_found_route":
-      return 404;
-    case "method_not_allowed":
-      return 405;
-    case "compare_failed":
-    case "already_bootstrapped":
-      return 409;
-    case "payload_too_large":
-      return 413;
-    case "unsupported_media_type":
-      return 415;
-    case "upgrade_required":
-      return 426;
-    case "internal":
-      return 500;
-    case "leader_unreachable":
-      return 502;
-    case "not_leader":
-    case "no_leader":
-    case "overloaded":
-    case "shutting_down":
-      return 503;
-    case "timeout":
-      return 504;
-    default: {
-      const unmapped: never = code;
-      throw new Error(`Cannot map error code ${String(unmapped)} to an HTTP status`);
-    }
-  }
-}
 
 /** Optional parts of an error answer. */
 export interface ApiErrorInit {
@@ -67,13 +25,10 @@ export type ErrorResponse = Response & TypedResponse<never, never, "json">;
 
 /** Answers with the error envelope and the status of `code`. */
 export function apiError(c: Context, code: ApiErrorCode, message: string, init: ApiErrorInit = {}): ErrorResponse {
-  const error: ApiErrorBody["error"] = { code, message };
-  if (init.details !== undefined) error.details = init.details;
-  if (init.definite !== undefined) error.definite = init.definite;
   const status = errorStatus(code);
   const headers: Record<string, string> = { ...init.headers };
   if (status === 503) headers["retry-after"] = "1";
-  return c.json({ error }, status, headers) as Response as ErrorResponse;
+  return c.json(errorEnvelope(code, message, init), status, headers) as Response as ErrorResponse;
 }
 
 /** True for methods that change state (their error answers carry `definite`). */

@@ -5,18 +5,18 @@
  */
 import type { Hono } from "hono";
 import type { UpgradeWebSocket } from "hono/ws";
-import type { NodeConfig } from "../../schemas/node_config.ts";
-import { NodeId } from "../core/mod.ts";
-import type { ApplyResult } from "../kv/mod.ts";
-import { acquireDirLock, openFileStorage } from "../storage/mod.ts";
-import { PeerTransport, registerPeerEndpoint, SnapshotReceiver, type WebSocketImpl } from "../transport/mod.ts";
-import { systemClock } from "./clock.ts";
-import { createHttpApp } from "./http_app.ts";
-import type { KvNodeService, RuntimeInfo } from "./kv_service.ts";
-import { createLogger, type Logger } from "./logger.ts";
-import { createNodeCore, type NodeCore } from "./node_core.ts";
-import type { RaftRuntime } from "./runtime.ts";
-import { StorageAdapter } from "./storage_adapter.ts";
+import { createHttpApp } from "../routes/mod.ts";
+import type { NodeConfig } from "../schemas/node_config.ts";
+import { NodeId } from "./core/mod.ts";
+import type { ApplyResult } from "./kv/mod.ts";
+import { systemClock } from "./server/clock.ts";
+import type { KvNodeService, RuntimeInfo } from "./server/kv_service.ts";
+import { createLogger, type Logger } from "./server/logger.ts";
+import { createNodeCore, type NodeCore } from "./server/node_core.ts";
+import type { RaftRuntime } from "./server/runtime.ts";
+import { StorageAdapter } from "./server/storage_adapter.ts";
+import { acquireDirLock, openFileStorage } from "./storage/mod.ts";
+import { PeerTransport, registerPeerEndpoint, SnapshotReceiver, type WebSocketImpl } from "./transport/mod.ts";
 
 /** Per-runtime pieces handed in by the entry file. */
 export interface NodeAppHost {

@@ -4,9 +4,9 @@
  * A forwarded request carries `x-raft-forwarded: <sender id>` and is never forwarded again.
  */
 import type { MiddlewareHandler } from "hono";
+import type { MemberInfo, NodeService, ServiceError } from "../server/service.ts";
 import type { ApiContext, AppEnv } from "./http_context.ts";
 import { apiError, type RequestKind, serviceErrorResponse } from "./http_errors.ts";
-import type { MemberInfo, NodeService, ServiceError } from "./service.ts";
 
 /** The header that marks a forwarded request; its value is the forwarding node's id. */
 export const FORWARDED_HEADER = "x-raft-forwarded";

@@ -7,35 +7,19 @@ import { Buffer } from "node:buffer";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Hono } from "hono";
-import { createNodeApp, type NodeApp, type NodeAppHost } from "../../src/node_app.ts";
+import { createNodeApp, type NodeApp } from "../../src/node_app.ts";
 import { loadConfig } from "../../src/server/config.ts";
 import { defaultWebSocketImpl } from "../../src/transport/mod.ts";
 import { httpJson } from "../helpers/http_json.ts";
 import { freePorts } from "../helpers/process_cluster.ts";
 import { type RawAnswer, rawHttp } from "../helpers/raw_http.ts";
+import { runtimeServing } from "../helpers/served_node.ts";
 import { IS_DENO, slowIt } from "../helpers/slow_test.ts";
 import { waitFor } from "../helpers/wait_for.ts";
 
 const TOKEN = "served-app-test-token";
 const MIB = 1024 * 1024;
 const RUNTIME = IS_DENO ? "Deno.serve" : "Bun.serve";
-
-type Serve = (app: Hono, hostname: string, port: number) => { port: number; stop: () => Promise<void> };
-
-/** This runtime's host pieces and serve function, as the node's entry picks them. */
-async function runtimeServing(): Promise<{ host: NodeAppHost; serve: Serve }> {
-  const webSocket = defaultWebSocketImpl();
-  if (!IS_DENO) {
-    const { bunHost, serveWithBun } = await import("../../src/http/serve_bun.ts");
-    return { host: { ...bunHost, webSocket, runtimeInfo: { name: "bun", version: Bun.version } }, serve: serveWithBun };
-  }
-  const { denoHost, serveWithDeno } = await import("../../src/http/serve_deno.ts");
-  return {
-    host: { ...denoHost, webSocket, runtimeInfo: { name: "deno", version: Deno.version.deno } },
-    serve: serveWithDeno,
-  };
-}
 
 /** A served one-node cluster that leads itself. */
 interface ServedNode {

@@ -1,0 +1,304 @@
+/**
+ * Property-based tests of the peer endpoint (`/v1/raft`) of the node app as it is served: frames
+ * from non-members never change a member's term, vote, role, leader, log or commit index; frames
+ * from the member never stop the node or move its term or commit index back; handshakes from
+ * nobody (no token, a wrong one, malformed headers) are refused in the JSON envelope.
+ *
+ * The node is n1 of the cluster {n1, n2}, and the test plays n2: it grants n1's vote (n1 leads) or
+ * sends it an AppendEntriesCall of a later term (n1 follows). Its election timeout is long, so no
+ * timer fires during a run.
+ */
+import { afterAll, beforeAll, describe, expect } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { NodeId, Term } from "../../src/core/mod.ts";
+import { createNodeApp, type NodeApp } from "../../src/node_app.ts";
+import { loadConfig } from "../../src/server/config.ts";
+import { Peer } from "../helpers/peer_socket.ts";
+import { freePorts } from "../helpers/process_cluster.ts";
+import { runtimeServing } from "../helpers/served_node.ts";
+import { slowIt } from "../helpers/slow_test.ts";
+import { waitFor } from "../helpers/wait_for.ts";
+
+const TOKEN = "peer-property-token";
+const TIMEOUT_MS = 120_000;
+/** Nobody listens here: the node's own links to n2 fail, which the tests do not need. */
+const N2_URL = "http://127.0.0.1:9";
+
+/** A served node n1 and its peer socket from n2. */
+interface Fixture {
+  readonly node: NodeApp;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+async function serveNode(): Promise<Fixture> {
+  const [port] = await freePorts(1);
+  const dataDir = mkdtempSync(join(tmpdir(), "raftbare-props-"));
+  const argv = ["--id", "n1", "--listen", `127.0.0.1:${port}`, "--cluster-token", TOKEN, "--data-dir", dataDir];
+  argv.push("--log-level", "error", "--election-timeout-ms", "60000", "--heartbeat-ms", "1000");
+  const loaded = loadConfig(argv, {});
+  if (!loaded.ok) throw new Error(loaded.errors.join("; "));
+  const { host, serve } = await runtimeServing();
+  const node = createNodeApp(loaded.config, host);
+  const server = serve(node.app, "127.0.0.1", port);
+  node.start();
+  const url = `http://127.0.0.1:${server.port}`;
+  const members = [
+    { id: NodeId.of("n1"), url },
+    { id: NodeId.of("n2"), url: N2_URL },
+  ];
+  if (!node.runtime.bootstrap(members)) throw new Error("n1 did not bootstrap");
+  return {
+    node,
+    url,
+    stop: async () => {
+      node.stop();
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What an outsider may never change. */
+function stateOf(node: NodeApp) {
+  const raft = node.runtime.node;
+  return {
+    term: raft.currentTerm,
+    votedFor: raft.votedFor,
+    role: raft.role,
+    leader: raft.leaderId,
+    last: raft.log.lastPosition,
+    commit: raft.commitIndex,
+  };
+}
+
+// ---------------------------------------------------------------------------- frames
+
+const idPool = ["n1", "n2", "n3", "x", "n9"];
+const termArb = fc.oneof(
+  fc.integer({ min: 0, max: 12 }),
+  fc.constantFrom(Term.MAX, Number.MAX_SAFE_INTEGER, 2 ** 53 - 1, 1001, -1, 1.5),
+  fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+);
+const indexArb = fc.oneof(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }));
+const positionArb = fc.record({ term: termArb, index: indexArb });
+
+/** A configuration whose members come from `ids`. */
+function configArb(ids: readonly string[]) {
+  const list = fc.subarray([...ids]);
+  return fc.record({ voters: list, newVoters: list, nonVoters: list });
+}
+
+function itemArb(ids: readonly string[]) {
+  return fc.oneof(
+    fc.record({ kind: fc.constant("term"), term: termArb }),
+    configArb(ids).map((c) => ({ kind: "config", ...c })),
+    fc.record({ kind: fc.constant("command"), data: fc.string({ maxLength: 40 }) }),
+    fc.record({ kind: fc.constant("command"), b64: fc.base64String({ maxLength: 40 }) }),
+  );
+}
+
+/** Every kind of frame from `from`; configurations name only `ids`. */
+function frameArb(from: string, ids: readonly string[]) {
+  const common = { v: fc.constant(1), from: fc.constant(from), term: termArb };
+  const entries = fc.record({ prev: positionArb, items: fc.array(itemArb(ids), { maxLength: 5 }) });
+  const frames = fc.oneof(
+    fc.record({ ...common, type: fc.constant("RequestVoteCall"), lastPosition: positionArb }),
+    fc.record({ ...common, type: fc.constant("RequestVoteReply"), voteGranted: fc.boolean() }),
+    fc.record({ ...common, type: fc.constant("AppendEntriesCall"), commitIndex: indexArb, entries, seq: indexArb }),
+    fc.record({
+      ...common,
+      type: fc.constant("AppendEntriesReply"),
+      generation: indexArb,
+      lastPosition: positionArb,
+      rejected: fc.boolean(),
+      refused: fc.boolean(),
+      seq: indexArb,
+    }),
+    fc.record({
+      v: fc.constant(1),
+      type: fc.constant("SnapshotChunk"),
+      from: fc.constant(from),
+      snapshotId: fc.constantFrom("s1", "s2"),
+      position: positionArb,
+      config: configArb(ids),
+      offset: fc.constant(0),
+      totalBytes: fc.integer({ min: 0, max: 64 }),
+      data: fc.base64String({ maxLength: 64 }),
+      last: fc.boolean(),
+      crc32: fc.integer({ min: 0, max: 0xffffffff }),
+    }),
+    fc.record({ v: fc.constant(1), type: fc.constant("Error"), code: fc.string(), message: fc.string() }),
+  );
+  return fc.oneof(
+    { weight: 8, arbitrary: frames.map((f) => JSON.stringify(f)) },
+    { weight: 1, arbitrary: fc.jsonValue().map((j) => JSON.stringify(j)) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 60 }) },
+  );
+}
+
+/** Ids that are not members of {n1, n2} (an outsider). */
+const outsiderArb = fc.stringMatching(/^[a-z][a-z0-9._-]{0,10}$/).filter((id) => !["n1", "n2", "n3", "x"].includes(id));
+
+// ---------------------------------------------------------------------------- states
+
+/** Makes n1 lead: as n2, grant its vote for its current term. */
+async function makeLeader(fixture: Fixture, n2: Peer): Promise<void> {
+  const term = fixture.node.runtime.node.currentTerm;
+  await n2.send(JSON.stringify({ v: 1, type: "RequestVoteReply", from: "n2", term, voteGranted: true }));
+  await waitFor(() => fixture.node.runtime.node.role === "leader", { timeoutMs: 20_000, what: "n1 to lead" });
+}
+
+/** Makes n1 follow n2: an AppendEntriesCall of a later term that extends its log. */
+async function makeFollower(fixture: Fixture, n2: Peer): Promise<void> {
+  const raft = fixture.node.runtime.node;
+  const term = raft.currentTerm + 5;
+  const prev = raft.log.lastPosition;
+  const entries = { prev: { term: prev.term, index: prev.index }, items: [{ kind: "term", term }] };
+  const call = { v: 1, type: "AppendEntriesCall", from: "n2", term, commitIndex: 0, entries, seq: 1 };
+  await n2.send(JSON.stringify(call));
+  expect(raft.leaderId).toBe(NodeId.of("n2"));
+}
+
+async function expectServing(fixture: Fixture): Promise<void> {
+  const answer = await fetch(`${fixture.url}/livez`);
+  expect(answer.status).toBe(200);
+  await answer.body?.cancel();
+  expect(fixture.node.runtime.stopped).toBe(false);
+}
+
+// ---------------------------------------------------------------------------- properties
+
+for (const state of ["leader", "follower"] as const) {
+  describe(`the peer endpoint of a ${state}`, () => {
+    let fixture: Fixture;
+    let n2: Peer;
+    beforeAll(async () => {
+      fixture = await serveNode();
+      n2 = await Peer.open(fixture.url, "n2", TOKEN);
+      if (state === "leader") await makeLeader(fixture, n2);
+      else await makeFollower(fixture, n2);
+    }, TIMEOUT_MS);
+    afterAll(async () => {
+      n2?.close();
+      await fixture?.stop();
+    }, TIMEOUT_MS);
+
+    slowIt(
+      `frames from non-members change nothing on a ${state}`,
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            outsiderArb.chain((id) =>
+              fc.tuple(fc.constant(id), fc.array(frameArb(id, ["n1", "n3", "x"]), { minLength: 1, maxLength: 4 })),
+            ),
+            async ([id, frames]) => {
+              const before = stateOf(fixture.node);
+              const peer = await Peer.open(fixture.url, id, TOKEN);
+              try {
+                for (const frame of frames) await peer.send(frame);
+              } finally {
+                peer.close();
+              }
+              expect(stateOf(fixture.node)).toEqual(before);
+            },
+          ),
+          { numRuns: 60 },
+        );
+        await expectServing(fixture);
+        expect(fixture.node.runtime.node.role).toBe(state);
+      },
+      { timeoutMs: TIMEOUT_MS },
+    );
+  });
+}
+
+describe("the peer endpoint and its member", () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await serveNode();
+  }, TIMEOUT_MS);
+  afterAll(() => fixture?.stop(), TIMEOUT_MS);
+
+  slowIt(
+    "frames from the member never stop the node nor move its term or commit index back",
+    async () => {
+      const n2 = await Peer.open(fixture.url, "n2", TOKEN);
+      try {
+        await fc.assert(
+          fc.asyncProperty(fc.array(frameArb("n2", idPool), { minLength: 1, maxLength: 6 }), async (frames) => {
+            for (const frame of frames) {
+              const before = stateOf(fixture.node);
+              await n2.send(frame);
+              const after = stateOf(fixture.node);
+              expect(after.term).toBeGreaterThanOrEqual(before.term);
+              expect(after.term).toBeLessThanOrEqual(Term.MAX);
+              expect(after.commit).toBeGreaterThanOrEqual(before.commit);
+              expect(fixture.node.runtime.stopped).toBe(false);
+            }
+          }),
+          { numRuns: 60 },
+        );
+      } finally {
+        n2.close();
+      }
+      await expectServing(fixture);
+    },
+    { timeoutMs: TIMEOUT_MS },
+  );
+});
+
+describe("the peer endpoint and nobody", () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await serveNode();
+  }, TIMEOUT_MS);
+  afterAll(() => fixture?.stop(), TIMEOUT_MS);
+
+  const header = fc.option(fc.string({ maxLength: 40 }), { nil: undefined });
+  slowIt(
+    "handshakes without the token, or with malformed headers, are refused in the envelope and change nothing",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.record({
+            authorization: fc.oneof(header, fc.constant(`Bearer ${TOKEN}`), fc.constant("Bearer wrong-token")),
+            id: fc.oneof(header, fc.constant("n2"), fc.constant("bad id!")),
+            key: fc.oneof(header, fc.constant("dGhlIHNhbXBsZSBub25jZQ==")),
+            version: fc.oneof(header, fc.constant("13")),
+          }),
+          async (h) => {
+            const validId = h.id !== undefined && /^[A-Za-z0-9._-]{1,64}$/.test(h.id);
+            const valid = h.authorization === `Bearer ${TOKEN}` && validId && h.key?.length === 24;
+            fc.pre(!(valid && h.version === "13")); // A complete, valid handshake would be upgraded.
+            const before = stateOf(fixture.node);
+            const headers: Record<string, string> = { connection: "Upgrade", upgrade: "websocket" };
+            if (h.authorization !== undefined) headers.authorization = h.authorization;
+            if (h.id !== undefined) headers["x-raft-node-id"] = h.id;
+            if (h.key !== undefined) headers["sec-websocket-key"] = h.key;
+            if (h.version !== undefined) headers["sec-websocket-version"] = h.version;
+            let answer: Response;
+            try {
+              answer = await fetch(`${fixture.url}/v1/raft`, { headers });
+            } catch {
+              return; // A header value the client itself will not send.
+            }
+            expect(answer.status).toBeGreaterThanOrEqual(400);
+            expect(answer.status).toBeLessThan(500);
+            if (h.authorization !== `Bearer ${TOKEN}`) expect(answer.status).toBe(401);
+            const body = (await answer.json()) as { error?: { code?: string; message?: string } };
+            expect(typeof body.error?.code).toBe("string");
+            expect(typeof body.error?.message).toBe("string");
+            expect(stateOf(fixture.node)).toEqual(before);
+          },
+        ),
+        { numRuns: 80 },
+      );
+      await expectServing(fixture);
+    },
+    { timeoutMs: TIMEOUT_MS },
+  );
+});

@@ -343,9 +343,9 @@ export class RaftNode {
 
   /**
    * True iff this node takes messages from `id`: `id` is a member of the latest configuration, or
-   * of the one in force at the commit index (a member removed by a change that is not committed
-   * may still be needed to elect a leader, Raft thesis §4.2.2), or this node has no configuration
-   * yet (a fresh node joins the cluster that reaches it first). Messages from any other sender
+   * of the one before it while the latest is not committed (a member removed by a change that is
+   * not committed may still be needed to elect a leader, Raft thesis §4.2.2), or this node has no
+   * configuration yet (a fresh node joins the cluster that reaches it first). Messages from any other sender
    * never change this node's term, role, vote or log (see {@link RaftNode.handleMessage}).
    */
   acceptsMessagesFrom(id: NodeId): boolean {

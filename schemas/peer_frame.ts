@@ -97,6 +97,8 @@ export const RequestVoteCallFrameSchema = z.object({
   from: NodeIdSchema,
   term: TermSchema,
   lastPosition: LogPositionSchema,
+  preVote: z.boolean().optional(),
+  transfer: z.boolean().optional(),
 });
 
 /** A voter grants (or, for a newer term, refuses) a vote. */
@@ -106,6 +108,15 @@ export const RequestVoteReplyFrameSchema = z.object({
   from: NodeIdSchema,
   term: TermSchema,
   voteGranted: z.boolean(),
+  preVote: z.boolean().optional(),
+});
+
+/** A leader hands leadership to the receiver: it campaigns at once. */
+export const TimeoutNowFrameSchema = z.object({
+  v,
+  type: z.literal("TimeoutNow"),
+  from: NodeIdSchema,
+  term: TermSchema,
 });
 
 /** The leader replicates entries, or sends a heartbeat when `entries.items` is empty. */
@@ -170,6 +181,7 @@ export const MessageFrameSchema = z.discriminatedUnion("type", [
   RequestVoteReplyFrameSchema,
   AppendEntriesCallFrameSchema,
   AppendEntriesReplyFrameSchema,
+  TimeoutNowFrameSchema,
 ]);
 
 /** Every frame of the peer protocol. */
@@ -178,6 +190,7 @@ export const PeerFrameSchema = z.discriminatedUnion("type", [
   RequestVoteReplyFrameSchema,
   AppendEntriesCallFrameSchema,
   AppendEntriesReplyFrameSchema,
+  TimeoutNowFrameSchema,
   SnapshotChunkFrameSchema,
   ErrorFrameSchema,
 ]);
@@ -194,6 +207,8 @@ export type RequestVoteReplyFrame = z.infer<typeof RequestVoteReplyFrameSchema>;
 export type AppendEntriesCallFrame = z.infer<typeof AppendEntriesCallFrameSchema>;
 /** An AppendEntriesReply on the wire. */
 export type AppendEntriesReplyFrame = z.infer<typeof AppendEntriesReplyFrameSchema>;
+/** A TimeoutNow on the wire. */
+export type TimeoutNowFrame = z.infer<typeof TimeoutNowFrameSchema>;
 /** A snapshot chunk on the wire. */
 export type SnapshotChunkFrame = z.infer<typeof SnapshotChunkFrameSchema>;
 /** An Error frame. */

@@ -13,6 +13,18 @@ export interface RequestVoteCall {
   readonly term: Term;
   /** The candidate's last log position; voters grant only if it is at least their own. */
   readonly lastPosition: LogPosition;
+  /**
+   * True for a pre-vote (Raft thesis §9.6): `term` is the term the sender would campaign in, and
+   * neither side changes its term or vote. A voter grants it only if the sender's log is at least
+   * as up to date and the voter has not heard from a leader within an election timeout. Absent
+   * means false.
+   */
+  readonly preVote?: boolean;
+  /**
+   * True when the sender campaigns because its leader handed leadership to it (TimeoutNow):
+   * voters grant it even while they still hear from that leader. Absent means false.
+   */
+  readonly transfer?: boolean;
 }
 
 /** The answer to a {@link RequestVoteCall}. Refusals for log or vote reasons are not sent. */
@@ -24,6 +36,8 @@ export interface RequestVoteReply {
   readonly term: Term;
   /** True iff the vote was granted. */
   readonly voteGranted: boolean;
+  /** True iff this answers a pre-vote; a granted pre-vote carries the term asked about. Absent means false. */
+  readonly preVote?: boolean;
 }
 
 /** The leader replicates entries (or, with none, sends a heartbeat). */
@@ -65,8 +79,20 @@ export interface AppendEntriesReply {
   readonly seq: number;
 }
 
+/**
+ * A leader hands leadership to an up-to-date follower (Raft thesis §3.10): the follower starts an
+ * election at once, without a pre-vote, and its vote requests carry `transfer`.
+ */
+export interface TimeoutNow {
+  readonly type: "TimeoutNow";
+  /** The leader. */
+  readonly from: NodeId;
+  /** The leader's term. */
+  readonly term: Term;
+}
+
 /** Every message a node sends to another. */
-export type Message = RequestVoteCall | RequestVoteReply | AppendEntriesCall | AppendEntriesReply;
+export type Message = RequestVoteCall | RequestVoteReply | AppendEntriesCall | AppendEntriesReply | TimeoutNow;
 
 /**
  * Merges a newer message into an older pending one from the same sender to the same destination.

@@ -16,6 +16,7 @@ export {
   mergeMessages,
   type RequestVoteCall,
   type RequestVoteReply,
+  type TimeoutNow,
 } from "./message.ts";
 export {
   type CommitStatus,

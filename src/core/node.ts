@@ -11,27 +11,12 @@ import { Generation, type LogIndex, NodeId, Term } from "./ids.ts";
 import { Log } from "./log.ts";
 import { LogEntries } from "./log_entries.ts";
 import type { AppendEntriesCall, AppendEntriesReply, Message, RequestVoteCall, RequestVoteReply } from "./message.ts";
+import { type RaftNodeOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
 import { LogPosition } from "./position.ts";
 import { hasJointMajority, jointMajorityValue } from "./quorum.ts";
 import type { Role } from "./role.ts";
 
-/** Options that change a node's behaviour; all are off by default. */
-export interface RaftNodeOptions {
-  /**
-   * When true, a leader counts its own log toward commit only up to the position the runtime
-   * reported durable with {@link RaftNode.handleLogDurable}, so the runtime may send the broadcast
-   * before its own fsync completes (Raft thesis §10.2.1). When false, appended entries count at once
-   * and the runtime must make each append durable before feeding the node more input.
-   */
-  readonly trackDurableIndex?: boolean;
-  /** Upper bound on entries in one catch-up AppendEntriesCall (flow control). Default: unlimited. */
-  readonly maxEntriesPerMessage?: number;
-  /**
-   * Upper bound on command payload bytes (string length or byte length) in one catch-up
-   * AppendEntriesCall; a single larger entry is still sent alone. Default: unlimited.
-   */
-  readonly maxBytesPerMessage?: number;
-}
+export type { RaftNodeOptions } from "./options.ts";
 
 /** Why a proposal (or createCluster) was refused; nothing changed. */
 export type ProposeRejection =
@@ -81,7 +66,7 @@ const NO_PROBE = -1;
 export class RaftNode {
   readonly #id: NodeId;
   readonly #generation: Generation;
-  readonly #options: Required<RaftNodeOptions>;
+  readonly #options: ResolvedOptions;
   readonly #actions = new Actions();
   #role: Role = "follower";
   #currentTerm: Term;
@@ -123,13 +108,7 @@ export class RaftNode {
     this.#log = log;
     this.#commitIndex = log.snapshotPosition.index;
     this.#durableIndex = log.lastPosition.index;
-    this.#options = {
-      trackDurableIndex: options.trackDurableIndex ?? false,
-      maxEntriesPerMessage: options.maxEntriesPerMessage ?? Number.POSITIVE_INFINITY,
-      maxBytesPerMessage: options.maxBytesPerMessage ?? Number.POSITIVE_INFINITY,
-    };
-    assert(this.#options.maxBytesPerMessage >= 1, "maxBytesPerMessage must be at least 1");
-    assert(this.#options.maxEntriesPerMessage >= 1, "maxEntriesPerMessage must be at least 1");
+    this.#options = resolveOptions(options);
     assert(log.lastPosition.term <= this.#currentTerm, "the log holds no entry from a future term");
   }
 

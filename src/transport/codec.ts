@@ -134,6 +134,8 @@ export function messageToFrame(message: Message): MessageFrame {
       return { v, ...message, entries: entriesToFrame(message.entries) };
     case "AppendEntriesReply":
       return { v, ...message, lastPosition: positionToFrame(message.lastPosition) };
+    case "TimeoutNow":
+      return { v, ...message };
   }
 }
 
@@ -142,10 +144,20 @@ export function frameToMessage(frame: MessageFrame): Message {
   const from = NodeId.of(frame.from);
   const term = Term.of(frame.term);
   switch (frame.type) {
-    case "RequestVoteCall":
-      return { type: frame.type, from, term, lastPosition: positionFromFrame(frame.lastPosition) };
-    case "RequestVoteReply":
-      return { type: frame.type, from, term, voteGranted: frame.voteGranted };
+    case "RequestVoteCall": {
+      const call = { type: frame.type, from, term, lastPosition: positionFromFrame(frame.lastPosition) };
+      return {
+        ...call,
+        ...(frame.preVote === true ? { preVote: true } : {}),
+        ...(frame.transfer === true ? { transfer: true } : {}),
+      };
+    }
+    case "RequestVoteReply": {
+      const reply = { type: frame.type, from, term, voteGranted: frame.voteGranted };
+      return frame.preVote === true ? { ...reply, preVote: true } : reply;
+    }
+    case "TimeoutNow":
+      return { type: frame.type, from, term };
     case "AppendEntriesCall":
       return appendCallFromFrame(frame);
     case "AppendEntriesReply": {

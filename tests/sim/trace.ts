@@ -6,13 +6,15 @@ import type { SimNode } from "./sim_node.ts";
 export function formatMessage(m: Message): string {
   switch (m.type) {
     case "RequestVoteCall":
-      return `RequestVoteCall t${m.term} last=${LogPosition.format(m.lastPosition)}`;
+      return `RequestVoteCall t${m.term} last=${LogPosition.format(m.lastPosition)}${m.preVote === true ? " pre-vote" : ""}${m.transfer === true ? " transfer" : ""}`;
     case "RequestVoteReply":
-      return `RequestVoteReply t${m.term} ${m.voteGranted ? "granted" : "refused"}`;
+      return `RequestVoteReply t${m.term} ${m.voteGranted ? "granted" : "refused"}${m.preVote === true ? " pre-vote" : ""}`;
     case "AppendEntriesCall":
       return `AppendEntriesCall t${m.term} ${LogPosition.format(m.entries.prevPosition)}+${m.entries.length} c${m.commitIndex}`;
     case "AppendEntriesReply":
       return `AppendEntriesReply t${m.term} g${m.generation} last=${LogPosition.format(m.lastPosition)}${m.rejected ? " rejected" : ""}${m.refused === true ? " refused" : ""}`;
+    case "TimeoutNow":
+      return `TimeoutNow t${m.term}`;
   }
 }
 

@@ -6,6 +6,7 @@ import {
   PeerFrameSchema,
   type RequestVoteCallFrameSchema,
   type RequestVoteReplyFrameSchema,
+  type TimeoutNowFrameSchema,
 } from "../../schemas/peer_frame.ts";
 import {
   type AppendEntriesCall,
@@ -21,6 +22,7 @@ import {
   type RequestVoteCall,
   type RequestVoteReply,
   Term,
+  type TimeoutNow,
 } from "../../src/core/mod.ts";
 import {
   DEFAULT_MAX_FRAME_BYTES,
@@ -44,7 +46,8 @@ const fieldsMatch: [
   Same<FrameKeys<typeof RequestVoteReplyFrameSchema>, keyof RequestVoteReply>,
   Same<FrameKeys<typeof AppendEntriesCallFrameSchema>, keyof AppendEntriesCall>,
   Same<FrameKeys<typeof AppendEntriesReplyFrameSchema>, keyof AppendEntriesReply>,
-] = [true, true, true, true];
+  Same<FrameKeys<typeof TimeoutNowFrameSchema>, keyof TimeoutNow>,
+] = [true, true, true, true, true];
 
 const a = NodeId.of("node-a");
 const config = new ClusterConfig({
@@ -97,6 +100,10 @@ const messages: Message[] = [
     refused: true,
     seq: 9,
   },
+  { type: "RequestVoteCall", from: a, term: Term.of(8), lastPosition: LogPosition.of(6, 17), preVote: true },
+  { type: "RequestVoteCall", from: a, term: Term.of(8), lastPosition: LogPosition.of(6, 17), transfer: true },
+  { type: "RequestVoteReply", from: a, term: Term.of(8), voteGranted: true, preVote: true },
+  { type: "TimeoutNow", from: a, term: Term.of(7) },
 ];
 
 function decodeOk(text: string) {
@@ -113,7 +120,7 @@ function roundTrip(message: Message): Message {
 
 describe("codec", () => {
   it("the frame schemas have exactly the fields of the core messages", () => {
-    expect(fieldsMatch).toEqual([true, true, true, true]);
+    expect(fieldsMatch).toEqual([true, true, true, true, true]);
   });
 
   for (const message of messages) {

@@ -5,17 +5,22 @@
  */
 import { Actions } from "./action.ts";
 import { assert } from "./assert.ts";
+import { configChangeProblem, finalConfigOf } from "./conf_change.ts";
 import { ClusterConfig, type ClusterConfigInit } from "./config.ts";
 import { LogEntry, type Payload } from "./entry.ts";
+import { HeartbeatBarrier, type HeartbeatStatus } from "./heartbeat_barrier.ts";
 import { Generation, type LogIndex, NodeId, Term } from "./ids.ts";
 import { Log } from "./log.ts";
 import { LogEntries } from "./log_entries.ts";
 import type { AppendEntriesCall, AppendEntriesReply, Message, RequestVoteCall, RequestVoteReply } from "./message.ts";
 import { type RaftNodeOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
 import { LogPosition } from "./position.ts";
-import { hasJointMajority, jointMajorityValue } from "./quorum.ts";
+import { type Progress, ProgressTracker } from "./progress.ts";
+import { hasJointMajority } from "./quorum.ts";
 import type { Role } from "./role.ts";
+import { FOLLOWER, type LeaderState, type RoleState } from "./role_state.ts";
 
+export type { HeartbeatStatus } from "./heartbeat_barrier.ts";
 export type { RaftNodeOptions } from "./options.ts";
 
 /** Why a proposal (or createCluster) was refused; nothing changed. */
@@ -43,32 +48,14 @@ export type HeartbeatResult =
  */
 export type CommitStatus = "in_progress" | "committed" | "rejected" | "unknown";
 
-/** Whether a heartbeat read barrier has been confirmed by a quorum in this leader's term. */
-export type HeartbeatStatus = "pending" | "confirmed" | "rejected";
-
-/** A leader's view of one follower. */
-interface Progress {
-  /** Highest index known to be replicated on the follower. Invariant: matchIndex < nextIndex. */
-  matchIndex: number;
-  /** Index after the last entry sent to the follower (optimistic). */
-  nextIndex: number;
-  /** Follower index a corrective send last started from since the last heartbeat; -1 if none. */
-  probeFrom: number;
-  /** Highest restart generation seen in the follower's replies. */
-  generation: number;
-  /** Highest heartbeat sequence number the follower has echoed in this term. */
-  seqAck: number;
-}
-
-const NO_PROBE = -1;
-
 /** An I/O-free Raft node. See the module documentation and {@link Actions} for the I/O contract. */
 export class RaftNode {
   readonly #id: NodeId;
   readonly #generation: Generation;
   readonly #options: ResolvedOptions;
   readonly #actions = new Actions();
-  #role: Role = "follower";
+  /** The role and the state kept only in it. */
+  #state: RoleState = FOLLOWER;
   #currentTerm: Term;
   #votedFor: NodeId | null;
   #leaderId: NodeId | null = null;
@@ -77,21 +64,10 @@ export class RaftNode {
   #commitIndex: LogIndex;
   /** Entries up to here are durable (meaningful with trackDurableIndex). */
   #durableIndex: LogIndex;
-  #granted = new Set<NodeId>();
-  #followers = new Map<NodeId, Progress>();
-  /** Heartbeat sequence number; never reset, so values from an old tenure stay distinguishable. */
-  #seq = 0;
-  /** The value of #seq when this node last became leader. */
-  #leaderSeqBase = 0;
+  readonly #barrier = new HeartbeatBarrier();
   #inconsistency: string | null = null;
   /** True once the election timer expired since this node last heard from a leader (or led). */
   #timedOutWithoutLeader = false;
-  /** True iff this leader alone is a quorum of its latest configuration (recomputed on every change). */
-  #selfQuorum = false;
-  /** Scratch for #maybeAdvanceCommit: this node's own match index. */
-  #ownMatch = 0;
-  readonly #matchIndexOf = (id: NodeId): number =>
-    id === this.#id ? this.#ownMatch : (this.#followers.get(id)?.matchIndex ?? 0);
 
   private constructor(
     id: NodeId,
@@ -156,7 +132,7 @@ export class RaftNode {
 
   /** The current role. */
   get role(): Role {
-    return this.#role;
+    return this.#state.kind;
   }
 
   /** The current term (persist it on SaveCurrentTerm). */
@@ -241,7 +217,7 @@ export class RaftNode {
    * follow it with {@link RaftNode.getCommitStatus}.
    */
   proposeCommand(data: Payload): ProposeResult {
-    if (this.#role !== "leader") return this.#reject("not_leader");
+    if (this.#state.kind !== "leader") return this.#reject("not_leader");
     return { ok: true, position: this.#propose(LogEntry.command(data)) };
   }
 
@@ -253,7 +229,7 @@ export class RaftNode {
    * leader has committed an entry of its own term.
    */
   proposeConfig(config: ClusterConfig): ProposeResult {
-    if (this.#role !== "leader") return this.#reject("not_leader");
+    if (this.#state.kind !== "leader") return this.#reject("not_leader");
     const current = this.#log.latestConfig();
     if (current.isJoint || this.#commitIndex < this.#log.latestConfigIndex()) {
       return this.#reject("config_change_in_progress");
@@ -261,7 +237,7 @@ export class RaftNode {
     if (this.#log.entries.getTerm(this.#commitIndex) !== this.#currentTerm) {
       return this.#reject("leader_not_ready"); // Commit our term entry first (the single-server change bug).
     }
-    if (!isValidNextConfig(current, config)) return this.#reject("invalid_config");
+    if (configChangeProblem(current, config) !== null) return this.#reject("invalid_config");
     return { ok: true, position: this.#propose(LogEntry.config(config)) };
   }
 
@@ -271,24 +247,23 @@ export class RaftNode {
    * node's leadership after the call, which is the barrier for a linearizable read.
    */
   heartbeat(): HeartbeatResult {
-    if (this.#role !== "leader") return { ok: false, reason: "not_leader", leaderHint: this.#leaderId };
-    this.#seq += 1;
-    for (const p of this.#followers.values()) p.probeFrom = NO_PROBE;
-    if (this.#followers.size > 0) {
+    const state = this.#state;
+    if (state.kind !== "leader") return { ok: false, reason: "not_leader", leaderHint: this.#leaderId };
+    const seq = this.#barrier.next();
+    state.followers.clearProbes();
+    if (state.followers.size > 0) {
       const last = this.#log.lastPosition;
       this.#actions.addBroadcast(this.#appendEntriesCall(new LogEntries(last)));
     }
     this.#actions.setElectionTimeout = true;
-    return { ok: true, seq: this.#seq };
+    return { ok: true, seq };
   }
 
   /** Whether the heartbeat numbered `seq` has been acknowledged by a quorum in this leadership term. */
   getHeartbeatStatus(seq: number): HeartbeatStatus {
-    if (this.#role !== "leader" || seq <= this.#leaderSeqBase || seq > this.#seq) return "rejected";
-    const acked = jointMajorityValue(this.#log.latestConfig(), (id) =>
-      id === this.#id ? this.#seq : (this.#followers.get(id)?.seqAck ?? 0),
-    );
-    return acked >= seq ? "confirmed" : "pending";
+    const state = this.#state;
+    if (state.kind !== "leader") return "rejected";
+    return this.#barrier.status(seq, this.#log.latestConfig(), state.followers);
   }
 
   /** Where the entry at `position` stands (see {@link CommitStatus}); valid on any node. */
@@ -314,8 +289,8 @@ export class RaftNode {
    */
   couldBeDisruptiveRequestVote(message: Message): boolean {
     if (message.type !== "RequestVoteCall" || message.term <= this.#currentTerm) return false;
-    if (this.#role === "leader") return true;
-    return this.#role === "follower" && this.#leaderId !== null && this.#leaderId !== message.from;
+    if (this.#state.kind === "leader") return true;
+    return this.#state.kind === "follower" && this.#leaderId !== null && this.#leaderId !== message.from;
   }
 
   // ---------------------------------------------------------------- events
@@ -384,7 +359,7 @@ export class RaftNode {
    * (a learner or removed node does nothing more and leaves the timer unarmed).
    */
   handleElectionTimeout(): void {
-    if (this.#role === "leader") {
+    if (this.#state.kind === "leader") {
       this.heartbeat();
       return;
     }
@@ -473,13 +448,13 @@ export class RaftNode {
   /** True iff this node lost its leader (its timer expired since it last heard from one), or follows `id`. */
   #hearsOutsider(id: NodeId): boolean {
     if (id === this.#leaderId) return true;
-    return this.#role !== "leader" && this.#leaderId === null && this.#timedOutWithoutLeader;
+    return this.#state.kind !== "leader" && this.#leaderId === null && this.#timedOutWithoutLeader;
   }
 
   #takesLeaderSnapshot(position: LogPosition): boolean {
     if (position.index <= this.#commitIndex) return false; // Stale: we have committed past it.
     if (position.term > Term.MAX) return false; // No node may hold such a term: invalid input.
-    return this.#role !== "leader"; // A leader has every committed entry.
+    return this.#state.kind !== "leader"; // A leader has every committed entry.
   }
 
   #transitionToCandidate(): void {
@@ -491,10 +466,9 @@ export class RaftNode {
     this.#setTerm((this.#currentTerm + 1) as Term);
     this.#votedFor = this.#id;
     this.#actions.saveVotedFor = true;
-    this.#role = "candidate";
-    this.#followers.clear();
-    this.#granted = new Set([this.#id]);
-    if (hasJointMajority(this.#log.latestConfig(), this.#granted)) {
+    const granted = new Set([this.#id]);
+    this.#state = { kind: "candidate", granted };
+    if (hasJointMajority(this.#log.latestConfig(), granted)) {
       this.#transitionToLeader(); // The only voter.
       return;
     }
@@ -513,7 +487,7 @@ export class RaftNode {
       this.#send(call.from, this.#voteReply(false)); // Tell the stale candidate our newer term.
       return;
     }
-    if (this.#role !== "follower") return; // Candidates and leaders voted for themselves this term.
+    if (this.#state.kind !== "follower") return; // Candidates and leaders voted for themselves this term.
     if (this.#votedFor !== null && this.#votedFor !== call.from) return; // Already voted for another.
     if (this.#leaderId !== null && this.#leaderId !== call.from) return; // This term already has a leader.
     // Raft §5.4.1: grant only to a candidate whose log is at least as up-to-date (term, then index).
@@ -527,21 +501,21 @@ export class RaftNode {
   }
 
   #handleRequestVoteReply(reply: RequestVoteReply): void {
-    if (this.#role !== "candidate") return; // The election is over.
+    const state = this.#state;
+    if (state.kind !== "candidate") return; // The election is over.
     if (reply.term !== this.#currentTerm) return; // Delayed reply from an old term.
     if (!reply.voteGranted) return;
-    this.#granted.add(reply.from);
-    if (hasJointMajority(this.#log.latestConfig(), this.#granted)) this.#transitionToLeader();
+    state.granted.add(reply.from);
+    if (hasJointMajority(this.#log.latestConfig(), state.granted)) this.#transitionToLeader();
   }
 
   #transitionToLeader(): void {
-    assert(this.#role === "candidate", "only a candidate becomes leader");
+    assert(this.#state.kind === "candidate", "only a candidate becomes leader");
     assert(this.#votedFor === this.#id, "a leader voted for itself");
-    this.#role = "leader";
+    this.#state = { kind: "leader", followers: new ProgressTracker(this.#id) };
     this.#leaderId = this.#id;
     this.#timedOutWithoutLeader = false;
-    this.#leaderSeqBase = this.#seq;
-    this.#followers.clear();
+    this.#barrier.startLeadership();
     this.#syncFollowers();
     this.#propose(LogEntry.term(this.#currentTerm));
     this.#actions.setElectionTimeout = true; // From now on: the heartbeat interval.
@@ -550,15 +524,13 @@ export class RaftNode {
   /** Becomes a follower in `term` (>= the current term). Re-arms the timer only when leaving leader/candidate. */
   #transitionToFollower(term: Term): void {
     assert(term >= this.#currentTerm, "terms never decrease");
-    const wasActive = this.#role !== "follower";
+    const wasActive = this.#state.kind !== "follower";
     if (term > this.#currentTerm) {
       this.#setTerm(term);
       this.#votedFor = null;
       this.#actions.saveVotedFor = true;
     }
-    this.#role = "follower";
-    this.#granted.clear();
-    this.#followers.clear();
+    this.#state = FOLLOWER;
     if (wasActive) this.#actions.setElectionTimeout = true;
   }
 
@@ -598,7 +570,7 @@ export class RaftNode {
       this.#send(call.from, this.#appendReply(call.seq, true)); // Tell the stale leader our newer term.
       return;
     }
-    if (this.#role === "leader") {
+    if (this.#state.kind === "leader") {
       this.#flagInconsistency(`two leaders in term ${call.term}: ${this.#id} and ${call.from}`);
       return;
     }
@@ -606,7 +578,7 @@ export class RaftNode {
       this.#flagInconsistency(`two leaders in term ${call.term}: ${this.#leaderId} and ${call.from}`);
       return;
     }
-    if (this.#role === "candidate") this.#transitionToFollower(this.#currentTerm); // The term has a leader.
+    if (this.#state.kind === "candidate") this.#transitionToFollower(this.#currentTerm); // The term has a leader.
     this.#leaderId = call.from;
     this.#timedOutWithoutLeader = false;
     this.#actions.setElectionTimeout = true;
@@ -707,18 +679,18 @@ export class RaftNode {
 
   /** Appends `entry` as leader, stores and broadcasts it, and tries to commit. */
   #propose(entry: LogEntry): LogPosition {
-    assert(this.#role === "leader", "only a leader proposes");
+    const state = this.#leaderState();
     const entries = this.#log.entries;
     const prev = entries.lastPosition;
     entries.push(entry);
     this.#queueAppend(prev, entry);
     if (entry.kind === "config") this.#syncFollowers();
-    if (this.#followers.size > 0) this.#broadcastEntry(prev, entry);
+    if (state.followers.size > 0) this.#broadcastEntry(state, prev, entry);
     // The leader's timer is its heartbeat interval and proposals do not re-arm it: heartbeats (and
     // with them the retransmission of lost catch-up data, see heartbeat()) keep a steady pace under load.
     const position = entries.lastPosition;
     // Our own append moves the majority only when we alone form a quorum (we hold the longest log).
-    if (this.#selfQuorum) this.#maybeAdvanceCommit();
+    if (state.followers.selfQuorum) this.#maybeAdvanceCommit();
     return position;
   }
 
@@ -728,9 +700,9 @@ export class RaftNode {
     else this.#actions.addAppend(LogEntries.from(prev, [entry]));
   }
 
-  #broadcastEntry(prev: LogPosition, entry: LogEntry): void {
+  #broadcastEntry(state: LeaderState, prev: LogPosition, entry: LogEntry): void {
     const last = this.#log.entries.lastIndex;
-    for (const p of this.#followers.values()) if (p.nextIndex === prev.index + 1) p.nextIndex = last + 1;
+    for (const p of state.followers.values()) if (p.nextIndex === prev.index + 1) p.sentThrough(last);
     const pending = this.#actions.broadcastMessage;
     if (
       pending !== null &&
@@ -740,7 +712,10 @@ export class RaftNode {
       pending.entries.lastTerm === prev.term
     ) {
       // Commit changes refresh the pending broadcast and heartbeats merge into it, so it is current.
-      assert(pending.commitIndex === this.#commitIndex && pending.seq === this.#seq, "pending broadcast is current");
+      assert(
+        pending.commitIndex === this.#commitIndex && pending.seq === this.#barrier.seq,
+        "pending broadcast is current",
+      );
       pending.entries.push(entry);
       return;
     }
@@ -754,25 +729,27 @@ export class RaftNode {
       term: this.#currentTerm,
       commitIndex: this.#commitIndex,
       entries,
-      seq: this.#seq,
+      seq: this.#barrier.seq,
     };
   }
 
   /** Makes the follower map match the latest configuration (new members start optimistic). */
   #syncFollowers(): void {
-    this.#selfQuorum = hasJointMajority(this.#log.latestConfig(), new Set([this.#id]));
-    const peers = new Set(this.peers);
-    for (const id of this.#followers.keys()) if (!peers.has(id)) this.#followers.delete(id);
-    const next = this.#log.entries.lastIndex + 1;
-    for (const id of peers) {
-      if (this.#followers.has(id)) continue;
-      this.#followers.set(id, { matchIndex: 0, nextIndex: next, probeFrom: NO_PROBE, generation: 0, seqAck: 0 });
-    }
+    const { followers } = this.#leaderState();
+    followers.sync(this.#log.latestConfig(), this.peers, this.#log.entries.lastIndex + 1);
+  }
+
+  /** The leader's role state; asserts that this node leads. */
+  #leaderState(): LeaderState {
+    const state = this.#state;
+    assert(state.kind === "leader", "only a leader has followers");
+    return state;
   }
 
   #handleAppendEntriesReply(reply: AppendEntriesReply): void {
-    if (this.#role !== "leader") return; // Not the leader (any more): a delayed reply.
-    const p = this.#followers.get(reply.from);
+    const state = this.#state;
+    if (state.kind !== "leader") return; // Not the leader (any more): a delayed reply.
+    const p = state.followers.get(reply.from);
     if (p === undefined) return; // Not a member of the latest configuration.
     if (reply.refused === true) {
       // The follower's configuration does not name us (we joined after its log ends): only a
@@ -781,13 +758,11 @@ export class RaftNode {
       return;
     }
     if (reply.term < this.#currentTerm) return; // Delayed reply from an old term.
-    if (reply.seq > p.seqAck && reply.seq <= this.#seq) p.seqAck = reply.seq; // A larger seq was never sent.
+    p.ackSeq(reply.seq, this.#barrier.seq); // A larger seq than ours was never sent.
     if (reply.generation < p.generation) return; // From an older incarnation of the follower.
     if (reply.generation > p.generation) {
       // The follower restarted: what it reports now is the truth, even if it lost an unsynced tail.
-      p.generation = reply.generation;
-      p.matchIndex = 0;
-      p.probeFrom = NO_PROBE;
+      p.restarted(reply.generation);
     } else if (reply.lastPosition.index < p.matchIndex) {
       return; // Delayed reply: the follower has already reported more.
     }
@@ -796,16 +771,13 @@ export class RaftNode {
       return;
     }
     this.#advanceMatch(p, reply.lastPosition.index);
-    if (this.#role !== "leader") return; // Stepped down: the committed configuration excludes us.
-    if (!this.#followers.has(reply.from)) return; // Its removal (C_new) was appended by this reply's commit.
+    if (this.#state.kind !== "leader") return; // Stepped down: the committed configuration excludes us.
+    if (!state.followers.has(reply.from)) return; // Its removal (C_new) was appended by this reply's commit.
     this.#continueReplication(reply.from, p, reply);
   }
 
   #advanceMatch(p: Progress, index: number): void {
-    if (p.nextIndex <= index) p.nextIndex = index + 1;
-    if (index <= p.matchIndex) return;
-    p.matchIndex = index;
-    if (index > this.#commitIndex) this.#maybeAdvanceCommit();
+    if (p.matched(index) && index > this.#commitIndex) this.#maybeAdvanceCommit();
   }
 
   /** The follower matches us up to its last position; send what it lacks unless it is in flight. */
@@ -813,8 +785,8 @@ export class RaftNode {
     const from = reply.lastPosition;
     if (from.index >= this.#log.entries.lastIndex) return; // Up to date.
     if (reply.rejected) {
-      if (p.probeFrom === from.index) return; // A catch-up from here is already on its way.
-      p.probeFrom = from.index;
+      if (p.isProbing(from.index)) return; // A catch-up from here is already on its way.
+      p.startProbe(from.index);
     } else if (from.index + 1 < p.nextIndex) {
       return; // The rest is in flight.
     }
@@ -833,8 +805,8 @@ export class RaftNode {
       return;
     }
     const from = entries.lastIndexWithTermAtMost(last.term, Math.min(last.index, entries.lastIndex));
-    if (p.probeFrom === from) return; // A repair from here is already on its way.
-    p.probeFrom = from;
+    if (p.isProbing(from)) return; // A repair from here is already on its way.
+    p.startProbe(from);
     this.#sendEntriesSince(id, p, entries.positionAt(from) as LogPosition);
   }
 
@@ -842,7 +814,7 @@ export class RaftNode {
     const { maxEntriesPerMessage, maxBytesPerMessage } = this.#options;
     const entries = this.#log.entries.since(from, maxEntriesPerMessage, maxBytesPerMessage);
     assert(entries !== undefined, `the leader's log contains ${LogPosition.format(from)}`);
-    p.nextIndex = entries.lastIndex + 1;
+    p.sentThrough(entries.lastIndex);
     this.#send(id, this.#appendEntriesCall(entries));
   }
 
@@ -852,9 +824,9 @@ export class RaftNode {
   }
 
   #maybeAdvanceCommit(): void {
-    if (this.#role !== "leader") return;
-    this.#ownMatch = this.#ownMatchIndex();
-    const majority = jointMajorityValue(this.#log.latestConfig(), this.#matchIndexOf);
+    const state = this.#state;
+    if (state.kind !== "leader") return;
+    const majority = state.followers.quorumMatch(this.#log.latestConfig(), this.#ownMatchIndex());
     if (majority <= this.#commitIndex) return;
     // Raft §5.4.2: only an entry of the current term commits by counting replicas.
     if (this.#log.entries.getTerm(majority) !== this.#currentTerm) return;
@@ -874,12 +846,7 @@ export class RaftNode {
     if (this.#commitIndex < this.#log.latestConfigIndex()) return;
     const config = this.#log.latestConfig();
     if (config.isJoint) {
-      const final = new ClusterConfig({
-        voters: config.newVoters,
-        nonVoters: config.nonVoters,
-        addresses: config.addresses,
-      });
-      this.#propose(LogEntry.config(final)); // Joint consensus, second phase: C_new.
+      this.#propose(LogEntry.config(finalConfigOf(config))); // Joint consensus, second phase: C_new.
       return;
     }
     if (!config.isVoter(this.#id)) {
@@ -895,16 +862,4 @@ export class RaftNode {
   #reject(reason: ProposeRejection): { ok: false; reason: ProposeRejection; leaderHint: NodeId | null } {
     return { ok: false, reason, leaderHint: this.#leaderId };
   }
-}
-
-/**
- * True iff `next` may follow `current`: same voters, no node both voter and learner, and at least
- * one voter in the resulting configuration.
- */
-function isValidNextConfig(current: ClusterConfig, next: ClusterConfig): boolean {
-  if (next.voters.length !== current.voters.length) return false;
-  if (next.voters.some((id, i) => id !== current.voters[i])) return false;
-  if (next.nonVoters.some((id) => next.isVoter(id))) return false;
-  // A plain learner change keeps the voters; a joint change must leave C_new non-empty.
-  return !next.isJoint || next.newVoters.length > 0;
 }

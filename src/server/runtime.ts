@@ -17,6 +17,7 @@ import {
   payloadBytes,
   RaftInvariantError,
   RaftNode,
+  type RaftNodeOptions,
   Term,
 } from "../core/mod.ts";
 import { StorageError } from "../storage/mod.ts";
@@ -46,6 +47,10 @@ export interface RuntimeOptions {
    * is dropped while the node follows a leader it heard from since its election timer was armed.
    */
   readonly voteLeaseMs?: number;
+  /** Pre-vote (see RaftNodeOptions.preVote); off unless set. The node process turns it on. */
+  readonly preVote?: boolean;
+  /** Check-quorum and leader stickiness (see RaftNodeOptions.checkQuorum); off unless set. The node process turns it on. */
+  readonly checkQuorum?: boolean;
 }
 
 /** Collaborators of the runtime. */
@@ -259,10 +264,14 @@ export class RaftRuntime<R> {
     if (snapshot !== null && !this.#deps.stateMachine.restore(snapshot.data)) {
       throw new StartupError(`the stored snapshot ${LogPosition.format(snapshot.position)} does not decode`);
     }
-    const options = {
+    const options: RaftNodeOptions = {
       trackDurableIndex: true,
       maxEntriesPerMessage: MAX_MESSAGE_ENTRIES,
       maxBytesPerMessage: MAX_MESSAGE_PAYLOAD_BYTES,
+      preVote: this.#options.preVote ?? false,
+      checkQuorum: this.#options.checkQuorum ?? false,
+      // The leader's timer fires every heartbeat: this many of them make one (base) election timeout.
+      electionTicks: Math.max(1, Math.floor(this.#options.electionTimeoutMs / this.#options.heartbeatMs)),
     };
     const empty = recovered.term === 0 && recovered.entries.lastIndex === 0 && snapshot === null;
     const fresh = empty && recovered.generation === 0; // Opened for the first time: nothing to restart from.

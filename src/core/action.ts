@@ -13,7 +13,8 @@ import { type Message, mergeMessages } from "./message.ts";
  *   and vote drained so far (in this batch or earlier ones) must be durable before any message is
  *   sent: a vote sent before `votedFor` is durable can become a double vote after a crash, and a
  *   single voter that leads a term before the term is durable could lead it twice.
- * - `BroadcastMessage`: send to every node in `node.peers` at execution time. Only leaders and
+ * - `BroadcastMessage`: send to every node in `node.peers` at execution time, except those in
+ *   `except` (followers whose in-flight window is full, with `maxInflightMessages`). Only leaders and
  *   candidates broadcast; it comes before `AppendLogEntries` so a leader replicates while it writes
  *   (Raft thesis §10.2.1). It may leave before the batch's append is durable, but not before every
  *   term/vote save drained so far is. The leader does not count unreported appends toward commit
@@ -36,7 +37,7 @@ export type Action =
   | { readonly type: "SetElectionTimeout" }
   | { readonly type: "SaveCurrentTerm" }
   | { readonly type: "SaveVotedFor" }
-  | { readonly type: "BroadcastMessage"; readonly message: Message }
+  | { readonly type: "BroadcastMessage"; readonly message: Message; readonly except?: readonly NodeId[] }
   | { readonly type: "AppendLogEntries"; readonly entries: LogEntries }
   | { readonly type: "SendMessage"; readonly destination: NodeId; readonly message: Message }
   | { readonly type: "InstallSnapshot"; readonly destination: NodeId };
@@ -64,8 +65,10 @@ export interface ActionBatch {
   readonly saveCurrentTerm: boolean;
   /** Persist `node.votedFor`. */
   readonly saveVotedFor: boolean;
-  /** A message for every node in `node.peers`. */
+  /** A message for every node in `node.peers` except those in `broadcastExcept`. */
   readonly broadcastMessage: Message | null;
+  /** Peers the broadcast must not reach (flow control), in ascending order; empty without a broadcast. */
+  readonly broadcastExcept: readonly NodeId[];
   /** Entries to store, overwriting any stored entries after their prev index. */
   readonly appendLogEntries: LogEntries | null;
   /** One message per destination (replies and catch-up data), in ascending destination order. */
@@ -90,6 +93,8 @@ export class Actions implements Iterable<Action> {
   saveVotedFor = false;
   /** A message for every peer. */
   broadcastMessage: Message | null = null;
+  /** Peers the pending broadcast must not reach (their in-flight window is full). */
+  readonly broadcastExcept: Set<NodeId> = new Set();
   /** Entries to store (overwriting any stored entries after their prev index). */
   appendLogEntries: LogEntries | null = null;
   /** One message per destination. */
@@ -117,6 +122,7 @@ export class Actions implements Iterable<Action> {
       saveCurrentTerm: this.saveCurrentTerm,
       saveVotedFor: this.saveVotedFor,
       broadcastMessage: this.broadcastMessage,
+      broadcastExcept: this.broadcastMessage === null ? [] : [...this.broadcastExcept].sort(),
       appendLogEntries: this.appendLogEntries,
       sendMessages: [...this.sendMessages].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
       installSnapshots: [...this.installSnapshots].sort(),
@@ -125,6 +131,7 @@ export class Actions implements Iterable<Action> {
     this.saveCurrentTerm = false;
     this.saveVotedFor = false;
     this.broadcastMessage = null;
+    this.broadcastExcept.clear();
     this.appendLogEntries = null;
     this.sendMessages.clear();
     this.installSnapshots.clear();
@@ -148,7 +155,10 @@ export class Actions implements Iterable<Action> {
     if (this.broadcastMessage !== null) {
       const message = this.broadcastMessage;
       this.broadcastMessage = null;
-      return { type: "BroadcastMessage", message };
+      if (this.broadcastExcept.size === 0) return { type: "BroadcastMessage", message };
+      const except = [...this.broadcastExcept].sort();
+      this.broadcastExcept.clear();
+      return { type: "BroadcastMessage", message, except };
     }
     if (this.appendLogEntries !== null) {
       const entries = this.appendLogEntries;
@@ -175,10 +185,14 @@ export class Actions implements Iterable<Action> {
     else this.appendLogEntries.append(entries);
   }
 
-  /** Records a broadcast, merging with a pending one. */
+  /**
+   * Records a broadcast, merging with a pending one. A broadcast that replaces the pending one
+   * (rather than extending it) reaches every peer: the exclusions belonged to the old message.
+   */
   addBroadcast(message: Message): void {
     const pending = this.broadcastMessage;
     this.broadcastMessage = pending === null ? message : mergeMessages(pending, message);
+    if (this.broadcastMessage === message) this.broadcastExcept.clear();
   }
 
   /** Records a message to one node, merging with a pending one to the same node. */

@@ -11,17 +11,25 @@ import { LogEntry, type Payload } from "./entry.ts";
 import { HeartbeatBarrier, type HeartbeatStatus } from "./heartbeat_barrier.ts";
 import { Generation, type LogIndex, NodeId, Term } from "./ids.ts";
 import { Log } from "./log.ts";
-import { LogEntries } from "./log_entries.ts";
-import type { AppendEntriesCall, AppendEntriesReply, Message, RequestVoteCall, RequestVoteReply } from "./message.ts";
+import { LogEntries, payloadBytes } from "./log_entries.ts";
+import type {
+  AppendEntriesCall,
+  AppendEntriesReply,
+  Message,
+  RequestVoteCall,
+  RequestVoteReply,
+  TimeoutNow,
+} from "./message.ts";
 import { type RaftNodeOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
 import { LogPosition } from "./position.ts";
-import { type Progress, ProgressTracker } from "./progress.ts";
+import { type FollowerProgress, type Progress, ProgressTracker } from "./progress.ts";
 import { hasJointMajority } from "./quorum.ts";
 import type { Role } from "./role.ts";
 import { FOLLOWER, type LeaderState, type RoleState } from "./role_state.ts";
 
 export type { HeartbeatStatus } from "./heartbeat_barrier.ts";
 export type { RaftNodeOptions } from "./options.ts";
+export type { FollowerProgress, ReplicationState } from "./progress.ts";
 
 /** Why a proposal (or createCluster) was refused; nothing changed. */
 export type ProposeRejection =
@@ -30,12 +38,36 @@ export type ProposeRejection =
   | "no_voters"
   | "config_change_in_progress"
   | "leader_not_ready"
-  | "invalid_config";
+  | "invalid_config"
+  | "transfer_in_progress"
+  | "uncommitted_limit"
+  | "not_a_learner"
+  | "learner_behind";
+
+/** A refused proposal: why (a code and a sentence), and who leads if this node knows. Nothing was appended. */
+export interface ProposeRefusal {
+  readonly ok: false;
+  readonly reason: ProposeRejection;
+  /** Why, in one sentence. */
+  readonly detail: string;
+  readonly leaderHint: NodeId | null;
+}
 
 /** The outcome of a proposal: the new entry's position, or why nothing was appended. */
-export type ProposeResult =
-  | { readonly ok: true; readonly position: LogPosition }
-  | { readonly ok: false; readonly reason: ProposeRejection; readonly leaderHint: NodeId | null };
+export type ProposeResult = { readonly ok: true; readonly position: LogPosition } | ProposeRefusal;
+
+/** Why {@link RaftNode.transferLeadership} was refused; nothing changed. */
+export type TransferRejection = "not_leader" | "unknown_target" | "target_not_voter";
+
+/** The outcome of {@link RaftNode.transferLeadership}. */
+export type TransferResult =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly reason: TransferRejection;
+      readonly detail: string;
+      readonly leaderHint: NodeId | null;
+    };
 
 /** The outcome of {@link RaftNode.heartbeat}: the read-barrier sequence number, or not leader. */
 export type HeartbeatResult =
@@ -201,9 +233,9 @@ export class RaftNode {
    */
   createCluster(voters: readonly NodeId[], addresses?: ClusterConfigInit["addresses"]): ProposeResult {
     if (this.#log.lastPosition.index !== 0 || !this.#log.latestConfig().isEmpty) {
-      return this.#reject("already_initialized");
+      return this.#reject("already_initialized", "this node already has a log or a configuration");
     }
-    if (voters.length === 0) return this.#reject("no_voters");
+    if (voters.length === 0) return this.#reject("no_voters", "a cluster needs at least one voter");
     const prev = this.#log.lastPosition;
     const entry = LogEntry.config(new ClusterConfig({ voters, addresses }));
     this.#log.entries.push(entry);
@@ -217,8 +249,22 @@ export class RaftNode {
    * follow it with {@link RaftNode.getCommitStatus}.
    */
   proposeCommand(data: Payload): ProposeResult {
-    if (this.#state.kind !== "leader") return this.#reject("not_leader");
-    return { ok: true, position: this.#propose(LogEntry.command(data)) };
+    const state = this.#state;
+    if (state.kind !== "leader") return this.#notLeader();
+    if (state.transfer !== null) return this.#transferring(state.transfer.target);
+    const entry = LogEntry.command(data);
+    const limit = this.#options.maxUncommittedBytes;
+    if (limit !== Number.POSITIVE_INFINITY) {
+      const bytes = payloadBytes(entry);
+      if (state.uncommittedBytes > 0 && state.uncommittedBytes + bytes > limit) {
+        return this.#reject(
+          "uncommitted_limit",
+          `${state.uncommittedBytes} bytes are waiting to commit; ${bytes} more would pass the limit of ${limit}`,
+        );
+      }
+      state.uncommittedBytes += bytes;
+    }
+    return { ok: true, position: this.#propose(entry) };
   }
 
   /**
@@ -229,22 +275,110 @@ export class RaftNode {
    * leader has committed an entry of its own term.
    */
   proposeConfig(config: ClusterConfig): ProposeResult {
-    if (this.#state.kind !== "leader") return this.#reject("not_leader");
+    const state = this.#state;
+    if (state.kind !== "leader") return this.#notLeader();
+    if (state.transfer !== null) return this.#transferring(state.transfer.target);
     const current = this.#log.latestConfig();
-    if (current.isJoint || this.#commitIndex < this.#log.latestConfigIndex()) {
-      return this.#reject("config_change_in_progress");
+    if (current.isJoint) {
+      return this.#reject(
+        "config_change_in_progress",
+        "the configuration is joint: its second phase is not committed yet",
+      );
+    }
+    if (this.#commitIndex < this.#log.latestConfigIndex()) {
+      return this.#reject("config_change_in_progress", "the latest configuration change is not committed yet");
     }
     if (this.#log.entries.getTerm(this.#commitIndex) !== this.#currentTerm) {
-      return this.#reject("leader_not_ready"); // Commit our term entry first (the single-server change bug).
+      // Commit our term entry first (the single-server change bug).
+      return this.#reject("leader_not_ready", "this leader has not committed an entry of its term yet; retry shortly");
     }
-    if (configChangeProblem(current, config) !== null) return this.#reject("invalid_config");
+    const problem = configChangeProblem(current, config);
+    if (problem !== null) return this.#reject("invalid_config", problem);
     return { ok: true, position: this.#propose(LogEntry.config(config)) };
+  }
+
+  /**
+   * Leader only: proposes the joint configuration that makes learner `id` a voter, once it has
+   * caught up (its match index has reached this leader's commit index). Refused with
+   * `not_a_learner`, `learner_behind`, or any refusal of {@link RaftNode.proposeConfig}.
+   */
+  promoteLearner(id: NodeId): ProposeResult {
+    const state = this.#state;
+    if (state.kind !== "leader") return this.#notLeader();
+    const current = this.#log.latestConfig();
+    if (!current.nonVoters.includes(id)) return this.#reject("not_a_learner", `${id} is not a learner`);
+    const match = state.followers.get(id)?.matchIndex ?? 0;
+    if (match < this.#commitIndex) {
+      return this.#reject(
+        "learner_behind",
+        `${id} has ${match} of ${this.#commitIndex} committed entries; retry once it caught up`,
+      );
+    }
+    return this.proposeConfig(current.toJointConsensus([id], []));
+  }
+
+  /**
+   * Leader only: hands leadership to voter `target` (Raft thesis §3.10). The leader brings the
+   * target up to date, then sends it TimeoutNow, on which the target campaigns at once. Until
+   * the transfer ends, proposals are refused (`transfer_in_progress`); the transfer is abandoned
+   * after an election timeout (`electionTicks` heartbeats) if the target has not taken over. A
+   * new call replaces the transfer under way; naming this node cancels it. Refused for a learner,
+   * a node outside the latest configuration, or (during joint consensus) a voter being removed.
+   */
+  transferLeadership(target: NodeId): TransferResult {
+    const state = this.#state;
+    if (state.kind !== "leader") {
+      return { ok: false, reason: "not_leader", detail: "this node is not the leader", leaderHint: this.#leaderId };
+    }
+    if (target === this.#id) {
+      state.transfer = null;
+      return { ok: true };
+    }
+    const config = this.#log.latestConfig();
+    const p = state.followers.get(target);
+    if (p === undefined) {
+      const detail = `${target} is not a member of the latest configuration`;
+      return { ok: false, reason: "unknown_target", detail, leaderHint: this.#id };
+    }
+    if (!(config.isJoint ? config.newVoters : config.voters).includes(target)) {
+      const detail = `${target} is not a voter of the latest configuration`;
+      return { ok: false, reason: "target_not_voter", detail, leaderHint: this.#id };
+    }
+    state.transfer = { target, ticks: 0, timeoutSent: false };
+    this.#advanceTransfer(state, target, p);
+    return { ok: true };
+  }
+
+  /** The voter a leadership transfer under way hands leadership to; null if none (or not leader). */
+  get leadTransferee(): NodeId | null {
+    return this.#state.kind === "leader" ? (this.#state.transfer?.target ?? null) : null;
+  }
+
+  /**
+   * Makes a leader step down to follower in its term (for an operator, or a runtime whose disk
+   * stalls); another voter is elected once its timer expires. False (and nothing changes) if
+   * this node does not lead.
+   */
+  stepDown(): boolean {
+    if (this.#state.kind !== "leader") return false;
+    this.#leaderId = null;
+    this.#transitionToFollower(this.#currentTerm);
+    return true;
+  }
+
+  /** A leader's view of each follower (see {@link FollowerProgress}), by id; empty unless this node leads. */
+  progress(): FollowerProgress[] {
+    const state = this.#state;
+    if (state.kind !== "leader") return [];
+    const config = this.#log.latestConfig();
+    return [...state.followers].map(([id, p]) => p.view(id, config.isVoter(id)));
   }
 
   /**
    * Leader only: broadcasts an empty AppendEntriesCall and returns a new heartbeat sequence number.
    * Once {@link RaftNode.getHeartbeatStatus} says `confirmed` for it, a quorum acknowledged this
-   * node's leadership after the call, which is the barrier for a linearizable read.
+   * node's leadership after the call, which is the barrier for a linearizable read. It does not
+   * re-arm the leader's timer: heartbeat rounds (check-quorum, transfer deadlines) keep their pace.
    */
   heartbeat(): HeartbeatResult {
     const state = this.#state;
@@ -255,7 +389,6 @@ export class RaftNode {
       const last = this.#log.lastPosition;
       this.#actions.addBroadcast(this.#appendEntriesCall(new LogEntries(last)));
     }
-    this.#actions.setElectionTimeout = true;
     return { ok: true, seq };
   }
 
@@ -289,6 +422,7 @@ export class RaftNode {
    */
   couldBeDisruptiveRequestVote(message: Message): boolean {
     if (message.type !== "RequestVoteCall" || message.term <= this.#currentTerm) return false;
+    if (message.preVote === true || message.transfer === true) return false; // Harmless, or wanted by the leader.
     if (this.#state.kind === "leader") return true;
     return this.#state.kind === "follower" && this.#leaderId !== null && this.#leaderId !== message.from;
   }
@@ -331,12 +465,32 @@ export class RaftNode {
   handleMessage(message: Message): void {
     if (message.from === this.#id) return; // A message from ourselves (e.g. a broadcast loop): ignore.
     if (message.term > Term.MAX) return; // No node may hold such a term: invalid peer input.
+    if (this.#ignoresVoteRequest(message)) return;
     if (this.acceptsMessagesFrom(message.from)) this.#handleMemberMessage(message);
     else this.#handleOutsiderMessage(message);
   }
 
+  /**
+   * Check-quorum's leader stickiness (Raft thesis §4.2.3): while this node leads, or follows a
+   * leader it heard from since its election timer was last armed, a vote request for a later term
+   * is ignored, unless the leader asked for it (a transfer). Pre-votes are answered (they move no
+   * term; such a voter refuses them).
+   */
+  #ignoresVoteRequest(message: Message): boolean {
+    if (!this.#options.checkQuorum || message.type !== "RequestVoteCall") return false;
+    if (message.preVote === true || message.transfer === true || message.term <= this.#currentTerm) return false;
+    return this.#hasLeader();
+  }
+
+  /** True iff this node leads, or follows a leader it heard from since its timer was last armed. */
+  #hasLeader(): boolean {
+    return this.#leaderId !== null;
+  }
+
   #handleMemberMessage(message: Message): void {
-    if (message.term > this.#currentTerm) this.#transitionToFollower(message.term);
+    // A pre-vote and a granted pre-vote reply carry the term asked about, which nobody holds yet.
+    const future = message.type === "RequestVoteCall" ? message.preVote === true : isGrantedPreVote(message);
+    if (message.term > this.#currentTerm && !future) this.#transitionToFollower(message.term);
     switch (message.type) {
       case "RequestVoteCall":
         this.#handleRequestVoteCall(message);
@@ -350,22 +504,45 @@ export class RaftNode {
       case "AppendEntriesReply":
         this.#handleAppendEntriesReply(message);
         break;
+      case "TimeoutNow":
+        this.#handleTimeoutNow(message);
+        break;
     }
   }
 
   /**
-   * Handles the expiry of the timer armed by SetElectionTimeout: a leader sends a heartbeat; a
-   * follower or candidate forgets the leader it knew and starts an election if it may campaign
-   * (a learner or removed node does nothing more and leaves the timer unarmed).
+   * Handles the expiry of the timer armed by SetElectionTimeout. A leader counts a heartbeat round
+   * (check-quorum may step it down, a transfer may be abandoned) and sends a heartbeat. Any other
+   * node forgets the leader it knew and, if it may campaign, starts an election, or with `preVote`
+   * a pre-vote; a learner or removed node does nothing more and leaves the timer unarmed.
    */
   handleElectionTimeout(): void {
-    if (this.#state.kind === "leader") {
-      this.heartbeat();
+    const state = this.#state;
+    if (state.kind === "leader") {
+      this.#leaderTick(state);
       return;
     }
     this.#leaderId = null; // No word from the leader for a whole timeout: stop deferring to it.
     this.#timedOutWithoutLeader = true;
-    this.#transitionToCandidate();
+    if (this.#options.preVote) this.#transitionToPreCandidate();
+    else this.#transitionToCandidate();
+  }
+
+  /** One expiry of the leader's timer: a heartbeat round. */
+  #leaderTick(state: LeaderState): void {
+    state.followers.tick();
+    const ticks = this.#options.electionTicks;
+    if (state.transfer !== null && ++state.transfer.ticks >= ticks) state.transfer = null; // Abandoned.
+    state.ticks += 1;
+    if (this.#options.checkQuorum && state.ticks >= ticks) {
+      state.ticks = 0;
+      if (!state.followers.endQuorumRound(this.#log.latestConfig())) {
+        this.stepDown(); // No quorum answered for an election timeout: we may well be cut off.
+        return;
+      }
+    }
+    this.heartbeat();
+    this.#actions.setElectionTimeout = true;
   }
 
   /**
@@ -457,12 +634,38 @@ export class RaftNode {
     return this.#state.kind !== "leader"; // A leader has every committed entry.
   }
 
-  #transitionToCandidate(): void {
-    if (!this.#canCampaign()) return; // Learners and removed nodes do not campaign.
+  /** True iff this node may campaign now (it is a voter, and its term can still grow). */
+  #mayCampaign(): boolean {
+    if (!this.#canCampaign()) return false; // Learners and removed nodes do not campaign.
     if (this.#currentTerm >= Term.MAX) {
       this.#flagInconsistency(`term ${this.#currentTerm} is the highest a node may hold; it cannot campaign`);
+      return false;
+    }
+    return true;
+  }
+
+  /** Pre-vote (Raft thesis §9.6): asks whether a quorum would vote for us in the next term; changes no term. */
+  #transitionToPreCandidate(): void {
+    if (!this.#mayCampaign()) return;
+    const granted = new Set([this.#id]);
+    this.#state = { kind: "precandidate", granted };
+    if (hasJointMajority(this.#log.latestConfig(), granted)) {
+      this.#transitionToCandidate(); // The only voter.
       return;
     }
+    const call: RequestVoteCall = {
+      type: "RequestVoteCall",
+      from: this.#id,
+      term: (this.#currentTerm + 1) as Term,
+      lastPosition: this.#log.lastPosition,
+      preVote: true,
+    };
+    this.#actions.addBroadcast(call);
+    this.#actions.setElectionTimeout = true;
+  }
+
+  #transitionToCandidate(transfer = false): void {
+    if (!this.#mayCampaign()) return;
     this.#setTerm((this.#currentTerm + 1) as Term);
     this.#votedFor = this.#id;
     this.#actions.saveVotedFor = true;
@@ -472,22 +675,43 @@ export class RaftNode {
       this.#transitionToLeader(); // The only voter.
       return;
     }
-    const call: RequestVoteCall = {
+    const base = {
       type: "RequestVoteCall",
       from: this.#id,
       term: this.#currentTerm,
       lastPosition: this.#log.lastPosition,
-    };
+    } as const;
+    const call: RequestVoteCall = transfer ? { ...base, transfer: true } : base;
     this.#actions.addBroadcast(call);
     this.#actions.setElectionTimeout = true;
   }
 
+  /**
+   * A pre-vote for `call.term`: granted iff that term is later than ours, the asker's log is at
+   * least as up to date, and we heard from no leader since our timer was last armed (Raft thesis
+   * §9.6). Nothing changes here; a refusal carries our term, so a pre-candidate that fell behind
+   * in terms catches up.
+   */
+  #handlePreVoteCall(call: RequestVoteCall): void {
+    const grant =
+      call.term > this.#currentTerm &&
+      !this.#hasLeader() &&
+      LogPosition.compare(call.lastPosition, this.#log.lastPosition) >= 0;
+    const term = grant ? call.term : this.#currentTerm;
+    this.#send(call.from, { type: "RequestVoteReply", from: this.#id, term, voteGranted: grant, preVote: true });
+  }
+
   #handleRequestVoteCall(call: RequestVoteCall): void {
+    if (call.preVote === true) {
+      this.#handlePreVoteCall(call);
+      return;
+    }
     if (call.term < this.#currentTerm) {
       this.#send(call.from, this.#voteReply(false)); // Tell the stale candidate our newer term.
       return;
     }
-    if (this.#state.kind !== "follower") return; // Candidates and leaders voted for themselves this term.
+    const kind = this.#state.kind;
+    if (kind === "candidate" || kind === "leader") return; // They voted for themselves this term.
     if (this.#votedFor !== null && this.#votedFor !== call.from) return; // Already voted for another.
     if (this.#leaderId !== null && this.#leaderId !== call.from) return; // This term already has a leader.
     // Raft §5.4.1: grant only to a candidate whose log is at least as up-to-date (term, then index).
@@ -502,6 +726,13 @@ export class RaftNode {
 
   #handleRequestVoteReply(reply: RequestVoteReply): void {
     const state = this.#state;
+    if (reply.preVote === true) {
+      if (state.kind !== "precandidate") return; // The pre-vote is over.
+      if (!reply.voteGranted || reply.term !== this.#currentTerm + 1) return; // A refusal, or a delayed reply.
+      state.granted.add(reply.from);
+      if (hasJointMajority(this.#log.latestConfig(), state.granted)) this.#transitionToCandidate();
+      return;
+    }
     if (state.kind !== "candidate") return; // The election is over.
     if (reply.term !== this.#currentTerm) return; // Delayed reply from an old term.
     if (!reply.voteGranted) return;
@@ -509,10 +740,23 @@ export class RaftNode {
     if (hasJointMajority(this.#log.latestConfig(), state.granted)) this.#transitionToLeader();
   }
 
+  /** The leader hands leadership to us: campaign at once (no pre-vote), asking voters to ignore stickiness. */
+  #handleTimeoutNow(message: TimeoutNow): void {
+    if (message.term !== this.#currentTerm || this.#state.kind === "leader") return; // Stale.
+    if (this.#leaderId !== null && this.#leaderId !== message.from) return; // Not from our leader.
+    this.#transitionToCandidate(true);
+  }
+
   #transitionToLeader(): void {
     assert(this.#state.kind === "candidate", "only a candidate becomes leader");
     assert(this.#votedFor === this.#id, "a leader voted for itself");
-    this.#state = { kind: "leader", followers: new ProgressTracker(this.#id) };
+    this.#state = {
+      kind: "leader",
+      followers: new ProgressTracker(this.#id),
+      ticks: 0,
+      transfer: null,
+      uncommittedBytes: this.#uncommittedBytes(),
+    };
     this.#leaderId = this.#id;
     this.#timedOutWithoutLeader = false;
     this.#barrier.startLeadership();
@@ -578,7 +822,7 @@ export class RaftNode {
       this.#flagInconsistency(`two leaders in term ${call.term}: ${this.#leaderId} and ${call.from}`);
       return;
     }
-    if (this.#state.kind === "candidate") this.#transitionToFollower(this.#currentTerm); // The term has a leader.
+    if (this.#state.kind !== "follower") this.#transitionToFollower(this.#currentTerm); // The term has a leader.
     this.#leaderId = call.from;
     this.#timedOutWithoutLeader = false;
     this.#actions.setElectionTimeout = true;
@@ -702,15 +946,22 @@ export class RaftNode {
 
   #broadcastEntry(state: LeaderState, prev: LogPosition, entry: LogEntry): void {
     const last = this.#log.entries.lastIndex;
-    for (const p of state.followers.values()) if (p.nextIndex === prev.index + 1) p.sentThrough(last);
     const pending = this.#actions.broadcastMessage;
-    if (
+    const extending =
       pending !== null &&
       pending.type === "AppendEntriesCall" &&
       pending.term === this.#currentTerm &&
       pending.entries.lastIndex === prev.index &&
-      pending.entries.lastTerm === prev.term
-    ) {
+      pending.entries.lastTerm === prev.term;
+    const window = this.#options.maxInflightMessages;
+    const except = this.#actions.broadcastExcept;
+    for (const [id, p] of state.followers) {
+      if (except.has(id)) continue; // Left out of the pending broadcast already: it catches up later.
+      if (p.isPaused(window))
+        except.add(id); // Flow control: its window is full.
+      else if (p.nextIndex === prev.index + 1) p.sentThrough(last, true, extending);
+    }
+    if (extending) {
       // Commit changes refresh the pending broadcast and heartbeats merge into it, so it is current.
       assert(
         pending.commitIndex === this.#commitIndex && pending.seq === this.#barrier.seq,
@@ -754,11 +1005,16 @@ export class RaftNode {
     if (reply.refused === true) {
       // The follower's configuration does not name us (we joined after its log ends): only a
       // snapshot, whose configuration names us, can bring it up to date.
+      p.needsSnapshot();
       this.#actions.installSnapshots.add(reply.from);
       return;
     }
     if (reply.term < this.#currentTerm) return; // Delayed reply from an old term.
+    p.heard();
+    const newRound = reply.seq > p.seqAck && reply.seq <= this.#barrier.seq;
     p.ackSeq(reply.seq, this.#barrier.seq); // A larger seq than ours was never sent.
+    // The first answer after a heartbeat frees one slot of a full window: a send may have been lost.
+    if (newRound && p.isPaused(this.#options.maxInflightMessages)) p.freeOldest();
     if (reply.generation < p.generation) return; // From an older incarnation of the follower.
     if (reply.generation > p.generation) {
       // The follower restarted: what it reports now is the truth, even if it lost an unsynced tail.
@@ -774,6 +1030,26 @@ export class RaftNode {
     if (this.#state.kind !== "leader") return; // Stepped down: the committed configuration excludes us.
     if (!state.followers.has(reply.from)) return; // Its removal (C_new) was appended by this reply's commit.
     this.#continueReplication(reply.from, p, reply);
+    if (state.transfer?.target === reply.from) this.#advanceTransfer(state, reply.from, p);
+  }
+
+  /** Moves a transfer on: once the target holds our whole log, it is told to campaign; until then it is caught up. */
+  #advanceTransfer(state: LeaderState, target: NodeId, p: Progress): void {
+    const transfer = state.transfer;
+    if (transfer === null || transfer.timeoutSent) return;
+    if (p.matchIndex === this.#log.entries.lastIndex) {
+      transfer.timeoutSent = true;
+      this.#send(target, { type: "TimeoutNow", from: this.#id, term: this.#currentTerm });
+      return;
+    }
+    const entries = this.#log.entries;
+    if (p.matchIndex < entries.prevIndex) {
+      p.needsSnapshot();
+      this.#actions.installSnapshots.add(target);
+    } else if (p.nextIndex > entries.lastIndex) {
+      // Everything is in flight or was lost: resend from the known match so the target catches up now.
+      this.#sendEntriesSince(target, p, entries.positionAt(p.matchIndex) as LogPosition);
+    }
   }
 
   #advanceMatch(p: Progress, index: number): void {
@@ -786,9 +1062,10 @@ export class RaftNode {
     if (from.index >= this.#log.entries.lastIndex) return; // Up to date.
     if (reply.rejected) {
       if (p.isProbing(from.index)) return; // A catch-up from here is already on its way.
+      p.refusedEntries();
       p.startProbe(from.index);
-    } else if (from.index + 1 < p.nextIndex) {
-      return; // The rest is in flight.
+    } else if (from.index + 1 < p.nextIndex || p.isPaused(this.#options.maxInflightMessages)) {
+      return; // The rest is in flight, or the window is full.
     }
     this.#sendEntriesSince(id, p, from);
   }
@@ -801,11 +1078,13 @@ export class RaftNode {
   #repairFollower(id: NodeId, p: Progress, last: LogPosition): void {
     const entries = this.#log.entries;
     if (last.index < entries.prevIndex) {
+      p.needsSnapshot();
       this.#actions.installSnapshots.add(id); // Behind our snapshot: only a snapshot can help.
       return;
     }
     const from = entries.lastIndexWithTermAtMost(last.term, Math.min(last.index, entries.lastIndex));
     if (p.isProbing(from)) return; // A repair from here is already on its way.
+    p.refusedEntries();
     p.startProbe(from);
     this.#sendEntriesSince(id, p, entries.positionAt(from) as LogPosition);
   }
@@ -814,7 +1093,13 @@ export class RaftNode {
     const { maxEntriesPerMessage, maxBytesPerMessage } = this.#options;
     const entries = this.#log.entries.since(from, maxEntriesPerMessage, maxBytesPerMessage);
     assert(entries !== undefined, `the leader's log contains ${LogPosition.format(from)}`);
-    p.sentThrough(entries.lastIndex);
+    const pending = this.#actions.sendMessages.get(id);
+    // A pending call this one extends leaves as one message (see mergeMessages).
+    const extends_ =
+      pending?.type === "AppendEntriesCall" &&
+      pending.term === this.#currentTerm &&
+      pending.entries.contains(entries.prevPosition);
+    p.sentThrough(entries.lastIndex, entries.length > 0, extends_);
     this.#send(id, this.#appendEntriesCall(entries));
   }
 
@@ -830,6 +1115,9 @@ export class RaftNode {
     if (majority <= this.#commitIndex) return;
     // Raft §5.4.2: only an entry of the current term commits by counting replicas.
     if (this.#log.entries.getTerm(majority) !== this.#currentTerm) return;
+    if (this.#options.maxUncommittedBytes !== Number.POSITIVE_INFINITY) {
+      state.uncommittedBytes = Math.max(0, state.uncommittedBytes - this.#payloadBytesIn(this.#commitIndex, majority));
+    }
     this.#commitIndex = majority as LogIndex;
     this.#refreshPendingCommit();
     this.#handleConfigCommitted();
@@ -859,7 +1147,37 @@ export class RaftNode {
     this.#actions.addSend(to, message);
   }
 
-  #reject(reason: ProposeRejection): { ok: false; reason: ProposeRejection; leaderHint: NodeId | null } {
-    return { ok: false, reason, leaderHint: this.#leaderId };
+  /** Payload bytes of the entries after the commit index (counted when maxUncommittedBytes is set). */
+  #uncommittedBytes(): number {
+    if (this.#options.maxUncommittedBytes === Number.POSITIVE_INFINITY) return 0;
+    return this.#payloadBytesIn(this.#commitIndex, this.#log.entries.lastIndex);
   }
+
+  /** Payload bytes of the entries in (after, upTo]. */
+  #payloadBytesIn(after: number, upTo: number): number {
+    let bytes = 0;
+    for (let i = after + 1; i <= upTo; i++) {
+      const entry = this.#log.entries.getEntry(i);
+      if (entry !== undefined) bytes += payloadBytes(entry);
+    }
+    return bytes;
+  }
+
+  #reject(reason: ProposeRejection, detail: string): ProposeRefusal {
+    return { ok: false, reason, detail, leaderHint: this.#leaderId };
+  }
+
+  #notLeader(): ProposeRefusal {
+    const leader = this.#leaderId;
+    return this.#reject("not_leader", leader === null ? "no leader is known" : `the leader is ${leader}`);
+  }
+
+  #transferring(target: NodeId): ProposeRefusal {
+    return this.#reject("transfer_in_progress", `leadership is being transferred to ${target}; retry shortly`);
+  }
+}
+
+/** True iff `message` grants a pre-vote (its term is the one asked about). */
+function isGrantedPreVote(message: Message): boolean {
+  return message.type === "RequestVoteReply" && message.preVote === true && message.voteGranted;
 }

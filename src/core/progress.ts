@@ -11,6 +11,37 @@ import { hasJointMajority, jointMajorityValue } from "./quorum.ts";
 
 /** No corrective send is on its way. */
 const NO_PROBE = -1;
+/**
+ * With an unlimited window, at most this many sends are tracked: past it the newest slot is
+ * extended instead (the count then understates, memory stays bounded).
+ */
+const MAX_TRACKED_SENDS = 1024;
+
+/**
+ * How a leader replicates to a follower: `probe` (it does not know where the follower's log ends
+ * and sends corrective data after each refusal), `replicate` (it knows, and streams new entries
+ * optimistically within the in-flight window), or `snapshot` (the follower is behind the leader's
+ * snapshot and is being sent one).
+ */
+export type ReplicationState = "probe" | "replicate" | "snapshot";
+
+/** A read-only view of one follower's progress, for status pages and learner promotion. */
+export interface FollowerProgress {
+  /** The follower. */
+  readonly id: NodeId;
+  /** True iff it votes in the latest configuration. */
+  readonly voter: boolean;
+  /** Highest index known to be replicated on it. */
+  readonly matchIndex: number;
+  /** Index of the first entry the next send to it carries. */
+  readonly nextIndex: number;
+  /** AppendEntriesCalls with entries sent to it and not yet acknowledged. */
+  readonly inflight: number;
+  /** How the leader replicates to it. */
+  readonly state: ReplicationState;
+  /** Expiries of the leader's heartbeat timer since it last answered (0: in the current interval). */
+  readonly ticksSinceContact: number;
+}
 
 /** What a leader knows about one follower. */
 export class Progress {
@@ -24,6 +55,13 @@ export class Progress {
   #generation = 0;
   /** Highest heartbeat sequence number the follower has echoed in this term. */
   #seqAck = 0;
+  #state: ReplicationState = "probe";
+  /** Last indexes of the sends with entries not yet acknowledged, ascending. */
+  readonly #inflight: number[] = [];
+  /** Leader timer expiries since the follower last answered. */
+  #ticksSinceContact = 0;
+  /** True iff the follower answered since the last check-quorum round. */
+  #recentlyActive = false;
 
   /** A follower not heard from yet: nothing matches, sends start optimistically at `nextIndex`. */
   constructor(nextIndex: number) {
@@ -49,6 +87,67 @@ export class Progress {
   /** Highest heartbeat sequence number the follower echoed. */
   get seqAck(): number {
     return this.#seqAck;
+  }
+
+  /** How the leader replicates to the follower. */
+  get state(): ReplicationState {
+    return this.#state;
+  }
+
+  /** Sends with entries not yet acknowledged. */
+  get inflight(): number {
+    return this.#inflight.length;
+  }
+
+  /** Leader timer expiries since the follower last answered. */
+  get ticksSinceContact(): number {
+    return this.#ticksSinceContact;
+  }
+
+  /** True iff the follower answered since the last check-quorum round. */
+  get recentlyActive(): boolean {
+    return this.#recentlyActive;
+  }
+
+  /** True iff `window` sends with entries are unacknowledged: send the follower no more entries. */
+  isPaused(window: number): boolean {
+    return this.#inflight.length >= window;
+  }
+
+  /** The follower answered (in the leader's term). */
+  heard(): void {
+    this.#ticksSinceContact = 0;
+    this.#recentlyActive = true;
+  }
+
+  /** The leader's timer expired once more. */
+  tick(): void {
+    this.#ticksSinceContact += 1;
+  }
+
+  /** A check-quorum round ended: activity is counted afresh. */
+  resetActivity(): void {
+    this.#recentlyActive = false;
+  }
+
+  /**
+   * The follower refused entries (they did not attach to its log): the sends in flight are lost
+   * or useless, and the leader probes again.
+   */
+  refusedEntries(): void {
+    this.#inflight.length = 0;
+    this.#state = "probe";
+  }
+
+  /** The follower is behind the leader's snapshot and is being sent one. */
+  needsSnapshot(): void {
+    this.#inflight.length = 0;
+    this.#state = "snapshot";
+  }
+
+  /** A heartbeat round found the window full: the oldest send is presumed lost, which lets one more go. */
+  freeOldest(): void {
+    this.#inflight.shift();
   }
 
   /** True iff a corrective send starting after follower index `from` is already on its way. */
@@ -80,25 +179,59 @@ export class Progress {
     this.#generation = generation;
     this.#matchIndex = 0;
     this.#probeFrom = NO_PROBE;
+    this.#inflight.length = 0;
+    this.#state = "probe";
   }
 
   /** The follower's log matches ours up to `index`; returns true iff the match index grew. */
   matched(index: number): boolean {
     if (this.#nextIndex <= index) this.#nextIndex = index + 1;
+    this.#state = "replicate";
+    let acked = 0;
+    while (acked < this.#inflight.length && this.#inflight[acked] <= index) acked++;
+    if (acked > 0) this.#inflight.splice(0, acked);
     if (index <= this.#matchIndex) return false;
     this.#matchIndex = index;
     this.#check();
     return true;
   }
 
-  /** A send carrying entries up to `lastIndex` left for the follower. */
-  sentThrough(lastIndex: number): void {
+  /**
+   * A send to the follower now reaches `lastIndex`; `carriesEntries` says whether it holds any
+   * (a heartbeat does not count against the window). With `extended`, the send is the pending
+   * one grown by more entries (messages merge before they leave), not a new one.
+   */
+  sentThrough(lastIndex: number, carriesEntries: boolean, extended = false): void {
+    if (carriesEntries) this.#trackSend(lastIndex, extended);
     this.#nextIndex = lastIndex + 1;
     this.#check();
   }
 
+  #trackSend(lastIndex: number, extended: boolean): void {
+    const sends = this.#inflight;
+    const newest = sends.length - 1;
+    if (newest >= 0 && (extended || sends.length >= MAX_TRACKED_SENDS || sends[newest] >= lastIndex)) {
+      sends[newest] = Math.max(sends[newest], lastIndex);
+      return;
+    }
+    sends.push(lastIndex);
+  }
+
   #check(): void {
     assert(this.#matchIndex < this.#nextIndex, "a follower's match index is below its next index");
+  }
+
+  /** The read-only view of this progress for follower `id`. */
+  view(id: NodeId, voter: boolean): FollowerProgress {
+    return {
+      id,
+      voter,
+      matchIndex: this.#matchIndex,
+      nextIndex: this.#nextIndex,
+      inflight: this.#inflight.length,
+      state: this.#state,
+      ticksSinceContact: this.#ticksSinceContact,
+    };
   }
 }
 
@@ -163,6 +296,22 @@ export class ProgressTracker implements Iterable<[NodeId, Progress]> {
   /** Forgets every corrective send on its way. */
   clearProbes(): void {
     for (const p of this.#followers.values()) p.clearProbe();
+  }
+
+  /** The leader's timer expired once more. */
+  tick(): void {
+    for (const p of this.#followers.values()) p.tick();
+  }
+
+  /**
+   * Ends a check-quorum round: true iff the leader and the followers that answered since the last
+   * round form a quorum of `config`. Activity is then counted afresh.
+   */
+  endQuorumRound(config: ClusterConfig): boolean {
+    const active = new Set([this.#self]);
+    for (const [id, p] of this.#followers) if (p.recentlyActive) active.add(id);
+    for (const p of this.#followers.values()) p.resetActivity();
+    return hasJointMajority(config, active);
   }
 
   /** The index a quorum of `config` has replicated, counting the leader at `ownMatch`. */

@@ -129,7 +129,8 @@ export class ActionExecutor {
     const broadcast = batch.broadcastMessage;
     if (broadcast !== null) {
       if (broadcast.type === "AppendEntriesCall") this.#shape(broadcast);
-      const peers = node.peers;
+      const except = batch.broadcastExcept;
+      const peers = except.length === 0 ? node.peers : node.peers.filter((id) => !except.includes(id));
       if (peers.length > 0) this.#sendOrHold(this.#saveThreshold, peers, broadcast);
     }
     for (const [to, message] of batch.sendMessages) this.#sendOrHold(this.#written, [to], message);

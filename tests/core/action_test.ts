@@ -47,6 +47,7 @@ describe("Actions", () => {
       saveCurrentTerm: false,
       saveVotedFor: false,
       broadcastMessage: null,
+      broadcastExcept: [],
       appendLogEntries: null,
       sendMessages: [],
       installSnapshots: [],

@@ -21,13 +21,23 @@ describe("RaftNode.proposeConfig() refusals", () => {
     const node = restarted("n0", { term: 1, entries: segment(pos(1, 2), []), snapshotConfig: THREE });
     node.handleElectionTimeout();
     drain(node);
-    expect(node.proposeConfig(THREE)).toEqual({ ok: false, reason: "not_leader", leaderHint: null });
+    expect(node.proposeConfig(THREE)).toEqual({
+      ok: false,
+      reason: "not_leader",
+      detail: expect.any(String),
+      leaderHint: null,
+    });
   });
 
   it("RaftNode.proposeConfig() is refused until the leader has committed an entry of its term (leader_not_ready)", () => {
     const node = elect(restarted("n0", { term: 1, entries: segment(pos(1, 2), []), snapshotConfig: THREE }), ["n1"]);
     const change = THREE.with({ nonVoters: ids("n3") });
-    expect(node.proposeConfig(change)).toEqual({ ok: false, reason: "leader_not_ready", leaderHint: id("n0") });
+    expect(node.proposeConfig(change)).toEqual({
+      ok: false,
+      reason: "leader_not_ready",
+      detail: expect.any(String),
+      leaderHint: id("n0"),
+    });
     expectActions(node, []);
     node.handleMessage(appendReply({ from: "n1", term: 2, lastPosition: pos(2, 3), rejected: false }));
     expect<number>(node.commitIndex).toBe(3);
@@ -40,7 +50,12 @@ describe("RaftNode.proposeConfig() refusals", () => {
     expect(n0.proposeConfig(THREE.toJointConsensus(ids("n3"), [])).ok).toBe(true);
     drain(n0);
     const refused = n0.proposeConfig(THREE.with({ nonVoters: ids("n4") }));
-    expect(refused).toEqual({ ok: false, reason: "config_change_in_progress", leaderHint: id("n0") });
+    expect(refused).toEqual({
+      ok: false,
+      reason: "config_change_in_progress",
+      detail: expect.any(String),
+      leaderHint: id("n0"),
+    });
     expectActions(n0, []);
   });
 
@@ -50,7 +65,12 @@ describe("RaftNode.proposeConfig() refusals", () => {
     expect(n0.proposeConfig(THREE.with({ nonVoters: ids("n3") })).ok).toBe(true);
     c.drain(n0);
     const refused = n0.proposeConfig(THREE.with({ nonVoters: ids("n4") }));
-    expect(refused).toEqual({ ok: false, reason: "config_change_in_progress", leaderHint: id("n0") });
+    expect(refused).toEqual({
+      ok: false,
+      reason: "config_change_in_progress",
+      detail: expect.any(String),
+      leaderHint: id("n0"),
+    });
     deliverQueued(c);
     deliverQueued(c);
     expect(n0.proposeConfig(THREE.with({ nonVoters: ids("n4") })).ok).toBe(true); // Committed now.
@@ -68,7 +88,12 @@ describe("RaftNode.proposeConfig() refusals", () => {
       const c = bootstrapped(["n0", "n1", "n2"]);
       const n0 = c.node("n0");
       const last = n0.log.lastPosition;
-      expect(n0.proposeConfig(config)).toEqual({ ok: false, reason: "invalid_config", leaderHint: id("n0") });
+      expect(n0.proposeConfig(config)).toEqual({
+        ok: false,
+        reason: "invalid_config",
+        detail: expect.any(String),
+        leaderHint: id("n0"),
+      });
       expectActions(n0, []);
       expect(n0.log.lastPosition).toEqual(last);
     });

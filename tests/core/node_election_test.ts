@@ -38,21 +38,36 @@ describe("RaftNode.createCluster()", () => {
     const node = RaftNode.start(id("n0"));
     expect(node.createCluster(ids("n0", "n1")).ok).toBe(true);
     drain(node);
-    expect(node.createCluster(ids("n0"))).toEqual({ ok: false, reason: "already_initialized", leaderHint: null });
+    expect(node.createCluster(ids("n0"))).toEqual({
+      ok: false,
+      reason: "already_initialized",
+      detail: expect.any(String),
+      leaderHint: null,
+    });
     expectActions(node, []);
     expect<number>(node.currentTerm).toBe(1);
   });
 
   it("RaftNode.createCluster() refuses an empty voter list (no_voters)", () => {
     const node = RaftNode.start(id("n0"));
-    expect(node.createCluster([])).toEqual({ ok: false, reason: "no_voters", leaderHint: null });
+    expect(node.createCluster([])).toEqual({
+      ok: false,
+      reason: "no_voters",
+      detail: expect.any(String),
+      leaderHint: null,
+    });
     expectActions(node, []);
     expect(node.log.lastPosition).toEqual(pos(0, 0));
   });
 
   it("RaftNode.createCluster() refuses a node whose snapshot configuration already has voters", () => {
     const node = restarted("n0", { term: 0, entries: segment(pos(0, 0), []), snapshotConfig: THREE });
-    expect(node.createCluster(ids("n0"))).toEqual({ ok: false, reason: "already_initialized", leaderHint: null });
+    expect(node.createCluster(ids("n0"))).toEqual({
+      ok: false,
+      reason: "already_initialized",
+      detail: expect.any(String),
+      leaderHint: null,
+    });
     expectActions(node, []);
   });
 
@@ -272,12 +287,27 @@ describe("RaftNode.couldBeDisruptiveRequestVote()", () => {
 describe("RaftNode user calls on a non-leader", () => {
   it("RaftNode.proposeCommand() and heartbeat() on a follower are refused with the known leader as hint", () => {
     const node = follower("n1", 2);
-    expect(node.proposeCommand("x")).toEqual({ ok: false, reason: "not_leader", leaderHint: null });
+    expect(node.proposeCommand("x")).toEqual({
+      ok: false,
+      reason: "not_leader",
+      detail: expect.any(String),
+      leaderHint: null,
+    });
     node.handleMessage(appendCall({ from: "n0", term: 2, commitIndex: 0, entries: segment(pos(1, 2), []) }));
     drain(node);
-    expect(node.proposeCommand("x")).toEqual({ ok: false, reason: "not_leader", leaderHint: id("n0") });
+    expect(node.proposeCommand("x")).toEqual({
+      ok: false,
+      reason: "not_leader",
+      detail: expect.any(String),
+      leaderHint: id("n0"),
+    });
     expect(node.heartbeat()).toEqual({ ok: false, reason: "not_leader", leaderHint: id("n0") });
-    expect(node.proposeConfig(THREE)).toEqual({ ok: false, reason: "not_leader", leaderHint: id("n0") });
+    expect(node.proposeConfig(THREE)).toEqual({
+      ok: false,
+      reason: "not_leader",
+      detail: expect.any(String),
+      leaderHint: id("n0"),
+    });
     expectActions(node, []);
   });
 });

@@ -24,7 +24,7 @@ describe("RaftNode.heartbeat() and getHeartbeatStatus()", () => {
     node.createCluster(ids("n0"));
     drain(node);
     expect(node.heartbeat()).toEqual({ ok: true, seq: 1 });
-    expectActions(node, [SET_TIMEOUT]);
+    expectActions(node, []);
     expect(node.getHeartbeatStatus(1)).toBe("confirmed");
     expect(node.getHeartbeatStatus(0)).toBe("rejected"); // Never issued in this leadership.
     expect(node.getHeartbeatStatus(2)).toBe("rejected"); // Not issued yet.

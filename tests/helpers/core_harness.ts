@@ -126,9 +126,10 @@ export const SAVE_TERM: Action = { type: "SaveCurrentTerm" };
 /** The SaveVotedFor action. */
 export const SAVE_VOTE: Action = { type: "SaveVotedFor" };
 
-/** A BroadcastMessage action. */
-export function broadcast(message: Message): Action {
-  return { type: "BroadcastMessage", message };
+/** A BroadcastMessage action (that must not reach `except`, when given). */
+export function broadcast(message: Message, except?: readonly string[]): Action {
+  if (except === undefined) return { type: "BroadcastMessage", message };
+  return { type: "BroadcastMessage", message, except: except.map((id) => NodeId.of(id)) };
 }
 
 /** An AppendLogEntries action. */
@@ -185,7 +186,9 @@ export function plainMessage(message: Message): unknown {
 export function plainAction(action: Action): unknown {
   switch (action.type) {
     case "BroadcastMessage":
-      return { type: action.type, message: plainMessage(action.message) };
+      return action.except === undefined
+        ? { type: action.type, message: plainMessage(action.message) }
+        : { type: action.type, message: plainMessage(action.message), except: [...action.except] };
     case "AppendLogEntries":
       return { type: action.type, entries: plainEntries(action.entries) };
     case "SendMessage":

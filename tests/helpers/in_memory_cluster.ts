@@ -89,7 +89,10 @@ export class InMemoryCluster {
           else stored.log.append(action.entries);
           break;
         case "BroadcastMessage":
-          for (const to of node.peers) this.queue.push({ from: node.id, to, message: action.message });
+          for (const to of node.peers) {
+            if (action.except?.includes(to) === true) continue; // Flow control: its window is full.
+            this.queue.push({ from: node.id, to, message: action.message });
+          }
           break;
         case "SendMessage":
           this.queue.push({ from: node.id, to: action.destination, message: action.message });

@@ -114,9 +114,9 @@ export class ClusterConfig {
   }
 
   /**
-   * A joint configuration whose new voters are (voters ∪ adding) \ removing; learners and
-   * addresses are kept (addresses for the added nodes may be given). To promote a learner, also
-   * drop it from `nonVoters` (see {@link ClusterConfig.with}).
+   * A joint configuration whose new voters are (voters ∪ adding) \ removing; addresses are kept
+   * (addresses for the added nodes may be given), and so are learners, except those in `adding`:
+   * adding a learner promotes it.
    */
   toJointConsensus(
     adding: readonly NodeId[],
@@ -128,7 +128,7 @@ export class ClusterConfig {
     return new ClusterConfig({
       voters: this.voters,
       newVoters: [...next],
-      nonVoters: this.nonVoters,
+      nonVoters: this.nonVoters.filter((id) => !adding.includes(id)),
       addresses: this.#mergedAddresses(addresses),
     });
   }

@@ -388,6 +388,11 @@ export class RaftNode {
     if (state.followers.size > 0) {
       const last = this.#log.lastPosition;
       this.#actions.addBroadcast(this.#appendEntriesCall(new LogEntries(last)));
+      // Merged into a pending broadcast that leaves out followers with a full window, the heartbeat
+      // would miss them: they get their own, unless a call to them is pending already.
+      for (const to of this.#actions.broadcastExcept) {
+        if (!this.#actions.sendMessages.has(to)) this.#send(to, this.#appendEntriesCall(new LogEntries(last)));
+      }
     }
     return { ok: true, seq };
   }

@@ -69,14 +69,12 @@ describe("ClusterConfig", () => {
     expect(none.equals(c)).toBe(true);
   });
 
-  it("ClusterConfig.toJointConsensus() does not promote a learner by itself", () => {
-    const c = new ClusterConfig({ voters: ids("n1"), nonVoters: ids("n2") });
+  it("ClusterConfig.toJointConsensus() adding a learner promotes it: it leaves the learners", () => {
+    const c = new ClusterConfig({ voters: ids("n1"), nonVoters: ids("n2", "n3") });
     const joint = c.toJointConsensus(ids("n2"), []);
     expect(joint.newVoters).toEqual(ids("n1", "n2"));
-    expect(joint.nonVoters).toEqual(ids("n2")); // Still a learner: the user must drop it (see with()).
-    const promoted = joint.with({ nonVoters: [] });
-    expect(promoted.nonVoters).toEqual([]);
-    expect(promoted.newVoters).toEqual(ids("n1", "n2"));
+    expect(joint.nonVoters).toEqual(ids("n3")); // n3 stays a learner.
+    expect(joint.isVoter(id("n2"))).toBe(true);
   });
 
   it("ClusterConfig.with() replaces only the given sets", () => {

@@ -3,11 +3,16 @@
  *
  * Usage: bun scripts/sim.ts --seed S [--nodes N] [--steps K] [--verbose] [MODES]
  *        bun scripts/sim.ts --seeds A..B [--nodes N] [--steps K] [MODES]
- * MODES: [--filter core|lease] [--heal-load]
+ * MODES: [--filter core|lease] [--heal-load] [--pre-vote on|off] [--check-quorum on|off] [--flaky]
+ *        [--scenario stable-leader [--cut partition|flaky]]
  *
  * --filter lease lets some disruptive RequestVoteCalls through that the core's predicate (the
  * default filter, as the node runtime uses it) would drop; --heal-load keeps clients proposing
- * after healing (see tests/sim/options.ts).
+ * after healing; --pre-vote and --check-quorum turn the nodes' options on (both off by default);
+ * --flaky adds flaky nodes to the chaos (see tests/sim/options.ts). --scenario stable-leader runs
+ * the stability scenario instead of the random chaos: one follower of a healthy cluster is cut off
+ * (--cut) for many election timeouts and healed; with pre-vote and check-quorum on, the leader and
+ * its term must not change (see tests/sim/stable_leader.ts).
  *
  * Every option of a run is derived from its seed and printed first; the same seed gives the same
  * run, byte for byte. A failure prints the command that replays it. Exits 1 if any run failed.
@@ -21,10 +26,17 @@ interface Cli {
   readonly verbose: boolean;
   readonly filter: "core" | "lease";
   readonly healLoad: boolean;
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+  readonly flaky: boolean;
+  readonly scenario: "stable-leader" | undefined;
+  readonly cut: "partition" | "flaky";
 }
 
 const USAGE =
-  "usage: sim.ts (--seed S | --seeds A..B) [--nodes 3|5] [--steps K] [--filter core|lease] [--heal-load] [--verbose]";
+  "usage: sim.ts (--seed S | --seeds A..B) [--nodes 3|5] [--steps K] [--filter core|lease] [--heal-load]\n" +
+  "              [--pre-vote on|off] [--check-quorum on|off] [--flaky] [--scenario stable-leader [--cut partition|flaky]]\n" +
+  "              [--verbose]";
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -51,6 +63,21 @@ function parseFilter(text: string | undefined): "core" | "lease" {
   return text;
 }
 
+function parseOnOff(text: string | undefined, what: string): boolean {
+  if (text !== "on" && text !== "off") fail(`${what} is on or off, got ${text}`);
+  return text === "on";
+}
+
+function parseScenario(text: string | undefined): "stable-leader" {
+  if (text !== "stable-leader") fail(`--scenario is stable-leader, got ${text}`);
+  return text;
+}
+
+function parseCut(text: string | undefined): "partition" | "flaky" {
+  if (text !== "partition" && text !== "flaky") fail(`--cut is partition or flaky, got ${text}`);
+  return text;
+}
+
 function parseArgs(argv: readonly string[]): Cli {
   let seeds: readonly [number, number] | undefined;
   let nodes = 3;
@@ -58,6 +85,11 @@ function parseArgs(argv: readonly string[]): Cli {
   let verbose = false;
   let filter: "core" | "lease" = "core";
   let healLoad = false;
+  let preVote = false;
+  let checkQuorum = false;
+  let flaky = false;
+  let scenario: "stable-leader" | undefined;
+  let cut: "partition" | "flaky" | undefined;
   for (let k = 0; k < argv.length; k++) {
     const flag = argv[k];
     const [name, inline] = flag.includes("=") ? flag.split("=", 2) : [flag, undefined];
@@ -71,11 +103,29 @@ function parseArgs(argv: readonly string[]): Cli {
     else if (name === "--verbose") verbose = true;
     else if (name === "--filter") filter = parseFilter(value());
     else if (name === "--heal-load") healLoad = true;
+    else if (name === "--pre-vote") preVote = parseOnOff(value(), "--pre-vote");
+    else if (name === "--check-quorum") checkQuorum = parseOnOff(value(), "--check-quorum");
+    else if (name === "--flaky") flaky = true;
+    else if (name === "--scenario") scenario = parseScenario(value());
+    else if (name === "--cut") cut = parseCut(value());
     else fail(`unknown argument ${flag}`);
   }
   if (seeds === undefined) fail("give --seed or --seeds");
   if (nodes !== 3 && nodes !== 5) fail(`--nodes must be 3 or 5, got ${nodes}`);
-  return { seeds, nodes, steps, verbose, filter, healLoad };
+  if (cut !== undefined && scenario === undefined) fail("--cut needs --scenario stable-leader");
+  return {
+    seeds,
+    nodes,
+    steps,
+    verbose,
+    filter,
+    healLoad,
+    preVote,
+    checkQuorum,
+    flaky,
+    scenario,
+    cut: cut ?? "partition",
+  };
 }
 
 async function main(): Promise<void> {
@@ -84,7 +134,17 @@ async function main(): Promise<void> {
   let failed = 0;
   for (let seed = cli.seeds[0]; seed <= cli.seeds[1]; seed++) {
     const result = await runSimulation(
-      { seed, nodes: cli.nodes, steps: cli.steps, filter: cli.filter, healLoad: cli.healLoad },
+      {
+        seed,
+        nodes: cli.nodes,
+        steps: cli.steps,
+        filter: cli.filter,
+        healLoad: cli.healLoad,
+        preVote: cli.preVote,
+        checkQuorum: cli.checkQuorum,
+        flaky: cli.flaky,
+        ...(cli.scenario === undefined ? {} : { scenario: cli.scenario, cut: cli.cut }),
+      },
       cli.verbose ? (line) => console.log(line) : undefined,
     );
     if (!result.ok) failed++;

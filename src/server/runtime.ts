@@ -46,6 +46,18 @@ export interface RuntimeOptions {
    * is dropped while the node follows a leader it heard from since its election timer was armed.
    */
   readonly voteLeaseMs?: number;
+  /**
+   * Pre-vote (Raft thesis §9.6): a node whose election timer expired raises its term only once a
+   * quorum said it would vote for it, so a node cut off from the cluster never deposes a working
+   * leader when it comes back. Passed to the core node. Default: off.
+   */
+  readonly preVote?: boolean;
+  /**
+   * Check-quorum: a leader that heard from no quorum within an election timeout steps down, and a
+   * voter that heard from a leader within an election timeout ignores vote requests for a later
+   * term. Passed to the core node. Default: off.
+   */
+  readonly checkQuorum?: boolean;
 }
 
 /** Collaborators of the runtime. */
@@ -263,6 +275,9 @@ export class RaftRuntime<R> {
       trackDurableIndex: true,
       maxEntriesPerMessage: MAX_MESSAGE_ENTRIES,
       maxBytesPerMessage: MAX_MESSAGE_PAYLOAD_BYTES,
+      preVote: this.#options.preVote,
+      checkQuorum: this.#options.checkQuorum,
+      electionTicks: Math.max(1, Math.floor(this.#options.electionTimeoutMs / this.#options.heartbeatMs)),
     };
     const empty = recovered.term === 0 && recovered.entries.lastIndex === 0 && snapshot === null;
     const fresh = empty && recovered.generation === 0; // Opened for the first time: nothing to restart from.

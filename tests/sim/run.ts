@@ -25,9 +25,9 @@ function summary(sim: Simulation): string {
     `committed=${sim.checker.maxCommitted} applied-commands=${sim.checker.appliedCount}`,
     `writes=${c.writes} acked=${c.acked} definite=${c.definite} unknown=${c.unknown} reads=${c.reads} read-ok=${c.readsOk}`,
     `term=${leader?.raft.currentTerm ?? "-"} leader=${leader?.id ?? "-"}`,
-    `crashes=${s.crashes} whole-cluster=${s.wholeClusterCrashes} partitions=${s.partitions} config-changes=${s.configChanges}`,
+    `crashes=${s.crashes} whole-cluster=${s.wholeClusterCrashes} partitions=${s.partitions} config-changes=${s.configChanges} flaky=${s.flaky}`,
     `snapshots=${s.snapshotsTaken} installs=${s.snapshotsInstalled} seeded=${s.seeded} crash-after-install=${s.crashesAfterInstall}`,
-    `messages=${n.sent} dropped=${n.dropped} duplicated=${n.duplicated}`,
+    `messages=${n.sent} dropped=${n.dropped} flaky-dropped=${n.flakyDropped} duplicated=${n.duplicated}`,
   ].join(" ");
 }
 

@@ -37,7 +37,8 @@ export type SimEvent =
   | { readonly kind: "restart"; readonly node: NodeId; readonly incarnation: number }
   | { readonly kind: "client" }
   | { readonly kind: "chaos" }
-  | { readonly kind: "heal"; readonly epoch: number };
+  | { readonly kind: "heal"; readonly epoch: number }
+  | { readonly kind: "steady"; readonly node: NodeId };
 
 /** The liveness probe: a write issued after healing, and how it went. */
 interface Probe {
@@ -71,6 +72,7 @@ export class Simulation implements NodeHost {
     partitions: 0,
     configChanges: 0,
     seeded: 0,
+    flaky: 0,
     snapshotsTaken: 0,
     snapshotsInstalled: 0,
     crashesAfterInstall: 0,
@@ -138,10 +140,14 @@ export class Simulation implements NodeHost {
     await this.#awaitLiveness();
   }
 
-  /** Ends the chaos: partitions heal, the network stops losing messages, crashed nodes restart. */
+  /**
+   * Ends the chaos: partitions heal, flaky nodes recover, the network stops losing messages,
+   * crashed nodes restart.
+   */
   async heal(): Promise<void> {
     this.#phase = "liveness";
     this.network.heal();
+    this.network.steadyAll();
     this.network.faults.dropRate = 0;
     this.network.faults.duplicateRate = 0;
     for (const node of this.cluster.nodes) if (!node.up) this.#restart(node);
@@ -259,6 +265,9 @@ export class Simulation implements NodeHost {
       case "heal":
         this.#healPartition(event.epoch);
         break;
+      case "steady":
+        this.#steady(event.node);
+        break;
     }
   }
 
@@ -280,6 +289,13 @@ export class Simulation implements NodeHost {
     this.trace("partition ends");
   }
 
+  /** A flaky node recovers (a node is flaky at most once at a time, so no epoch is needed). */
+  #steady(id: NodeId): void {
+    if (!this.network.isFlaky(id)) return; // Already recovered at healing.
+    this.network.steady(id);
+    this.trace(`${id} is steady again`);
+  }
+
   #deliver(from: NodeId, to: NodeId, message: Message): void {
     this.network.arrived(from, to);
     const node = this.cluster.get(to);
@@ -292,7 +308,7 @@ export class Simulation implements NodeHost {
   #arriveSnapshot(event: Extract<SimEvent, { kind: "snapshot" }>): void {
     const { from, to, snapshot } = event;
     const node = this.cluster.get(to);
-    if (!node.up || !this.network.connected(from, to)) {
+    if (!node.up || !this.network.connected(from, to) || this.network.lostToFlaky(from, to)) {
       event.arrived(false); // The leader will ask again.
       return;
     }
@@ -357,6 +373,10 @@ export class Simulation implements NodeHost {
         return true;
       },
       scheduleHeal: (delay) => this.#queue.schedule(delay, { kind: "heal", epoch: ++this.#healEpoch }),
+      scheduleSteady: (node, delay) => {
+        // A full queue must not leave the node flaky for ever: it recovers at once instead.
+        if (!this.#queue.schedule(delay, { kind: "steady", node })) this.network.steady(node);
+      },
       touched: (node) => this.#touched.add(node),
       trace: (line) => this.trace(line),
     };

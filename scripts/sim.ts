@@ -17,7 +17,7 @@
  * Every option of a run is derived from its seed and printed first; the same seed gives the same
  * run, byte for byte. A failure prints the command that replays it. Exits 1 if any run failed.
  */
-import { runSimulation } from "../tests/sim/run.ts";
+import { runSimulation, type SimResult } from "../tests/sim/run.ts";
 
 interface Cli {
   readonly seeds: readonly [number, number];
@@ -128,9 +128,30 @@ function parseArgs(argv: readonly string[]): Cli {
   };
 }
 
+/** Elections over several seeds: totals, the mean per seed, the most in one seed, the highest term. */
+class ElectionTotals {
+  #seeds = 0;
+  #total = 0;
+  #max = 0;
+  #maxTerm = 0;
+
+  add(result: SimResult): void {
+    this.#seeds++;
+    this.#total += result.elections;
+    this.#max = Math.max(this.#max, result.elections);
+    this.#maxTerm = Math.max(this.#maxTerm, result.maxTerm);
+  }
+
+  toString(): string {
+    const mean = this.#seeds === 0 ? 0 : this.#total / this.#seeds;
+    return `elections: total=${this.#total}, mean=${mean.toFixed(1)} per seed, max=${this.#max}; max-term=${this.#maxTerm}`;
+  }
+}
+
 async function main(): Promise<void> {
   const cli = parseArgs(process.argv.slice(2));
   const single = cli.seeds[0] === cli.seeds[1];
+  const totals = new ElectionTotals();
   let failed = 0;
   for (let seed = cli.seeds[0]; seed <= cli.seeds[1]; seed++) {
     const result = await runSimulation(
@@ -147,13 +168,16 @@ async function main(): Promise<void> {
       },
       cli.verbose ? (line) => console.log(line) : undefined,
     );
+    totals.add(result);
     if (!result.ok) failed++;
     if (single || !result.ok) for (const line of result.report.slice(cli.verbose ? 1 : 0)) console.log(line);
   }
-  if (!single)
+  if (!single) {
     console.log(
       `${cli.seeds[1] - cli.seeds[0] + 1 - failed} passed, ${failed} failed (seeds ${cli.seeds[0]}..${cli.seeds[1]}, nodes=${cli.nodes}, steps=${cli.steps})`,
     );
+    console.log(totals.toString());
+  }
   process.exit(failed > 0 ? 1 : 0);
 }
 

@@ -13,6 +13,10 @@ export interface SimResult {
   readonly report: string[];
   /** The failure message, if the run failed. */
   readonly error?: string;
+  /** Elections won in the run (distinct terms with a leader), up to its end or failure. */
+  readonly elections: number;
+  /** The highest term any node reached. */
+  readonly maxTerm: number;
 }
 
 function summary(sim: Simulation): string {
@@ -25,6 +29,7 @@ function summary(sim: Simulation): string {
     `committed=${sim.checker.maxCommitted} applied-commands=${sim.checker.appliedCount}`,
     `writes=${c.writes} acked=${c.acked} definite=${c.definite} unknown=${c.unknown} reads=${c.reads} read-ok=${c.readsOk}`,
     `term=${leader?.raft.currentTerm ?? "-"} leader=${leader?.id ?? "-"}`,
+    `elections=${sim.elections.elections} max-term=${sim.elections.maxTerm}`,
     `crashes=${s.crashes} whole-cluster=${s.wholeClusterCrashes} partitions=${s.partitions} config-changes=${s.configChanges} flaky=${s.flaky}`,
     `snapshots=${s.snapshotsTaken} installs=${s.snapshotsInstalled} seeded=${s.seeded} crash-after-install=${s.crashesAfterInstall}`,
     `messages=${n.sent} dropped=${n.dropped} flaky-dropped=${n.flakyDropped} duplicated=${n.duplicated}`,
@@ -41,13 +46,14 @@ export async function runSimulation(args: SimArgs, trace?: (line: string) => voi
     sim = new Simulation(options, trace);
     await sim.run();
     report.push(summary(sim));
-    return { args, ok: true, report };
+    return { args, ok: true, report, elections: sim.elections.elections, maxTerm: sim.elections.maxTerm };
   } catch (e) {
     const error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     const where = sim === undefined ? "during setup" : `at step ${sim.steps} (t=${sim.now})`;
     report.push(`FAILED seed=${args.seed} ${where}: ${error}`);
     if (sim !== undefined && !error.includes("\n")) report.push(sim.describeNodes());
     report.push(`reproduce with: ${replayCommand(args)}`);
-    return { args, ok: false, report, error };
+    const elections = sim?.elections.elections ?? 0;
+    return { args, ok: false, report, error, elections, maxTerm: sim?.elections.maxTerm ?? 0 };
   }
 }

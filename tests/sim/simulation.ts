@@ -14,6 +14,7 @@ import { SafetyChecker } from "./checker.ts";
 import { SimClients } from "./clients.ts";
 import { Cluster } from "./cluster.ts";
 import { checkSentDurable } from "./durability.ts";
+import { ElectionTally } from "./elections.ts";
 import { EventQueue } from "./event_queue.ts";
 import { Network } from "./network.ts";
 import { checkAllLogs, checkAppended, checkNode } from "./node_checks.ts";
@@ -63,6 +64,8 @@ export class Simulation implements NodeHost {
   /** Timer durations, storage latencies and the nodes' random numbers. */
   readonly rng: Prng;
   readonly checker = new SafetyChecker();
+  /** Elections won and the highest term, for the summary. */
+  readonly elections = new ElectionTally();
   readonly network: Network;
   readonly cluster: Cluster;
   readonly clients: SimClients;
@@ -354,7 +357,11 @@ export class Simulation implements NodeHost {
     for (let k = 0; k < MICROTASK_ROUNDS; k++) await null;
     if (this.#failure !== undefined) throw this.#failure;
     const leaders = this.cluster.leaders();
-    for (const node of this.#touched) if (node.up) checkNode(this.checker, node, leaders);
+    for (const node of this.#touched) {
+      if (!node.up) continue;
+      checkNode(this.checker, node, leaders);
+      this.elections.observe(node);
+    }
     this.#touched.clear();
   }
 

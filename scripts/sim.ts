@@ -148,10 +148,28 @@ class ElectionTotals {
   }
 }
 
+/** Over several stable-leader runs: in how many the leader or its term moved after the cut. */
+class StabilityTotals {
+  #runs = 0;
+  #moved = 0;
+
+  add(result: SimResult): void {
+    if (result.stableLeader === undefined) return;
+    this.#runs++;
+    if (result.stableLeader.firstChange !== undefined) this.#moved++;
+  }
+
+  toString(cli: Cli): string {
+    const modes = `pre-vote=${cli.preVote ? "on" : "off"}, check-quorum=${cli.checkQuorum ? "on" : "off"}, cut=${cli.cut}`;
+    return `stable-leader: the leader or its term changed in ${this.#moved} of ${this.#runs} runs (${modes})`;
+  }
+}
+
 async function main(): Promise<void> {
   const cli = parseArgs(process.argv.slice(2));
   const single = cli.seeds[0] === cli.seeds[1];
   const totals = new ElectionTotals();
+  const stability = new StabilityTotals();
   let failed = 0;
   for (let seed = cli.seeds[0]; seed <= cli.seeds[1]; seed++) {
     const result = await runSimulation(
@@ -169,6 +187,7 @@ async function main(): Promise<void> {
       cli.verbose ? (line) => console.log(line) : undefined,
     );
     totals.add(result);
+    stability.add(result);
     if (!result.ok) failed++;
     if (single || !result.ok) for (const line of result.report.slice(cli.verbose ? 1 : 0)) console.log(line);
   }
@@ -177,6 +196,7 @@ async function main(): Promise<void> {
       `${cli.seeds[1] - cli.seeds[0] + 1 - failed} passed, ${failed} failed (seeds ${cli.seeds[0]}..${cli.seeds[1]}, nodes=${cli.nodes}, steps=${cli.steps})`,
     );
     console.log(totals.toString());
+    if (cli.scenario !== undefined) console.log(stability.toString(cli));
   }
   process.exit(failed > 0 ? 1 : 0);
 }

@@ -4,6 +4,13 @@
  */
 import { formatOptions, optionsFromSeed, replayCommand, type SimArgs } from "./options.ts";
 import { Simulation } from "./simulation.ts";
+import {
+  formatOutcome,
+  runStableLeader,
+  StabilityFailure,
+  type StableLeaderOutcome,
+  stableLeaderOptions,
+} from "./stable_leader.ts";
 
 /** The outcome of one run. */
 export interface SimResult {
@@ -17,6 +24,8 @@ export interface SimResult {
   readonly elections: number;
   /** The highest term any node reached. */
   readonly maxTerm: number;
+  /** What the stable-leader scenario saw, when it ran and got as far as the cut. */
+  readonly stableLeader?: StableLeaderOutcome;
 }
 
 function summary(sim: Simulation): string {
@@ -36,24 +45,45 @@ function summary(sim: Simulation): string {
   ].join(" ");
 }
 
-/** Runs the simulation `args`; `trace` receives every event when given (verbose mode). */
+/**
+ * Runs the simulation `args` (the random chaos, or the scenario it names); `trace` receives every
+ * event when given (verbose mode).
+ */
 export async function runSimulation(args: SimArgs, trace?: (line: string) => void): Promise<SimResult> {
-  const options = optionsFromSeed(args);
+  const scenario = args.scenario === "stable-leader";
+  const options = scenario ? stableLeaderOptions(args) : optionsFromSeed(args);
   const report = [formatOptions(options)];
   trace?.(report[0]);
   let sim: Simulation | undefined;
+  let stableLeader: StableLeaderOutcome | undefined;
   try {
     sim = new Simulation(options, trace);
-    await sim.run();
+    if (scenario) stableLeader = await runStableLeader(sim);
+    else await sim.run();
     report.push(summary(sim));
-    return { args, ok: true, report, elections: sim.elections.elections, maxTerm: sim.elections.maxTerm };
+    if (stableLeader !== undefined) report.push(`stable-leader ${formatOutcome(stableLeader)}`);
+    const { elections, maxTerm } = sim.elections;
+    return { args, ok: true, report, elections, maxTerm, ...(stableLeader === undefined ? {} : { stableLeader }) };
   } catch (e) {
+    if (e instanceof StabilityFailure && e.outcome !== undefined) {
+      stableLeader = e.outcome;
+      report.push(`stable-leader ${formatOutcome(stableLeader)}`);
+    }
     const error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     const where = sim === undefined ? "during setup" : `at step ${sim.steps} (t=${sim.now})`;
     report.push(`FAILED seed=${args.seed} ${where}: ${error}`);
     if (sim !== undefined && !error.includes("\n")) report.push(sim.describeNodes());
     report.push(`reproduce with: ${replayCommand(args)}`);
     const elections = sim?.elections.elections ?? 0;
-    return { args, ok: false, report, error, elections, maxTerm: sim?.elections.maxTerm ?? 0 };
+    const maxTerm = sim?.elections.maxTerm ?? 0;
+    return {
+      args,
+      ok: false,
+      report,
+      error,
+      elections,
+      maxTerm,
+      ...(stableLeader === undefined ? {} : { stableLeader }),
+    };
   }
 }

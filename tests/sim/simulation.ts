@@ -53,6 +53,8 @@ interface Probe {
 const FULL_CHECK_EVERY = 256;
 /** A hard bound on the steps after healing, whatever the budget. */
 const MAX_LIVENESS_STEPS = 2_000_000;
+/** A hard bound on the steps of one {@link Simulation.runUntil}. */
+const MAX_SCENARIO_STEPS = 5_000_000;
 /** Bound of the event queue: messages per link, tasks per node (timers, turns, request timeouts). */
 const TASKS_PER_NODE = 4096;
 /** Promise continuations run after each step: enough for the chains of the service facade. */
@@ -87,6 +89,8 @@ export class Simulation implements NodeHost {
   readonly #chaos: ChaosContext;
   #steps = 0;
   #phase: "chaos" | "liveness" = "chaos";
+  /** False once {@link Simulation.stopClients} was called. */
+  #clientsOn = true;
   #healEpoch = 0;
   #probes = 0;
   #probe: Probe | undefined;
@@ -141,6 +145,32 @@ export class Simulation implements NodeHost {
     while (this.#steps < this.options.steps) await this.#step();
     await this.heal();
     await this.#awaitLiveness();
+  }
+
+  /**
+   * Processes events until the virtual time reaches `until` or `stop` returns true (it is asked
+   * after every step, and may watch the nodes); true iff `stop` ended it. For scenarios that
+   * drive the run themselves instead of {@link Simulation.run}; every check still runs per step.
+   */
+  async runUntil(until: number, stop: () => boolean = () => false): Promise<boolean> {
+    await this.#settle();
+    const cap = this.#steps + MAX_SCENARIO_STEPS;
+    while (this.now < until) {
+      if (this.#steps >= cap) throw new Error(`More than ${MAX_SCENARIO_STEPS} steps before t=${until}`);
+      await this.#step();
+      if (stop()) return true;
+    }
+    return false;
+  }
+
+  /** The clients stop issuing operations (those in flight complete). */
+  stopClients(): void {
+    this.#clientsOn = false;
+  }
+
+  /** The pairwise log checks over every live node, now. */
+  checkAllLogs(): void {
+    checkAllLogs(this.checker, this.cluster.live());
   }
 
   /**
@@ -342,6 +372,7 @@ export class Simulation implements NodeHost {
 
   #client(): void {
     if (this.#phase !== "chaos" && !this.options.healLoad) return; // Clients stop at healing unless told not to.
+    if (!this.#clientsOn) return;
     this.clients.issue();
     this.#queue.schedule(this.#chaosRng.int(1, 2 * this.options.proposalInterval), { kind: "client" });
   }

@@ -47,9 +47,17 @@ export interface RuntimeOptions {
    * is dropped while the node follows a leader it heard from since its election timer was armed.
    */
   readonly voteLeaseMs?: number;
-  /** Pre-vote (see RaftNodeOptions.preVote); off unless set. The node process turns it on. */
+  /**
+   * Pre-vote (Raft thesis §9.6): a node whose election timer expired raises its term only once a
+   * quorum said it would vote for it, so a node cut off from the cluster never deposes a working
+   * leader when it comes back. Passed to the core node. Default: off.
+   */
   readonly preVote?: boolean;
-  /** Check-quorum and leader stickiness (see RaftNodeOptions.checkQuorum); off unless set. The node process turns it on. */
+  /**
+   * Check-quorum: a leader that heard from no quorum within an election timeout steps down, and a
+   * voter that heard from a leader within an election timeout ignores vote requests for a later
+   * term. Passed to the core node. Default: off.
+   */
   readonly checkQuorum?: boolean;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The chaos actions of the simulation: crashes (any node, the leader, or every node at once),
- * partitions (random split, one node isolated, the leader isolated) and heals, and membership
- * changes (a spare being added may first be seeded with the leader's snapshot).
+ * partitions (random split, one node isolated, the leader isolated) and heals, membership
+ * changes (a spare being added may first be seeded with the leader's snapshot), and flaky nodes
+ * (one loses most of its messages for a while).
  */
 import type { NodeId } from "../../src/core/mod.ts";
 import type { Cluster } from "./cluster.ts";
@@ -18,6 +19,8 @@ export interface ChaosStats {
   partitions: number;
   configChanges: number;
   seeded: number;
+  /** Times a node turned flaky. */
+  flaky: number;
 }
 
 /** What a chaos action may touch. */
@@ -33,6 +36,8 @@ export interface ChaosContext {
   seed(from: SimNode, to: SimNode): boolean;
   /** Schedules the end of the current partition. */
   scheduleHeal(delay: number): void;
+  /** Schedules the end of `id`'s flaky episode. */
+  scheduleSteady(id: NodeId, delay: number): void;
   /** Marks a node as having processed input this step (it is checked afterwards). */
   touched(node: SimNode): void;
   trace(line: string): void;
@@ -48,6 +53,7 @@ const KINDS: readonly ChaosKind[] = [
   "isolateLeader",
   "heal",
   "membership",
+  "flaky",
 ];
 
 function pickKind(rng: Prng, weights: ChaosWeights): ChaosKind | undefined {
@@ -84,6 +90,9 @@ export function runChaos(ctx: ChaosContext): void {
       break;
     case "membership":
       changeMembership(ctx);
+      break;
+    case "flaky":
+      makeFlaky(ctx);
       break;
     case undefined:
       break;
@@ -156,4 +165,23 @@ function changeMembership(ctx: ChaosContext): void {
   ctx.touched(leader);
   if (ok) ctx.stats.configChanges++;
   ctx.trace(`membership ${change.kind} on ${leader.id}: ${ok ? "proposed" : "refused"}`);
+}
+
+/**
+ * A node turns flaky for a while: it loses most of what it sends and receives. At most a minority
+ * of the initial voters is flaky at once; the leader may be one of them.
+ */
+function makeFlaky(ctx: ChaosContext): void {
+  const network = ctx.network;
+  if (network.flakyNodes.length >= Math.floor(ctx.options.nodes / 2)) return;
+  const candidates = ctx.cluster.ids.filter((id) => !network.isFlaky(id));
+  if (candidates.length === 0) return;
+  const id = ctx.rng.pick(candidates);
+  const loss = ctx.rng.rate(ctx.options.flakyLoss[0], ctx.options.flakyLoss[1]);
+  const [lo, hi] = ctx.options.flakyTime;
+  const duration = ctx.rng.int(lo, hi);
+  network.setFlaky(id, loss);
+  ctx.scheduleSteady(id, duration);
+  ctx.stats.flaky++;
+  ctx.trace(`flaky ${id}: loses ${loss} of its messages for ${duration} ticks`);
 }

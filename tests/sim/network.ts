@@ -1,6 +1,7 @@
 /**
  * The simulated network: random latency (hence reordering), drops, duplicates, a bounded number
- * of messages in flight per directed link, and partitions.
+ * of messages in flight per directed link, partitions, and flaky nodes (a per-node loss rate on
+ * top of the link faults).
  */
 import type { Message, NodeId } from "../../src/core/mod.ts";
 import type { Prng } from "./prng.ts";
@@ -19,18 +20,22 @@ export interface NetworkStats {
   sent: number;
   dropped: number;
   duplicated: number;
+  /** Of the dropped messages, those a flaky endpoint lost. */
+  flakyDropped: number;
 }
 
 /** Links between nodes; a node is in one partition group at a time (group 0 when healed). */
 export class Network {
   readonly faults: Faults;
-  readonly stats: NetworkStats = { sent: 0, dropped: 0, duplicated: 0 };
+  readonly stats: NetworkStats = { sent: 0, dropped: 0, duplicated: 0, flakyDropped: 0 };
   readonly #rng: Prng;
   readonly #latency: readonly [number, number];
   readonly #capacity: number;
   readonly #deliver: Deliver;
   readonly #inFlight = new Map<string, number>();
   readonly #group = new Map<NodeId, number>();
+  /** The loss rate of each flaky node (one entry per node at most). */
+  readonly #flaky = new Map<NodeId, number>();
 
   /** A network drawing from `rng`, holding at most `capacity` messages per directed link. */
   constructor(options: {
@@ -70,10 +75,51 @@ export class Network {
     this.#group.clear();
   }
 
+  /** Makes `id` flaky: it loses the share `lossRate` of what it sends and of what is sent to it. */
+  setFlaky(id: NodeId, lossRate: number): void {
+    if (!(lossRate >= 0 && lossRate <= 1)) throw new Error(`A loss rate is in [0, 1], got ${lossRate}`);
+    if (lossRate === 0) this.#flaky.delete(id);
+    else this.#flaky.set(id, lossRate);
+  }
+
+  /** `id` is no longer flaky. */
+  steady(id: NodeId): void {
+    this.#flaky.delete(id);
+  }
+
+  /** True iff `id` is flaky now. */
+  isFlaky(id: NodeId): boolean {
+    return this.#flaky.has(id);
+  }
+
+  /** The nodes that are flaky now. */
+  get flakyNodes(): NodeId[] {
+    return [...this.#flaky.keys()];
+  }
+
+  /** No node is flaky any more. */
+  steadyAll(): void {
+    this.#flaky.clear();
+  }
+
+  /**
+   * True iff a flaky endpoint loses this message (or snapshot stream) from `from` to `to`: each
+   * flaky endpoint loses it independently. Draws nothing when neither endpoint is flaky, so runs
+   * without flaky nodes draw the numbers they always did.
+   */
+  lostToFlaky(from: NodeId, to: NodeId): boolean {
+    const a = this.#flaky.get(from) ?? 0;
+    const b = this.#flaky.get(to) ?? 0;
+    if (a === 0 && b === 0) return false;
+    if (!this.#rng.chance(1 - (1 - a) * (1 - b))) return false;
+    this.stats.flakyDropped++;
+    return true;
+  }
+
   /** Sends `message` from `from` to `to`: it may be dropped, duplicated, delayed and reordered. */
   send(from: NodeId, to: NodeId, message: Message): void {
     this.stats.sent++;
-    if (!this.connected(from, to) || this.#rng.chance(this.faults.dropRate)) {
+    if (!this.connected(from, to) || this.#rng.chance(this.faults.dropRate) || this.lostToFlaky(from, to)) {
       this.stats.dropped++;
       return;
     }

@@ -20,6 +20,23 @@ export interface SimArgs {
   readonly filter?: "core" | "lease";
   /** Whether clients keep proposing after healing (liveness under load); off by default. */
   readonly healLoad?: boolean;
+  /** Whether the nodes run with pre-vote (the runtime's `preVote`); off by default. */
+  readonly preVote?: boolean;
+  /** Whether the nodes run with check-quorum (the runtime's `checkQuorum`); off by default. */
+  readonly checkQuorum?: boolean;
+  /**
+   * Whether the chaos includes flaky nodes (see {@link ChaosWeights.flaky}); off by default, so a
+   * seed's run without it is the run it always was.
+   */
+  readonly flaky?: boolean;
+  /**
+   * A dedicated scenario instead of the random chaos: `stable-leader` cuts one follower of a
+   * healthy cluster off for many election timeouts and watches the leader (see stable_leader.ts).
+   * The step budget does not apply to it.
+   */
+  readonly scenario?: "stable-leader";
+  /** How the stable-leader scenario cuts its follower off: `partition` (default) or `flaky`. */
+  readonly cut?: "partition" | "flaky";
 }
 
 /** Every knob of one run. Times are in virtual ticks; rates are probabilities per event. */
@@ -28,6 +45,16 @@ export interface SimOptions extends SimArgs {
   readonly filter: "core" | "lease";
   /** Whether clients keep proposing after healing. */
   readonly healLoad: boolean;
+  /** Whether the nodes run with pre-vote. */
+  readonly preVote: boolean;
+  /** Whether the nodes run with check-quorum. */
+  readonly checkQuorum: boolean;
+  /** Whether the chaos includes flaky nodes. */
+  readonly flaky: boolean;
+  /** The share of its messages (both ways) a flaky node loses: drawn in this range per episode. */
+  readonly flakyLoss: readonly [number, number];
+  /** How long a node stays flaky unless healed earlier. */
+  readonly flakyTime: readonly [number, number];
   /** Spare node ids beyond the initial ones, for membership changes. */
   readonly spares: number;
   /** Per message: dropped. */
@@ -85,6 +112,12 @@ export interface ChaosWeights {
   readonly isolateLeader: number;
   readonly heal: number;
   readonly membership: number;
+  /**
+   * A node turns flaky: it loses most of the messages it sends and receives for a while, then
+   * recovers. Zero unless the run has flaky nodes on; drawn from its own stream, so the other
+   * options of a seed are the same either way.
+   */
+  readonly flaky: number;
 }
 
 function range(rng: Prng, lo: number, hi: number, minSpan: number, maxSpan: number): readonly [number, number] {
@@ -92,7 +125,7 @@ function range(rng: Prng, lo: number, hi: number, minSpan: number, maxSpan: numb
   return [from, from + rng.int(minSpan, maxSpan)];
 }
 
-function drawWeights(rng: Prng): ChaosWeights {
+function drawWeights(rng: Prng, flaky: number): ChaosWeights {
   return {
     crash: rng.int(0, 4),
     crashAll: rng.int(0, 1),
@@ -101,6 +134,7 @@ function drawWeights(rng: Prng): ChaosWeights {
     isolateLeader: rng.int(0, 3),
     heal: rng.int(1, 3),
     membership: rng.int(0, 5),
+    flaky,
   };
 }
 
@@ -108,10 +142,20 @@ function drawWeights(rng: Prng): ChaosWeights {
 export function optionsFromSeed(args: SimArgs): SimOptions {
   const rng = new Prng(deriveSeed(args.seed, "options"));
   const calm = rng.chance(0.15); // Some runs have a reliable network, to exercise long steady phases.
+  // Flaky nodes draw from their own stream: turning them on leaves every other option as it was.
+  const flakyRng = new Prng(deriveSeed(args.seed, "flaky"));
+  const flaky = args.flaky ?? false;
+  const flakyWeight = flakyRng.int(1, 4);
+  const flakyTime = range(flakyRng, 2000, 4000, 0, 6000);
   return {
     ...args,
     filter: args.filter ?? "core",
     healLoad: args.healLoad ?? false,
+    preVote: args.preVote ?? false,
+    checkQuorum: args.checkQuorum ?? false,
+    flaky,
+    flakyLoss: [0.6, 0.95],
+    flakyTime,
     spares: 2,
     dropRate: calm ? 0 : rng.rate(0, 0.2),
     duplicateRate: calm ? 0 : rng.rate(0, 0.1),
@@ -122,7 +166,7 @@ export function optionsFromSeed(args: SimArgs): SimOptions {
     heartbeatInterval: 50,
     proposalInterval: rng.int(5, 60),
     chaosInterval: rng.int(40, 500),
-    weights: drawWeights(rng),
+    weights: drawWeights(rng, flaky ? flakyWeight : 0),
     downtime: range(rng, 10, 300, 0, 1500),
     partitionTime: range(rng, 50, 500, 0, 2000),
     snapshotEvery: rng.int(5, 80),
@@ -136,15 +180,38 @@ export function optionsFromSeed(args: SimArgs): SimOptions {
   };
 }
 
-/** The options as one line of `key=value` pairs, in a fixed order. */
+const onOff = (on: boolean): string => (on ? "on" : "off");
+
+/**
+ * The options as one line of `key=value` pairs, in a fixed order; the flaky settings and the
+ * scenario are listed only when in force.
+ */
 export function formatOptions(o: SimOptions): string {
   const w = o.weights;
+  const flaky: Array<[string, unknown]> = o.flaky
+    ? [
+        ["flaky-loss", o.flakyLoss.join("..")],
+        ["flaky-time", o.flakyTime.join("..")],
+      ]
+    : [];
+  const scenario: Array<[string, unknown]> =
+    o.scenario === undefined
+      ? []
+      : [
+          ["scenario", o.scenario],
+          ["cut", o.cut ?? "partition"],
+        ];
   const pairs: Array<[string, unknown]> = [
     ["seed", o.seed],
     ["nodes", o.nodes],
     ["steps", o.steps],
+    ...scenario,
     ["filter", o.filter],
     ["heal-load", o.healLoad],
+    ["pre-vote", onOff(o.preVote)],
+    ["check-quorum", onOff(o.checkQuorum)],
+    ["flaky", onOff(o.flaky)],
+    ...flaky,
     ["spares", o.spares],
     ["drop", o.dropRate],
     ["dup", o.duplicateRate],
@@ -157,7 +224,7 @@ export function formatOptions(o: SimOptions): string {
     ["chaos-every", o.chaosInterval],
     [
       "weights",
-      `crash:${w.crash},crash-all:${w.crashAll},crash-leader:${w.crashLeader},partition:${w.partition},isolate-leader:${w.isolateLeader},heal:${w.heal},membership:${w.membership}`,
+      `crash:${w.crash},crash-all:${w.crashAll},crash-leader:${w.crashLeader},partition:${w.partition},isolate-leader:${w.isolateLeader},heal:${w.heal},membership:${w.membership},flaky:${w.flaky}`,
     ],
     ["down", o.downtime.join("..")],
     ["partition", o.partitionTime.join("..")],
@@ -177,5 +244,10 @@ export function formatOptions(o: SimOptions): string {
 export function replayCommand(args: SimArgs): string {
   const filter = args.filter === "lease" ? " --filter lease" : "";
   const healLoad = args.healLoad === true ? " --heal-load" : "";
-  return `bun scripts/sim.ts --seed ${args.seed} --nodes ${args.nodes} --steps ${args.steps}${filter}${healLoad}`;
+  const preVote = args.preVote === true ? " --pre-vote on" : "";
+  const checkQuorum = args.checkQuorum === true ? " --check-quorum on" : "";
+  const flaky = args.flaky === true ? " --flaky" : "";
+  const scenario = args.scenario === undefined ? "" : ` --scenario ${args.scenario} --cut ${args.cut ?? "partition"}`;
+  const modes = `${filter}${healLoad}${preVote}${checkQuorum}${flaky}${scenario}`;
+  return `bun scripts/sim.ts --seed ${args.seed} --nodes ${args.nodes} --steps ${args.steps}${modes}`;
 }

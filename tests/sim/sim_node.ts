@@ -50,6 +50,8 @@ function runtimeOptions(id: NodeId, o: SimOptions): RuntimeOptions {
     maxPendingReads: o.maxPendingProposals,
     requestTimeoutMs: o.requestTimeout,
     voteLeaseMs: o.filter === "lease" ? o.electionTimeout[0] : undefined,
+    preVote: o.preVote,
+    checkQuorum: o.checkQuorum,
   };
 }
 

@@ -14,6 +14,7 @@ import { SafetyChecker } from "./checker.ts";
 import { SimClients } from "./clients.ts";
 import { Cluster } from "./cluster.ts";
 import { checkSentDurable } from "./durability.ts";
+import { ElectionTally } from "./elections.ts";
 import { EventQueue } from "./event_queue.ts";
 import { Network } from "./network.ts";
 import { checkAllLogs, checkAppended, checkNode } from "./node_checks.ts";
@@ -37,7 +38,8 @@ export type SimEvent =
   | { readonly kind: "restart"; readonly node: NodeId; readonly incarnation: number }
   | { readonly kind: "client" }
   | { readonly kind: "chaos" }
-  | { readonly kind: "heal"; readonly epoch: number };
+  | { readonly kind: "heal"; readonly epoch: number }
+  | { readonly kind: "steady"; readonly node: NodeId };
 
 /** The liveness probe: a write issued after healing, and how it went. */
 interface Probe {
@@ -51,6 +53,8 @@ interface Probe {
 const FULL_CHECK_EVERY = 256;
 /** A hard bound on the steps after healing, whatever the budget. */
 const MAX_LIVENESS_STEPS = 2_000_000;
+/** A hard bound on the steps of one {@link Simulation.runUntil}. */
+const MAX_SCENARIO_STEPS = 5_000_000;
 /** Bound of the event queue: messages per link, tasks per node (timers, turns, request timeouts). */
 const TASKS_PER_NODE = 4096;
 /** Promise continuations run after each step: enough for the chains of the service facade. */
@@ -62,6 +66,8 @@ export class Simulation implements NodeHost {
   /** Timer durations, storage latencies and the nodes' random numbers. */
   readonly rng: Prng;
   readonly checker = new SafetyChecker();
+  /** Elections won and the highest term, for the summary. */
+  readonly elections = new ElectionTally();
   readonly network: Network;
   readonly cluster: Cluster;
   readonly clients: SimClients;
@@ -71,6 +77,7 @@ export class Simulation implements NodeHost {
     partitions: 0,
     configChanges: 0,
     seeded: 0,
+    flaky: 0,
     snapshotsTaken: 0,
     snapshotsInstalled: 0,
     crashesAfterInstall: 0,
@@ -82,6 +89,8 @@ export class Simulation implements NodeHost {
   readonly #chaos: ChaosContext;
   #steps = 0;
   #phase: "chaos" | "liveness" = "chaos";
+  /** False once {@link Simulation.stopClients} was called. */
+  #clientsOn = true;
   #healEpoch = 0;
   #probes = 0;
   #probe: Probe | undefined;
@@ -138,10 +147,40 @@ export class Simulation implements NodeHost {
     await this.#awaitLiveness();
   }
 
-  /** Ends the chaos: partitions heal, the network stops losing messages, crashed nodes restart. */
+  /**
+   * Processes events until the virtual time reaches `until` or `stop` returns true (it is asked
+   * after every step, and may watch the nodes); true iff `stop` ended it. For scenarios that
+   * drive the run themselves instead of {@link Simulation.run}; every check still runs per step.
+   */
+  async runUntil(until: number, stop: () => boolean = () => false): Promise<boolean> {
+    await this.#settle();
+    const cap = this.#steps + MAX_SCENARIO_STEPS;
+    while (this.now < until) {
+      if (this.#steps >= cap) throw new Error(`More than ${MAX_SCENARIO_STEPS} steps before t=${until}`);
+      await this.#step();
+      if (stop()) return true;
+    }
+    return false;
+  }
+
+  /** The clients stop issuing operations (those in flight complete). */
+  stopClients(): void {
+    this.#clientsOn = false;
+  }
+
+  /** The pairwise log checks over every live node, now. */
+  checkAllLogs(): void {
+    checkAllLogs(this.checker, this.cluster.live());
+  }
+
+  /**
+   * Ends the chaos: partitions heal, flaky nodes recover, the network stops losing messages,
+   * crashed nodes restart.
+   */
   async heal(): Promise<void> {
     this.#phase = "liveness";
     this.network.heal();
+    this.network.steadyAll();
     this.network.faults.dropRate = 0;
     this.network.faults.duplicateRate = 0;
     for (const node of this.cluster.nodes) if (!node.up) this.#restart(node);
@@ -259,6 +298,9 @@ export class Simulation implements NodeHost {
       case "heal":
         this.#healPartition(event.epoch);
         break;
+      case "steady":
+        this.#steady(event.node);
+        break;
     }
   }
 
@@ -280,6 +322,13 @@ export class Simulation implements NodeHost {
     this.trace("partition ends");
   }
 
+  /** A flaky node recovers (a node is flaky at most once at a time, so no epoch is needed). */
+  #steady(id: NodeId): void {
+    if (!this.network.isFlaky(id)) return; // Already recovered at healing.
+    this.network.steady(id);
+    this.trace(`${id} is steady again`);
+  }
+
   #deliver(from: NodeId, to: NodeId, message: Message): void {
     this.network.arrived(from, to);
     const node = this.cluster.get(to);
@@ -292,7 +341,7 @@ export class Simulation implements NodeHost {
   #arriveSnapshot(event: Extract<SimEvent, { kind: "snapshot" }>): void {
     const { from, to, snapshot } = event;
     const node = this.cluster.get(to);
-    if (!node.up || !this.network.connected(from, to)) {
+    if (!node.up || !this.network.connected(from, to) || this.network.lostToFlaky(from, to)) {
       event.arrived(false); // The leader will ask again.
       return;
     }
@@ -323,6 +372,7 @@ export class Simulation implements NodeHost {
 
   #client(): void {
     if (this.#phase !== "chaos" && !this.options.healLoad) return; // Clients stop at healing unless told not to.
+    if (!this.#clientsOn) return;
     this.clients.issue();
     this.#queue.schedule(this.#chaosRng.int(1, 2 * this.options.proposalInterval), { kind: "client" });
   }
@@ -338,7 +388,11 @@ export class Simulation implements NodeHost {
     for (let k = 0; k < MICROTASK_ROUNDS; k++) await null;
     if (this.#failure !== undefined) throw this.#failure;
     const leaders = this.cluster.leaders();
-    for (const node of this.#touched) if (node.up) checkNode(this.checker, node, leaders);
+    for (const node of this.#touched) {
+      if (!node.up) continue;
+      checkNode(this.checker, node, leaders);
+      this.elections.observe(node);
+    }
     this.#touched.clear();
   }
 
@@ -357,6 +411,10 @@ export class Simulation implements NodeHost {
         return true;
       },
       scheduleHeal: (delay) => this.#queue.schedule(delay, { kind: "heal", epoch: ++this.#healEpoch }),
+      scheduleSteady: (node, delay) => {
+        // A full queue must not leave the node flaky for ever: it recovers at once instead.
+        if (!this.#queue.schedule(delay, { kind: "steady", node })) this.network.steady(node);
+      },
       touched: (node) => this.#touched.add(node),
       trace: (line) => this.trace(line),
     };

@@ -2,8 +2,9 @@
  * Storage must match what a node acknowledged. Checked on the node's disk whenever a message
  * leaves it (the durability contract of `Action`):
  *
- * - every term and vote a message implies is durable: its term, the vote for itself of a
- *   candidate or leader, the vote a granted RequestVoteReply hands out;
+ * - every term and vote a message implies is durable: its term (for a pre-vote, the term before
+ *   the one it asks about), the vote for itself of a candidate or leader, the vote a granted
+ *   RequestVoteReply hands out (a pre-vote hands out none);
  * - the last position an AppendEntriesReply reports is durable, in the log or under a snapshot
  *   (a reply vouches for the entries it reports).
  *
@@ -25,13 +26,25 @@ export class DurabilityViolation extends Error {
 function impliedVote(from: NodeId, to: NodeId, message: Message): NodeId | undefined {
   switch (message.type) {
     case "RequestVoteCall":
+      return message.preVote === true ? undefined : from; // Candidates voted for themselves; pre-candidates did not.
     case "AppendEntriesCall":
-      return from; // Candidates and leaders voted for themselves.
+    case "TimeoutNow":
+      return from; // Leaders voted for themselves.
     case "RequestVoteReply":
-      return message.voteGranted ? to : undefined;
+      return message.voteGranted && message.preVote !== true ? to : undefined; // A pre-vote casts nothing.
     case "AppendEntriesReply":
       return undefined;
   }
+}
+
+/**
+ * The term `message` implies its sender holds: its term, except for a pre-vote, which asks about
+ * the term after the sender's, and a granted pre-vote, which names that later term.
+ */
+function impliedTerm(message: Message): number {
+  if (message.type === "RequestVoteCall" && message.preVote === true) return message.term - 1;
+  if (message.type === "RequestVoteReply" && message.preVote === true && message.voteGranted) return 0;
+  return message.term;
 }
 
 /** The latest snapshot position saved on `disk` (the log's compaction point if no snapshot is newer). */
@@ -52,7 +65,7 @@ export function diskHolds(disk: MemoryDisk, position: LogPosition): boolean {
 /** Checks that `disk` backs `message`, which `from` is sending to `to` now. */
 export function checkSentDurable(from: NodeId, disk: MemoryDisk, to: NodeId, message: Message): void {
   const durable = disk.hardState;
-  if (message.term > durable.term) {
+  if (impliedTerm(message) > durable.term) {
     throw new DurabilityViolation(
       `${from} sent ${message.type} of term ${message.term} to ${to}, but its durable term is ${durable.term}`,
     );

@@ -958,14 +958,6 @@ export class RaftNode {
       pending.term === this.#currentTerm &&
       pending.entries.lastIndex === prev.index &&
       pending.entries.lastTerm === prev.term;
-    const window = this.#options.maxInflightMessages;
-    const except = this.#actions.broadcastExcept;
-    for (const [id, p] of state.followers) {
-      if (except.has(id)) continue; // Left out of the pending broadcast already: it catches up later.
-      if (p.isPaused(window))
-        except.add(id); // Flow control: its window is full.
-      else if (p.nextIndex === prev.index + 1) p.sentThrough(last, true, extending);
-    }
     if (extending) {
       // Commit changes refresh the pending broadcast and heartbeats merge into it, so it is current.
       assert(
@@ -973,9 +965,19 @@ export class RaftNode {
         "pending broadcast is current",
       );
       pending.entries.push(entry);
-      return;
+    } else {
+      this.#actions.addBroadcast(this.#appendEntriesCall(LogEntries.from(prev, [entry])));
     }
-    this.#actions.addBroadcast(this.#appendEntriesCall(LogEntries.from(prev, [entry])));
+    const window = this.#options.maxInflightMessages;
+    const except = this.#actions.broadcastExcept;
+    for (const [id, p] of state.followers) {
+      if (except.has(id)) continue; // Left out of the pending broadcast already: it catches up later.
+      if (p.isPaused(window)) {
+        except.add(id); // Flow control: its window is full.
+      } else if (p.nextIndex === prev.index + 1) {
+        p.sentThrough(last, true, extending);
+      }
+    }
   }
 
   #appendEntriesCall(entries: LogEntries): AppendEntriesCall {

@@ -29,7 +29,13 @@ function node(name: string, term = 1, options = PRE_VOTE): RaftNode {
 }
 
 function preVoteCall(from: string, term: number, index = 2, lastTerm = 1): RequestVoteCall {
-  return { type: "RequestVoteCall", from: id(from), term: Term.of(term), lastPosition: pos(lastTerm, index), preVote: true };
+  return {
+    type: "RequestVoteCall",
+    from: id(from),
+    term: Term.of(term),
+    lastPosition: pos(lastTerm, index),
+    preVote: true,
+  };
 }
 
 function preVoteReply(from: string, term: number, granted: boolean): RequestVoteReply {
@@ -61,7 +67,12 @@ describe("pre-vote: the pre-candidate", () => {
     n0.handleMessage(preVoteReply("n1", 4, true));
     expect(n0.role).toBe("candidate");
     expect<number>(n0.currentTerm).toBe(4);
-    const call: RequestVoteCall = { type: "RequestVoteCall", from: id("n0"), term: Term.of(4), lastPosition: pos(1, 2) };
+    const call: RequestVoteCall = {
+      type: "RequestVoteCall",
+      from: id("n0"),
+      term: Term.of(4),
+      lastPosition: pos(1, 2),
+    };
     expectActions(n0, [SET_TIMEOUT, SAVE_TERM, SAVE_VOTE, broadcast(call)]);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { type RequestVoteCall, type TimeoutNow, Term } from "../../src/core/mod.ts";
+import { type RequestVoteCall, Term, type TimeoutNow } from "../../src/core/mod.ts";
 import { bootstrapped } from "../helpers/core_cluster.ts";
 import {
   broadcast,
@@ -75,7 +75,10 @@ describe("leadership transfer to a lagging target", () => {
     expect(n0.proposeConfig(n0.config)).toMatchObject({ ok: false, reason: "transfer_in_progress" });
     const sent = c.queue.length;
     c.drain(n0);
-    const toN2 = c.queue.slice(sent).filter((e) => e.to === id("n2")).map((e) => e.message);
+    const toN2 = c.queue
+      .slice(sent)
+      .filter((e) => e.to === id("n2"))
+      .map((e) => e.message);
     expect(toN2.map((m) => m.type)).toEqual(["AppendEntriesCall"]); // Entries, not TimeoutNow yet.
     c.run();
     expect(c.leader()?.id).toBe(id("n2"));
@@ -113,7 +116,11 @@ describe("leadership transfer that cannot finish", () => {
     expect(n0.proposeConfig(n0.config.toJointConsensus([], ids("n3"))).ok).toBe(true); // Joint: n3 leaves.
     expect(n0.config.isJoint).toBe(true);
     expect(n0.transferLeadership(id("n3"))).toMatchObject({ ok: false, reason: "target_not_voter" });
-    expect(c.node("n1").transferLeadership(id("n2"))).toMatchObject({ ok: false, reason: "not_leader", leaderHint: id("n0") });
+    expect(c.node("n1").transferLeadership(id("n2"))).toMatchObject({
+      ok: false,
+      reason: "not_leader",
+      leaderHint: id("n0"),
+    });
     expect(n0.leadTransferee).toBeNull();
   });
 

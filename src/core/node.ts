@@ -494,8 +494,7 @@ export class RaftNode {
 
   #handleMemberMessage(message: Message): void {
     // A pre-vote and a granted pre-vote reply carry the term asked about, which nobody holds yet.
-    const future = message.type === "RequestVoteCall" ? message.preVote === true : isGrantedPreVote(message);
-    if (message.term > this.#currentTerm && !future) this.#transitionToFollower(message.term);
+    if (message.term > this.#currentTerm && !carriesFutureTerm(message)) this.#transitionToFollower(message.term);
     switch (message.type) {
       case "RequestVoteCall":
         this.#handleRequestVoteCall(message);
@@ -969,6 +968,11 @@ export class RaftNode {
       this.#actions.addBroadcast(this.#appendEntriesCall(LogEntries.from(prev, [entry])));
     }
     const window = this.#options.maxInflightMessages;
+    if (window === Number.POSITIVE_INFINITY) {
+      for (const p of state.followers.values())
+        if (p.nextIndex === prev.index + 1) p.sentThrough(last, true, extending);
+      return;
+    }
     const except = this.#actions.broadcastExcept;
     for (const [id, p] of state.followers) {
       if (except.has(id)) continue; // Left out of the pending broadcast already: it catches up later.
@@ -1184,7 +1188,8 @@ export class RaftNode {
   }
 }
 
-/** True iff `message` grants a pre-vote (its term is the one asked about). */
-function isGrantedPreVote(message: Message): boolean {
+/** True iff `message` is a pre-vote or grants one: its term is the one asked about, not the sender's. */
+function carriesFutureTerm(message: Message): boolean {
+  if (message.type === "RequestVoteCall") return message.preVote === true;
   return message.type === "RequestVoteReply" && message.preVote === true && message.voteGranted;
 }

@@ -121,6 +121,41 @@ describe("flow control: the in-flight window", () => {
   });
 });
 
+describe("slow follower after compaction", () => {
+  it("a follower behind the leader's snapshot is sent one (state snapshot), then replicates within its window", () => {
+    const c = bootstrapped(["n0", "n1", "n2"], { maxInflightMessages: 2, maxEntriesPerMessage: 2 });
+    const n0 = c.node("n0");
+    c.isolated.add(c.node("n2").id);
+    for (let k = 0; k < 10; k++) n0.proposeCommand(`c${k}`);
+    c.run();
+    n0.handleElectionTimeout();
+    c.run();
+    const at = n0.log.getPositionAndConfig(n0.commitIndex);
+    expect(at === undefined ? false : n0.handleSnapshotInstalled(at.position, at.config)).toBe(true); // Compacted past n2.
+    c.isolated.delete(c.node("n2").id);
+    c.snapshotRequests.length = 0;
+    n0.handleElectionTimeout(); // n2 answers the heartbeat from far behind.
+    c.run();
+    expect(c.snapshotRequests.map((r) => r.to)).toContain(c.node("n2").id);
+    expect(n0.progress()[1]).toMatchObject({ state: "snapshot", inflight: 0 });
+    // The operator's transfer of the snapshot: n2 installs it.
+    const n2 = c.node("n2");
+    if (at !== undefined) expect(n2.handleSnapshotInstalled(at.position, at.config)).toBe(true);
+    const stored = c.stored.get(n2.id);
+    if (stored !== undefined && at !== undefined) {
+      stored.log = n2.log.entries.clone(); // Stored entries the snapshot covers are dropped.
+      stored.snapshotConfig = at.config;
+    }
+    c.drain(n2);
+    n0.proposeCommand("after the install");
+    c.run();
+    n0.handleElectionTimeout();
+    c.run();
+    expect(n0.progress()[1]).toMatchObject({ state: "replicate", matchIndex: n0.log.lastPosition.index });
+    expect(n2.commitIndex).toBe(n0.commitIndex);
+  });
+});
+
 describe("flow control: the uncommitted-bytes limit", () => {
   it("refuses a command whose bytes would pass the limit while entries are uncommitted, and accepts again after commit", () => {
     const n0 = leader({ maxUncommittedBytes: 10 });

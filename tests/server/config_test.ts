@@ -1,5 +1,9 @@
 import { describe, expect, it } from "bun:test";
-import { loadConfig } from "../../src/server/config.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CONFIG_KEYS } from "../../schemas/node_config.ts";
+import { flagName, loadConfig } from "../../src/server/config.ts";
+import { REPO_ROOT } from "../helpers/process_cluster.ts";
 
 const REQUIRED = ["--id", "n1", "--cluster-token", "s3cret-token"];
 
@@ -55,5 +59,15 @@ describe("loadConfig() --pre-vote and --check-quorum", () => {
     if (loaded.ok) return;
     expect(loaded.errors).toContain("--pre-vote (RAFT_PRE_VOTE): expected true or false");
     expect(loaded.errors).toContain("--check-quorum (RAFT_CHECK_QUORUM): expected true or false");
+  });
+});
+
+describe("the README's table of node options", () => {
+  it("names every flag of the node, each in a row of the table", () => {
+    const rows = readFileSync(join(REPO_ROOT, "README.md"), "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith("| `--"));
+    const missing = CONFIG_KEYS.filter((k) => !rows.some((row) => row.includes(`\`--${flagName(k)}\``)));
+    expect(missing).toEqual([]);
   });
 });

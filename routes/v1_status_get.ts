@@ -1,4 +1,4 @@
-/** `GET /v1/status`: this node's role, term, indexes and members. */
+/** `GET /v1/status`: this node's role, term, indexes, members, options and (on the leader) follower progress. */
 import { createRoute, type z } from "@hono/zod-openapi";
 import { NodeStatusSchema } from "../schemas/api_cluster.ts";
 import { errorResponses } from "../schemas/api_errors.ts";
@@ -13,7 +13,7 @@ export const getStatusRoute = createRoute({
   tags: ["cluster"],
   summary: "Show this node's status",
   description:
-    "This node's view: role, term, the leader it knows, log indexes and the latest member configuration. Never forwarded.",
+    "This node's view: role, term, the leader it knows, log indexes, the latest member configuration, the Raft options in force and, on the leader, each follower's replication progress. Never forwarded.",
   responses: {
     200: { description: "The node's status", content: { "application/json": { schema: NodeStatusSchema } } },
     ...errorResponses(405, 500),
@@ -40,6 +40,11 @@ function statusBody(status: NodeStatus): GetStatusResponse {
     ...{ id, url, role, term, commitIndex, appliedIndex, lastIndex, snapshotIndex },
     leader: status.leader && { id: status.leader.id, url: status.leader.url },
     members: status.members.map((m) => ({ id: m.id, url: m.url, role: m.role })),
+    progress: status.progress.map((p) => ({
+      ...{ id: p.id, voter: p.voter, matchIndex: p.matchIndex, nextIndex: p.nextIndex, inflight: p.inflight },
+      ...{ state: p.state, ticksSinceContact: p.ticksSinceContact, lastContactMs: p.lastContactMs },
+    })),
+    options: { preVote: status.options.preVote, checkQuorum: status.options.checkQuorum },
     runtime: { name: runtime.name, version: runtime.version },
   };
 }

@@ -54,12 +54,56 @@ export const MemberStatusSchema = z
   })
   .openapi("MemberStatus");
 
+/** A follower's replication progress as the leader sees it. */
+export const FollowerProgressSchema = z
+  .object({
+    id: MemberIdSchema,
+    voter: z.boolean().openapi({ description: "False for a learner" }),
+    matchIndex: z
+      .number()
+      .int()
+      .nonnegative()
+      .openapi({ description: "The highest index known to be in the follower's log" }),
+    nextIndex: z.number().int().positive().openapi({ description: "The next index the leader sends it" }),
+    inflight: z
+      .number()
+      .int()
+      .nonnegative()
+      .openapi({ description: "Calls carrying entries sent to it and not answered yet" }),
+    state: z.enum(["probe", "replicate", "snapshot"]).openapi({
+      description:
+        "`probe`: the leader looks for where their logs match; `replicate`: entries stream to it; `snapshot`: it catches up through a snapshot",
+    }),
+    ticksSinceContact: z
+      .number()
+      .int()
+      .nonnegative()
+      .openapi({ description: "Leader heartbeat intervals since it last answered" }),
+    lastContactMs: z.union([z.number().nonnegative(), z.null()]).openapi({
+      description: "Milliseconds since this node last received any message from it, or null if it never did",
+    }),
+  })
+  .openapi("FollowerProgress");
+
+/** The Raft options in force on a node. */
+export const NodeOptionsSchema = z
+  .object({
+    preVote: z.boolean().openapi({ description: "Pre-vote: a node that cannot win an election never raises its term" }),
+    checkQuorum: z.boolean().openapi({
+      description:
+        "Check-quorum: a leader that hears from no quorum steps down; voters ignore vote requests while they hear from a leader",
+    }),
+  })
+  .openapi("NodeOptions");
+
 /** Body of `GET /v1/status`. */
 export const NodeStatusSchema = z
   .object({
     id: MemberIdSchema,
     url: z.string().openapi({ example: "http://10.0.0.1:7001" }),
-    role: z.enum(["follower", "candidate", "leader"]),
+    role: z.enum(["follower", "precandidate", "candidate", "leader"]).openapi({
+      description: "`precandidate`: asking for pre-votes before campaigning; it has not raised its term",
+    }),
     term: z.number().int().nonnegative(),
     leader: z.union([MemberSchema, z.null()]).openapi({ description: "The leader as this node knows it, or null" }),
     commitIndex: z.number().int().nonnegative(),
@@ -67,6 +111,10 @@ export const NodeStatusSchema = z
     lastIndex: z.number().int().nonnegative(),
     snapshotIndex: z.number().int().nonnegative(),
     members: z.array(MemberStatusSchema),
+    progress: z
+      .array(FollowerProgressSchema)
+      .openapi({ description: "On the leader, one entry per follower; empty on every other node" }),
+    options: NodeOptionsSchema,
     runtime: z.object({ name: z.enum(["bun", "deno", "node"]), version: z.string() }),
   })
   .openapi("NodeStatus");

@@ -13,6 +13,7 @@ export const ApiErrorCodeSchema = z
     "leader_unreachable",
     "timeout",
     "overloaded",
+    "leader_transferring",
     "compare_failed",
     "already_bootstrapped",
     "not_found",
@@ -31,9 +32,11 @@ export const ApiErrorCodeSchema = z
   .openapi("ErrorCode", {
     description:
       "What went wrong. Whether a failed write may still take effect is told by `definite`, not by the code: " +
-      "`no_leader`, `not_leader` and `overloaded` come before anything was proposed (`definite: true`), while after " +
+      "`no_leader`, `not_leader`, `overloaded` and `leader_transferring` come before anything was proposed (`definite: true`), while after " +
       "`timeout`, `leader_unreachable` (a follower forwarded the write and the leader did not answer) and " +
       "`shutting_down` the write may or may not have taken effect (`definite: false`). " +
+      "`overloaded` also answers a leader whose uncommitted entries reached their limit (no quorum keeps up); " +
+      "`leader_transferring` a leader that is handing leadership to another node (for at most an election timeout). " +
       "`invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.",
   });
 
@@ -91,6 +94,7 @@ export function errorStatus(code: ApiErrorCode): ContentfulStatusCode {
     case "not_leader":
     case "no_leader":
     case "overloaded":
+    case "leader_transferring":
     case "shutting_down":
       return 503;
     case "timeout":
@@ -124,7 +128,7 @@ const ERROR_DESCRIPTIONS = {
   415: "The body is not JSON (send `content-type: application/json`)",
   500: "A bug or a storage failure (`internal`)",
   502: "A follower forwarded the request and the leader did not answer (`leader_unreachable`); for writes `definite: false`",
-  503: "No leader is known, the node is overloaded or stopping (`no_leader`, `not_leader`, `overloaded`, `shutting_down`)",
+  503: "No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`)",
   504: "The request timed out; for writes `definite: false`, so the write may have taken effect (`timeout`)",
 } as const;
 

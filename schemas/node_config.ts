@@ -43,11 +43,12 @@ const Listen = z
   })
   .refine((l) => l.port >= 0 && l.port <= 65535, "port must be 0..65535");
 
-/** `true` or `false` (default `false`) → a boolean. */
-const TrueFalse = z
-  .enum(["true", "false"])
-  .default("false")
-  .transform((v) => v === "true");
+/** `true` or `false` (default `fallback`) → a boolean. */
+const trueFalse = (fallback: boolean) =>
+  z
+    .enum(["true", "false"], { error: "expected true or false" })
+    .default(fallback ? "true" : "false")
+    .transform((v) => v === "true");
 
 const Millis = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -62,9 +63,13 @@ export const NodeConfigSchema = z
     clusterToken: z.string().min(8, "the cluster token must be at least 8 characters"),
     adminToken: z.string().min(8).optional(),
     bootstrap: MemberList.optional(),
-    repair: TrueFalse,
+    repair: trueFalse(false),
     /** Stop (as on SIGTERM) once the process that started this node has exited. */
-    exitWithParent: TrueFalse,
+    exitWithParent: trueFalse(false),
+    /** Pre-vote (Raft thesis §9.6): a node that cannot win an election never raises its term. */
+    preVote: trueFalse(true),
+    /** Check-quorum: a leader without a quorum steps down; voters stick to a leader they hear from. */
+    checkQuorum: trueFalse(true),
     electionTimeoutMs: Millis(20, 60_000, 1000),
     heartbeatMs: Millis(5, 30_000, 100),
     snapshotEvery: z.coerce.number().int().min(2).max(100_000_000).default(10_000),
@@ -97,6 +102,8 @@ export const CONFIG_KEYS = [
   "bootstrap",
   "repair",
   "exitWithParent",
+  "preVote",
+  "checkQuorum",
   "electionTimeoutMs",
   "heartbeatMs",
   "snapshotEvery",

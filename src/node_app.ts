@@ -13,7 +13,7 @@ import { systemClock } from "./server/clock.ts";
 import type { KvNodeService, RuntimeInfo } from "./server/kv_service.ts";
 import { createLogger, type Logger } from "./server/logger.ts";
 import { createNodeCore, type NodeCore } from "./server/node_core.ts";
-import type { RaftRuntime } from "./server/runtime.ts";
+import type { RaftRuntime, RuntimeOptions } from "./server/runtime.ts";
 import { StorageAdapter } from "./server/storage_adapter.ts";
 import { acquireDirLock, openFileStorage } from "./storage/mod.ts";
 import { PeerTransport, registerPeerEndpoint, SnapshotReceiver, type WebSocketImpl } from "./transport/mod.ts";
@@ -105,7 +105,7 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
   };
 }
 
-function runtimeOptions(config: NodeConfig) {
+function runtimeOptions(config: NodeConfig): RuntimeOptions {
   return {
     id: NodeId.of(config.id),
     electionTimeoutMs: config.electionTimeoutMs,
@@ -114,5 +114,7 @@ function runtimeOptions(config: NodeConfig) {
     maxPendingProposals: config.maxPendingProposals,
     maxPendingReads: config.maxPendingReads,
     requestTimeoutMs: config.requestTimeoutMs,
+    preVote: config.preVote,
+    checkQuorum: config.checkQuorum,
   };
 }

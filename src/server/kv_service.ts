@@ -6,7 +6,7 @@
 import type { NodeId } from "../core/mod.ts";
 import { type ApplyResult, encodeCommand, type KvCommand, KvStateMachine } from "../kv/mod.ts";
 import type { StateMachine } from "./ports.ts";
-import type { RaftRuntime, SubmitOutcome } from "./runtime.ts";
+import type { RaftRuntime } from "./runtime.ts";
 import type {
   Consistency,
   DeleteOptions,
@@ -18,9 +18,9 @@ import type {
   NodeStatus,
   PutOptions,
   ServiceError,
-  ServiceErrorCode,
   WriteResult,
 } from "./service.ts";
+import { fail, writeResultOf } from "./write_outcome.ts";
 
 /** Adapts {@link KvStateMachine} to the runtime's state machine port (restore swaps the instance). */
 export class KvMachineHolder implements StateMachine<ApplyResult> {
@@ -75,10 +75,6 @@ export interface KvServiceOptions {
   readonly bootstrapWaitMs: number;
 }
 
-function fail(code: ServiceErrorCode, message: string, extra: Partial<ServiceError> = {}): ServiceError {
-  return { ok: false, code, message, ...extra };
-}
-
 /** {@link NodeService} for the replicated key-value store. */
 export class KvNodeService implements NodeService {
   readonly self: MemberInfo;
@@ -122,6 +118,8 @@ export class KvNodeService implements NodeService {
       lastIndex: node.log.lastPosition.index,
       snapshotIndex: node.log.snapshotPosition.index,
       members: this.#members(),
+      progress: this.#rt.progress(),
+      options: this.#rt.options,
       runtime: this.#options.runtimeInfo,
     };
   }
@@ -218,42 +216,6 @@ function casOf(options: PutOptions): { expectValue?: string; expectRevision?: nu
   if (options.expectValue !== undefined) out.expectValue = options.expectValue;
   if (options.expectRevision !== undefined) out.expectRevision = options.expectRevision;
   return out;
-}
-
-/**
- * The answer to a proposal's outcome. `definite: true` only where the write certainly never takes
- * effect: refused before it was proposed, or another entry was applied at its index.
- */
-function writeResultOf(outcome: SubmitOutcome<ApplyResult>, notLeader: () => ServiceError): WriteResult | ServiceError {
-  switch (outcome.kind) {
-    case "applied":
-      return applyResultOf(outcome.result, outcome.index);
-    case "not_leader":
-      return notLeader();
-    case "superseded":
-      return { ...notLeader(), message: "leadership changed before the write committed; it did not take effect" };
-    case "overloaded":
-      return fail("overloaded", "too many writes are waiting to commit; retry later", { definite: true });
-    case "timeout":
-      return fail("timeout", "the write was proposed but its outcome is unknown (it may still commit)", {
-        definite: false,
-      });
-    case "stopped":
-      return fail("shutting_down", "the node stopped before the write's outcome was known (it may still commit)", {
-        definite: false,
-      });
-  }
-}
-
-function applyResultOf(result: ApplyResult, index: number): WriteResult | ServiceError {
-  if (result.ok) return { ok: true, index, revision: result.revision, prev: result.prev };
-  if (result.code === "compare_failed") {
-    return fail("compare_failed", "the key's current value or revision does not match the expectation", {
-      definite: true,
-      details: { current: result.current, index },
-    });
-  }
-  return fail("internal", `the command was applied as invalid: ${result.message}`, { definite: true });
 }
 
 function roleOf(config: { voters: readonly string[]; newVoters: readonly string[]; isJoint: boolean }, id: string) {

@@ -7,12 +7,14 @@
  */
 import {
   ClusterConfig,
+  type FollowerProgress,
   Generation,
   Log,
   type LogEntries,
   LogPosition,
   type Message,
   type NodeId,
+  type ProposeRejection,
   type ProposeResult,
   payloadBytes,
   RaftInvariantError,
@@ -26,6 +28,7 @@ import type { Clock, TimerHandle } from "./clock.ts";
 import { ElectionTimer } from "./election_timer.ts";
 import type { Logger } from "./logger.ts";
 import { MemberDirectory } from "./member_directory.ts";
+import { PeerContact } from "./peer_contact.ts";
 import type { RecoveredState, RuntimeStorage, RuntimeTransport, StateMachine, StoredSnapshot } from "./ports.ts";
 import { type ProposalOutcome, ProposalTracker } from "./proposal_tracker.ts";
 import { ReadBarrier, type ReadOutcome } from "./read_barrier.ts";
@@ -45,6 +48,8 @@ export interface RuntimeOptions {
    * When set, a vote request that could depose the leader is dropped only within this many
    * milliseconds of the last call from the leader (the lease of Raft thesis §4.2.3). By default it
    * is dropped while the node follows a leader it heard from since its election timer was armed.
+   * Not used with `checkQuorum`: the core then ignores such requests itself (see
+   * RaftRuntime.handleMessage).
    */
   readonly voteLeaseMs?: number;
   /**
@@ -77,8 +82,35 @@ export interface BootstrapMember {
   readonly url: string;
 }
 
+/**
+ * The core refused a proposal for a reason other than not leading (a leadership transfer under
+ * way, too many uncommitted bytes): nothing was appended. `detail` is the core's sentence saying why.
+ */
+export interface ProposalRefusal {
+  readonly kind: "refused";
+  readonly reason: Exclude<ProposeRejection, "not_leader">;
+  readonly detail: string;
+}
+
 /** The outcome of a proposal submitted to the runtime. */
-export type SubmitOutcome<R> = ProposalOutcome<R> | { readonly kind: "not_leader" } | { readonly kind: "overloaded" };
+export type SubmitOutcome<R> =
+  | ProposalOutcome<R>
+  | { readonly kind: "not_leader" }
+  | { readonly kind: "overloaded" }
+  | ProposalRefusal;
+
+/**
+ * A follower's replication progress as the leader sees it: the core's view, and when the runtime
+ * last received any message from it (`lastContactMs`, milliseconds on the runtime's clock; null if
+ * it never did).
+ */
+export type PeerProgress = FollowerProgress & { readonly lastContactMs: number | null };
+
+/** The options in force on this node (defaults filled in). */
+export interface ActiveOptions {
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+}
 
 /** Thrown when the persisted state is one the node cannot run from; the node does not start. */
 export class StartupError extends Error {
@@ -111,6 +143,7 @@ export class RaftRuntime<R> {
   readonly #proposals: ProposalTracker<R>;
   readonly #reads: ReadBarrier;
   readonly #directory: MemberDirectory;
+  readonly #contact = new PeerContact();
   #node: RaftNode;
   #executor: ActionExecutor;
   #turnScheduled = false;
@@ -146,6 +179,19 @@ export class RaftRuntime<R> {
     return this.#node;
   }
 
+  /** The options in force (defaults filled in). */
+  get options(): ActiveOptions {
+    return { preVote: this.#options.preVote ?? false, checkQuorum: this.#options.checkQuorum ?? false };
+  }
+
+  /** The replication progress of each follower, with its last contact; empty unless this node leads. */
+  progress(): PeerProgress[] {
+    const now = this.#deps.clock.now();
+    return this.#node
+      .progress()
+      .map((p: FollowerProgress) => ({ ...p, lastContactMs: this.#contact.sinceMs(p.id, now) }));
+  }
+
   /** The state machine's applied index. */
   get appliedIndex(): number {
     return this.#deps.stateMachine.appliedIndex;
@@ -177,10 +223,16 @@ export class RaftRuntime<R> {
     if (this.#directory.learn(id, url)) this.#refreshPeers();
   }
 
-  /** Handles a message from a peer. */
+  /**
+   * Handles a message from a peer. Without check-quorum, a vote request that would depose a
+   * working leader is dropped here (Raft thesis §4.2.3); with it, the core ignores such requests
+   * itself (leader stickiness), so the runtime leaves the decision to it. Either way transfer votes
+   * and pre-votes reach the core.
+   */
   handleMessage(message: Message): void {
     if (this.#stopped || this.#down) return;
-    if (this.#isDisruptive(message)) return; // It would depose a working leader (Raft thesis §4.2.3).
+    this.#contact.note(message.from, this.#deps.clock.now(), this.#node.config);
+    if (this.#isDisruptive(message)) return;
     if (this.#directory.noteContact(message.from)) this.#refreshPeers(); // We dial back to answer.
     if (message.type === "AppendEntriesCall") this.#noteBatchBytes(entriesBytes(message.entries));
     this.#node.handleMessage(message);
@@ -217,14 +269,23 @@ export class RaftRuntime<R> {
     this.#noteBatchBytes(typeof payload === "string" ? payload.length : payload.byteLength);
     if (!this.#leading()) return Promise.resolve({ kind: "not_leader" }); // The early turn stepped us down.
     const result = this.#node.proposeCommand(payload);
-    if (!result.ok) return Promise.resolve({ kind: "not_leader" });
+    if (!result.ok) {
+      const { reason, detail } = result;
+      return Promise.resolve(reason === "not_leader" ? { kind: "not_leader" } : { kind: "refused", reason, detail });
+    }
     this.#scheduleTurn();
     return this.#proposals.track(result.position);
   }
 
-  /** Proposes a membership change (leader only; see `RaftNode.proposeConfig`). */
+  /**
+   * Proposes a membership change (leader only; see `RaftNode.proposeConfig`). Answers the core's
+   * result as it is, so a refusal's `detail` reaches the caller.
+   */
   proposeConfig(config: ClusterConfig): ProposeResult {
-    if (!this.#leading()) return { ok: false, reason: "not_leader", leaderHint: this.#node.leaderId };
+    if (!this.#leading()) {
+      const detail = this.#stopped || this.#down ? "this node is not running" : "this node is not the leader";
+      return { ok: false, reason: "not_leader", detail, leaderHint: this.#node.leaderId };
+    }
     const result = this.#node.proposeConfig(config);
     if (result.ok) this.#scheduleTurn();
     return result;
@@ -311,7 +372,15 @@ export class RaftRuntime<R> {
     return !this.#stopped && !this.#down && this.#node.role === "leader";
   }
 
+  /**
+   * True iff the runtime drops `message` as a vote request that would depose a working leader.
+   * Never a transfer vote (the leader handed leadership over: the core grants it even while it
+   * hears from that leader) nor a pre-vote (it changes no term or vote), and never with
+   * check-quorum on (the core's leader stickiness decides).
+   */
   #isDisruptive(message: Message): boolean {
+    if (message.type !== "RequestVoteCall" || message.transfer === true || message.preVote === true) return false;
+    if (this.#options.checkQuorum === true) return false;
     if (!this.#node.couldBeDisruptiveRequestVote(message)) return false;
     const lease = this.#options.voteLeaseMs;
     if (lease === undefined || this.#node.role === "leader") return true;
@@ -527,6 +596,7 @@ export class RaftRuntime<R> {
     const key = peers.map((p) => `${p.id}=${p.url}`).join(",");
     if (key === this.#peerKey) return;
     this.#peerKey = key;
+    this.#contact.retainMembersOf(this.#node.config);
     this.#deps.transport.setPeers(peers);
   }
 }

@@ -21,7 +21,8 @@ export type ServiceErrorCode =
   | "not_leader" // This node is not the leader (routes forward or redirect using `leader`).
   | "no_leader" // No leader is known right now (503).
   | "timeout" // Proposed, but the outcome is unknown (504, definite: false).
-  | "overloaded" // A bounded queue is full (503); nothing was proposed.
+  | "overloaded" // A bounded queue is full, or the leader's uncommitted entries reached their limit (503); nothing was proposed.
+  | "leader_transferring" // The leader is handing leadership to another node (503); nothing was proposed.
   | "compare_failed" // A compare-and-set did not match (409); committed, definite.
   | "already_bootstrapped" // POST /v1/cluster on a node that is already in a cluster (409).
   | "not_found" // Key or member not found (404).
@@ -87,11 +88,37 @@ export interface PutOptions {
 /** Options of a delete: compare-and-set as for put. */
 export type DeleteOptions = PutOptions;
 
+/** A follower's replication progress as the leader sees it. */
+export interface FollowerProgressStatus {
+  readonly id: string;
+  /** True iff the follower votes (false for a learner). */
+  readonly voter: boolean;
+  /** The highest index known to be in the follower's log. */
+  readonly matchIndex: number;
+  /** The next index the leader sends it. */
+  readonly nextIndex: number;
+  /** AppendEntriesCalls with entries sent to it and not yet answered. */
+  readonly inflight: number;
+  /** Probing for where its log matches, replicating, or catching up through a snapshot. */
+  readonly state: "probe" | "replicate" | "snapshot";
+  /** Leader heartbeat intervals since it last answered. */
+  readonly ticksSinceContact: number;
+  /** Milliseconds since this node last received any message from it; null if it never did. */
+  readonly lastContactMs: number | null;
+}
+
+/** The Raft options in force on the node. */
+export interface NodeOptionsStatus {
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+}
+
 /** The node's status. */
 export interface NodeStatus {
   readonly id: string;
   readonly url: string;
-  readonly role: "follower" | "candidate" | "leader";
+  /** `precandidate`: asking for pre-votes, without having raised its term. */
+  readonly role: "follower" | "precandidate" | "candidate" | "leader";
   readonly term: number;
   readonly leader: MemberInfo | null;
   readonly commitIndex: number;
@@ -99,6 +126,9 @@ export interface NodeStatus {
   readonly lastIndex: number;
   readonly snapshotIndex: number;
   readonly members: readonly MemberStatus[];
+  /** On the leader, one entry per follower; empty on every other node. */
+  readonly progress: readonly FollowerProgressStatus[];
+  readonly options: NodeOptionsStatus;
   readonly runtime: { readonly name: "bun" | "deno" | "node"; readonly version: string };
 }
 

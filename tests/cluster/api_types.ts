@@ -33,7 +33,7 @@ export interface paths {
     };
     /**
      * Show this node's status
-     * @description This node's view: role, term, the leader it knows, log indexes and the latest member configuration. Never forwarded.
+     * @description This node's view: role, term, the leader it knows, log indexes, the latest member configuration, the Raft options in force and, on the leader, each follower's replication progress. Never forwarded.
      */
     get: operations["getStatus"];
     put?: never;
@@ -162,7 +162,7 @@ export interface components {
       };
     };
     /**
-     * @description What went wrong. Whether a failed write may still take effect is told by `definite`, not by the code: `no_leader`, `not_leader` and `overloaded` come before anything was proposed (`definite: true`), while after `timeout`, `leader_unreachable` (a follower forwarded the write and the leader did not answer) and `shutting_down` the write may or may not have taken effect (`definite: false`). `invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.
+     * @description What went wrong. Whether a failed write may still take effect is told by `definite`, not by the code: `no_leader`, `not_leader`, `overloaded` and `leader_transferring` come before anything was proposed (`definite: true`), while after `timeout`, `leader_unreachable` (a follower forwarded the write and the leader did not answer) and `shutting_down` the write may or may not have taken effect (`definite: false`). `overloaded` also answers a leader whose uncommitted entries reached their limit (no quorum keeps up); `leader_transferring` a leader that is handing leadership to another node (for at most an election timeout). `invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.
      * @enum {string}
      */
     ErrorCode:
@@ -171,6 +171,7 @@ export interface components {
       | "leader_unreachable"
       | "timeout"
       | "overloaded"
+      | "leader_transferring"
       | "compare_failed"
       | "already_bootstrapped"
       | "not_found"
@@ -194,8 +195,11 @@ export interface components {
       id: string;
       /** @example http://10.0.0.1:7001 */
       url: string;
-      /** @enum {string} */
-      role: "follower" | "candidate" | "leader";
+      /**
+       * @description `precandidate`: asking for pre-votes before campaigning; it has not raised its term
+       * @enum {string}
+       */
+      role: "follower" | "precandidate" | "candidate" | "leader";
       term: number;
       /** @description The leader as this node knows it, or null */
       leader: components["schemas"]["Member"] | null;
@@ -204,6 +208,9 @@ export interface components {
       lastIndex: number;
       snapshotIndex: number;
       members: components["schemas"]["MemberStatus"][];
+      /** @description On the leader, one entry per follower; empty on every other node */
+      progress: components["schemas"]["FollowerProgress"][];
+      options: components["schemas"]["NodeOptions"];
       runtime: {
         /** @enum {string} */
         name: "bun" | "deno" | "node";
@@ -217,6 +224,33 @@ export interface components {
       url: string | null;
       /** @enum {string} */
       role: "voter" | "learner" | "joining_voter" | "leaving_voter";
+    };
+    FollowerProgress: {
+      /** @example n1 */
+      id: string;
+      /** @description False for a learner */
+      voter: boolean;
+      /** @description The highest index known to be in the follower's log */
+      matchIndex: number;
+      /** @description The next index the leader sends it */
+      nextIndex: number;
+      /** @description Calls carrying entries sent to it and not answered yet */
+      inflight: number;
+      /**
+       * @description `probe`: the leader looks for where their logs match; `replicate`: entries stream to it; `snapshot`: it catches up through a snapshot
+       * @enum {string}
+       */
+      state: "probe" | "replicate" | "snapshot";
+      /** @description Leader heartbeat intervals since it last answered */
+      ticksSinceContact: number;
+      /** @description Milliseconds since this node last received any message from it, or null if it never did */
+      lastContactMs: number | null;
+    };
+    NodeOptions: {
+      /** @description Pre-vote: a node that cannot win an election never raises its term */
+      preVote: boolean;
+      /** @description Check-quorum: a leader that hears from no quorum steps down; voters ignore vote requests while they hear from a leader */
+      checkQuorum: boolean;
     };
     KvPutResult: {
       /** @example app/config */
@@ -399,7 +433,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No leader is known, the node is overloaded or stopping (`no_leader`, `not_leader`, `overloaded`, `shutting_down`) */
+      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
       503: {
         headers: {
           [name: string]: unknown;
@@ -530,7 +564,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No leader is known, the node is overloaded or stopping (`no_leader`, `not_leader`, `overloaded`, `shutting_down`) */
+      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
       503: {
         headers: {
           [name: string]: unknown;
@@ -652,7 +686,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No leader is known, the node is overloaded or stopping (`no_leader`, `not_leader`, `overloaded`, `shutting_down`) */
+      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
       503: {
         headers: {
           [name: string]: unknown;
@@ -765,7 +799,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No leader is known, the node is overloaded or stopping (`no_leader`, `not_leader`, `overloaded`, `shutting_down`) */
+      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
       503: {
         headers: {
           [name: string]: unknown;
@@ -850,7 +884,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No leader is known, the node is overloaded or stopping (`no_leader`, `not_leader`, `overloaded`, `shutting_down`) */
+      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
       503: {
         headers: {
           [name: string]: unknown;

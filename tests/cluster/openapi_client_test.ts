@@ -132,11 +132,13 @@ async function checkKeyLifecycle(client: TypedClient, key: string): Promise<void
 async function checkStatus(client: TypedClient, id: string): Promise<void> {
   const status = await client.GET("/v1/status");
   if (status.data === undefined) throw new Error(`GET /v1/status failed: ${status.response.status}`);
-  const role: "follower" | "candidate" | "leader" = status.data.role;
+  const role: "follower" | "precandidate" | "candidate" | "leader" = status.data.role;
   expect(role).toBe("leader");
   expect(status.data.id).toBe(id);
   expect(status.data.leader).toMatchObject({ id });
   expect(status.data.runtime.name).toBe("bun");
   expect(status.data.appliedIndex).toBeLessThanOrEqual(status.data.commitIndex);
   expect(status.data.members.map((m) => [m.id, m.role])).toEqual([[id, "voter"]]);
+  expect(status.data.progress).toEqual([]); // A single voter has no followers.
+  expect(status.data.options).toEqual({ preVote: true, checkQuorum: true });
 }

@@ -6,6 +6,7 @@
 import type {
   Consistency,
   DeleteOptions,
+  FollowerProgressStatus,
   GetResult,
   KvEntry,
   ListResult,
@@ -91,8 +92,18 @@ export class FakeNodeService implements NodeService {
       lastIndex: this.index,
       snapshotIndex: 0,
       members: this.members,
+      progress: this.isLeader()
+        ? this.members.filter((m) => m.id !== this.self.id).map((m) => this.#progressOf(m.id))
+        : [],
+      options: { preVote: true, checkQuorum: true },
       runtime: { name: "bun", version: "1.4.5" },
     };
+  }
+
+  /** A follower that is up to date and answered the last heartbeat. */
+  #progressOf(id: string): FollowerProgressStatus {
+    const base = { id, voter: true, matchIndex: this.index, nextIndex: this.index + 1, inflight: 0 };
+    return { ...base, state: "replicate", ticksSinceContact: 0, lastContactMs: 12 };
   }
 
   bootstrap(members: readonly MemberInfo[]): Promise<{ ok: true; members: readonly MemberInfo[] } | ServiceError> {

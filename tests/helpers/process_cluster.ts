@@ -21,11 +21,23 @@ export type NodeRuntime = "bun" | "deno";
 /** The repository root (node processes run from here so `src/main.ts` and deno.json resolve). */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
+/** One follower's progress in `GET /v1/status` (on the leader). */
+export interface FollowerProgressBody {
+  readonly id: string;
+  readonly voter: boolean;
+  readonly matchIndex: number;
+  readonly nextIndex: number;
+  readonly inflight: number;
+  readonly state: "probe" | "replicate" | "snapshot";
+  readonly ticksSinceContact: number;
+  readonly lastContactMs: number | null;
+}
+
 /** The fields of `GET /v1/status` the tests use. */
 export interface NodeStatusBody {
   readonly id: string;
   readonly url: string;
-  readonly role: "follower" | "candidate" | "leader";
+  readonly role: "follower" | "precandidate" | "candidate" | "leader";
   readonly term: number;
   readonly leader: { readonly id: string; readonly url: string } | null;
   readonly commitIndex: number;
@@ -33,6 +45,9 @@ export interface NodeStatusBody {
   readonly lastIndex: number;
   readonly snapshotIndex: number;
   readonly members: ReadonlyArray<{ readonly id: string; readonly url: string; readonly role: string }>;
+  /** On the leader, one entry per follower; empty elsewhere. */
+  readonly progress: ReadonlyArray<FollowerProgressBody>;
+  readonly options: { readonly preVote: boolean; readonly checkQuorum: boolean };
   readonly runtime: { readonly name: string; readonly version: string };
 }
 

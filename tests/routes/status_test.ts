@@ -28,6 +28,37 @@ describe("GET /v1/status", () => {
     expect(answer.body).toEqual(status);
   });
 
+  it("GET /v1/status on a leader lists each follower's progress and the options in force", async () => {
+    const { app, service } = fixture();
+    service.members.push({ id: "n2", url: "http://127.0.0.1:7002", role: "voter" });
+    service.members.push({ id: "n3", url: "http://127.0.0.1:7003", role: "learner" });
+    const answer = await send(app, "GET", "/v1/status");
+    expect(answer.status).toBe(200);
+    expect(answer.body.progress.map((p: { id: string }) => p.id)).toEqual(["n2", "n3"]);
+    expect(answer.body.progress[0]).toEqual({
+      ...{ id: "n2", voter: true, matchIndex: 10, nextIndex: 11, inflight: 0 },
+      ...{ state: "replicate", ticksSinceContact: 0, lastContactMs: 12 },
+    });
+    expect(answer.body.options).toEqual({ preVote: true, checkQuorum: true });
+  });
+
+  it("GET /v1/status on a follower lists no progress", async () => {
+    const { app } = fixture({ leader: LEADER });
+    const answer = await send(app, "GET", "/v1/status");
+    expect(answer.body.progress).toEqual([]);
+  });
+
+  it("GET /v1/status shows only the documented fields of each follower's progress", async () => {
+    const { app, service } = fixture();
+    service.members.push({ id: "n2", url: "http://127.0.0.1:7002", role: "voter" });
+    const status = service.status();
+    const progress = status.progress.map((p) => ({ ...p, lastContactMs: null, internalWindow: [1, 2] }));
+    service.status = () => ({ ...status, progress });
+    const answer = await send(app, "GET", "/v1/status");
+    expect(answer.body.progress[0].internalWindow).toBeUndefined();
+    expect(answer.body.progress[0].lastContactMs).toBeNull();
+  });
+
   it("POST /v1/status answers 405 method_not_allowed with an allow header", async () => {
     const { app } = fixture();
     const answer = await send(app, "POST", "/v1/status", {});

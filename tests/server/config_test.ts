@@ -1,5 +1,9 @@
 import { describe, expect, it } from "bun:test";
-import { loadConfig } from "../../src/server/config.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CONFIG_KEYS } from "../../schemas/node_config.ts";
+import { flagName, loadConfig } from "../../src/server/config.ts";
+import { REPO_ROOT } from "../helpers/process_cluster.ts";
 
 const REQUIRED = ["--id", "n1", "--cluster-token", "s3cret-token"];
 
@@ -23,5 +27,47 @@ describe("loadConfig() --exit-with-parent", () => {
     expect(loaded.ok).toBe(false);
     if (loaded.ok) return;
     expect(loaded.errors.join("\n")).toContain("--exit-with-parent (RAFT_EXIT_WITH_PARENT)");
+  });
+});
+
+describe("loadConfig() --pre-vote and --check-quorum", () => {
+  it("loadConfig() turns --pre-vote and --check-quorum on by default", () => {
+    const loaded = loadConfig(REQUIRED, {});
+    expect(loaded.ok && { preVote: loaded.config.preVote, checkQuorum: loaded.config.checkQuorum }).toEqual({
+      preVote: true,
+      checkQuorum: true,
+    });
+  });
+
+  it("loadConfig() turns either off with --pre-vote=false / --check-quorum false, independently", () => {
+    const noPreVote = loadConfig([...REQUIRED, "--pre-vote=false"], {});
+    const noCheckQuorum = loadConfig([...REQUIRED, "--check-quorum", "false"], {});
+    expect(noPreVote.ok && [noPreVote.config.preVote, noPreVote.config.checkQuorum]).toEqual([false, true]);
+    expect(noCheckQuorum.ok && [noCheckQuorum.config.preVote, noCheckQuorum.config.checkQuorum]).toEqual([true, false]);
+  });
+
+  it("loadConfig() reads RAFT_PRE_VOTE and RAFT_CHECK_QUORUM; a flag wins over its variable", () => {
+    const fromEnv = loadConfig(REQUIRED, { RAFT_PRE_VOTE: "false", RAFT_CHECK_QUORUM: "false" });
+    expect(fromEnv.ok && [fromEnv.config.preVote, fromEnv.config.checkQuorum]).toEqual([false, false]);
+    const flagOverEnv = loadConfig([...REQUIRED, "--pre-vote", "true"], { RAFT_PRE_VOTE: "false" });
+    expect(flagOverEnv.ok && flagOverEnv.config.preVote).toBe(true);
+  });
+
+  it("loadConfig() rejects a value other than true or false, naming the flag, the variable and what it expects", () => {
+    const loaded = loadConfig([...REQUIRED, "--pre-vote", "yes", "--check-quorum=1"], {});
+    expect(loaded.ok).toBe(false);
+    if (loaded.ok) return;
+    expect(loaded.errors).toContain("--pre-vote (RAFT_PRE_VOTE): expected true or false");
+    expect(loaded.errors).toContain("--check-quorum (RAFT_CHECK_QUORUM): expected true or false");
+  });
+});
+
+describe("the README's table of node options", () => {
+  it("names every flag of the node, each in a row of the table", () => {
+    const rows = readFileSync(join(REPO_ROOT, "README.md"), "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith("| `--"));
+    const missing = CONFIG_KEYS.filter((k) => !rows.some((row) => row.includes(`\`--${flagName(k)}\``)));
+    expect(missing).toEqual([]);
   });
 });

@@ -20,12 +20,17 @@ export {
 } from "./message.ts";
 export {
   type CommitStatus,
+  type FollowerProgress,
   type HeartbeatResult,
   type HeartbeatStatus,
+  type ProposeRefusal,
   type ProposeRejection,
   type ProposeResult,
   RaftNode,
   type RaftNodeOptions,
+  type ReplicationState,
+  type TransferRejection,
+  type TransferResult,
 } from "./node.ts";
 export { LogPosition } from "./position.ts";
 export { hasJointMajority, hasMajority, jointMajorityValue, majorityValue } from "./quorum.ts";

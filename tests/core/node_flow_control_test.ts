@@ -58,9 +58,7 @@ describe("flow control: the in-flight window", () => {
     n0.proposeCommand("a"); // n1 and n2 have the term entry in flight: a leaves them out.
     n0.handleElectionTimeout(); // The heartbeat merges into the pending broadcast.
     const actions = drain(n0);
-    const sent = actions
-      .filter((a) => a.type === "SendMessage")
-      .map((a) => (a.type === "SendMessage" ? a.destination : ""));
+    const sent: string[] = actions.flatMap((a) => (a.type === "SendMessage" ? [a.destination] : []));
     expect(sent).toEqual(["n1", "n2"]);
     for (const a of actions) {
       if (a.type === "SendMessage" && a.message.type === "AppendEntriesCall") expect(a.message.entries.length).toBe(0);

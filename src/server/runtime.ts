@@ -64,7 +64,22 @@ export interface RuntimeOptions {
    * term. Passed to the core node. Default: off.
    */
   readonly checkQuorum?: boolean;
+  /**
+   * Flow control: AppendEntriesCalls with entries a follower may have unacknowledged (see
+   * RaftNodeOptions.maxInflightMessages). Default {@link DEFAULT_MAX_INFLIGHT_MESSAGES}.
+   */
+  readonly maxInflightMessages?: number;
+  /**
+   * Flow control: payload bytes that may wait to commit before the leader refuses commands
+   * (`overloaded`, certain not to be applied). Default {@link DEFAULT_MAX_UNCOMMITTED_BYTES}.
+   */
+  readonly maxUncommittedBytes?: number;
 }
+
+/** Sends with entries in flight per follower: with 1 MiB catch-up messages, at most 64 MiB per follower. */
+export const DEFAULT_MAX_INFLIGHT_MESSAGES = 64;
+/** Payload bytes a leader lets wait to commit: a leader cut off from its quorum stops growing its log here. */
+export const DEFAULT_MAX_UNCOMMITTED_BYTES = 64 * 1024 * 1024;
 
 /** Collaborators of the runtime. */
 export interface RuntimeDeps<R> {
@@ -341,6 +356,8 @@ export class RaftRuntime<R> {
       checkQuorum: this.#options.checkQuorum ?? false,
       // The leader's timer fires every heartbeat: this many of them make one (base) election timeout.
       electionTicks: Math.max(1, Math.floor(this.#options.electionTimeoutMs / this.#options.heartbeatMs)),
+      maxInflightMessages: this.#options.maxInflightMessages ?? DEFAULT_MAX_INFLIGHT_MESSAGES,
+      maxUncommittedBytes: this.#options.maxUncommittedBytes ?? DEFAULT_MAX_UNCOMMITTED_BYTES,
     };
     const empty = recovered.term === 0 && recovered.entries.lastIndex === 0 && snapshot === null;
     const fresh = empty && recovered.generation === 0; // Opened for the first time: nothing to restart from.

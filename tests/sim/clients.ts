@@ -41,6 +41,8 @@ export interface ClientStats {
   writes: number;
   acked: number;
   definite: number;
+  /** Definite failures answered `overloaded` (a full queue, or the leader's uncommitted-bytes limit). */
+  overloaded: number;
   unknown: number;
   reads: number;
   readsOk: number;
@@ -62,7 +64,15 @@ const MAX_IN_FLIGHT = 64;
 
 /** The KV clients of one run. */
 export class SimClients {
-  readonly stats: ClientStats = { writes: 0, acked: 0, definite: 0, unknown: 0, reads: 0, readsOk: 0 };
+  readonly stats: ClientStats = {
+    writes: 0,
+    acked: 0,
+    definite: 0,
+    overloaded: 0,
+    unknown: 0,
+    reads: 0,
+    readsOk: 0,
+  };
   readonly #ctx: ClientContext;
   readonly #writes = new Map<string, WriteRecord>();
   /** Acknowledged writes by key, in acknowledgement order. */
@@ -193,6 +203,7 @@ export class SimClients {
     write.status = "definite";
     write.code = code;
     this.stats.definite++;
+    if (code === "overloaded") this.stats.overloaded++;
   }
 
   #read(node: SimNode): void {

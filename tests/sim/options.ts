@@ -95,6 +95,10 @@ export interface SimOptions extends SimArgs {
   readonly snapshotLatency: readonly [number, number];
   /** Entries per catch-up message (core flow control); 0 means unlimited. */
   readonly maxEntriesPerMessage: number;
+  /** The runtime's in-flight window per follower; 0 means the runtime's default. */
+  readonly maxInflightMessages: number;
+  /** The runtime's uncommitted-bytes limit; 0 means the runtime's default. */
+  readonly maxUncommittedBytes: number;
   /**
    * Events allowed after healing for a leader to commit a new proposal, before the room for the
    * backlog (see the liveness budget in simulation.ts).
@@ -138,6 +142,19 @@ function drawWeights(rng: Prng, flaky: number): ChaosWeights {
   };
 }
 
+/**
+ * The flow-control limits of a run, from their own stream (so the other options of a seed stay as
+ * they were): half the runs use a small in-flight window, some a small uncommitted-bytes limit
+ * that refuses writes while a leader lacks a quorum.
+ */
+function drawFlowControl(seed: number): { maxInflightMessages: number; maxUncommittedBytes: number } {
+  const rng = new Prng(deriveSeed(seed, "flow"));
+  return {
+    maxInflightMessages: rng.chance(0.5) ? rng.int(1, 8) : 0,
+    maxUncommittedBytes: rng.chance(0.3) ? rng.int(200, 4000) : 0,
+  };
+}
+
 /** The options of the run `args`, derived from its seed alone. */
 export function optionsFromSeed(args: SimArgs): SimOptions {
   const rng = new Prng(deriveSeed(args.seed, "options"));
@@ -176,6 +193,7 @@ export function optionsFromSeed(args: SimArgs): SimOptions {
     crashAfterInstall: rng.rate(0, 0.3),
     seedSnapshot: rng.rate(0, 0.5),
     maxEntriesPerMessage: rng.chance(0.5) ? 0 : rng.int(1, 20),
+    ...drawFlowControl(args.seed),
     livenessSteps: 30_000,
   };
 }
@@ -235,6 +253,8 @@ export function formatOptions(o: SimOptions): string {
     ["crash-after-install", o.crashAfterInstall],
     ["seed-snapshot", o.seedSnapshot],
     ["max-entries", o.maxEntriesPerMessage === 0 ? "unlimited" : o.maxEntriesPerMessage],
+    ["window", o.maxInflightMessages === 0 ? "default" : o.maxInflightMessages],
+    ["uncommitted", o.maxUncommittedBytes === 0 ? "default" : o.maxUncommittedBytes],
     ["liveness-steps", `${o.livenessSteps}+backlog`],
   ];
   return pairs.map(([k, v]) => `${k}=${v}`).join(" ");

@@ -36,7 +36,7 @@ function summary(sim: Simulation): string {
   return [
     `ok steps=${sim.steps} time=${sim.now}`,
     `committed=${sim.checker.maxCommitted} applied-commands=${sim.checker.appliedCount}`,
-    `writes=${c.writes} acked=${c.acked} definite=${c.definite} unknown=${c.unknown} reads=${c.reads} read-ok=${c.readsOk}`,
+    `writes=${c.writes} acked=${c.acked} definite=${c.definite} overloaded=${c.overloaded} unknown=${c.unknown} reads=${c.reads} read-ok=${c.readsOk}`,
     `term=${leader?.raft.currentTerm ?? "-"} leader=${leader?.id ?? "-"}`,
     `elections=${sim.elections.elections} max-term=${sim.elections.maxTerm}`,
     `crashes=${s.crashes} whole-cluster=${s.wholeClusterCrashes} partitions=${s.partitions} config-changes=${s.configChanges} flaky=${s.flaky}`,

@@ -52,6 +52,8 @@ function runtimeOptions(id: NodeId, o: SimOptions): RuntimeOptions {
     voteLeaseMs: o.filter === "lease" ? o.electionTimeout[0] : undefined,
     preVote: o.preVote,
     checkQuorum: o.checkQuorum,
+    maxInflightMessages: o.maxInflightMessages === 0 ? undefined : o.maxInflightMessages,
+    maxUncommittedBytes: o.maxUncommittedBytes === 0 ? undefined : o.maxUncommittedBytes,
   };
 }
 

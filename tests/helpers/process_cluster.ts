@@ -274,6 +274,22 @@ export class ClusterNode {
     );
   }
 
+  /** Pauses the running process (SIGSTOP by its pid): it answers nobody, its timers fall behind. */
+  pause(): void {
+    const pid = this.pid;
+    if (pid === undefined) throw new Error(`${this.id} is not running`);
+    signalPid(pid, "SIGSTOP");
+    this.note(`--- ${this.id} paused (SIGSTOP)`);
+  }
+
+  /** Resumes a paused process (SIGCONT). */
+  resume(): void {
+    const pid = this.pid;
+    if (pid === undefined) throw new Error(`${this.id} is not running`);
+    signalPid(pid, "SIGCONT");
+    this.note(`--- ${this.id} resumed (SIGCONT)`);
+  }
+
   /** Waits until `GET /livez` answers 200; fails early if the process exits. */
   async waitLive(timeoutMs: number): Promise<void> {
     await waitFor(
@@ -441,6 +457,8 @@ export class ProcessCluster {
     if (process.env.CLUSTER_TEST_LOGS === "1" && this.nodes.length > 0) this.printLogs("CLUSTER_TEST_LOGS=1");
     await Promise.all(
       this.running.map(async (node) => {
+        const pid = node.pid;
+        if (pid !== undefined) signalPid(pid, "SIGCONT"); // A paused node could not act on SIGTERM.
         if (await node.signal("SIGTERM")) return;
         node.note(`--- ${node.id} ignored SIGTERM for ${EXIT_DEADLINE_MS} ms; sending SIGKILL`);
         await node.signal("SIGKILL");

@@ -10,7 +10,6 @@ import {
   ids,
   pos,
   restarted,
-  SET_TIMEOUT,
   segment,
   termEntry,
   voters,

@@ -21,6 +21,7 @@ import {
   RaftNode,
   type RaftNodeOptions,
   Term,
+  type TransferResult,
 } from "../core/mod.ts";
 import { StorageError } from "../storage/mod.ts";
 import { ActionExecutor, MAX_MESSAGE_PAYLOAD_BYTES } from "./action_executor.ts";
@@ -321,11 +322,55 @@ export class RaftRuntime<R> {
 
   /** Resolves true once a leader is known, false after `ms` milliseconds or when stopped. */
   async waitForLeader(ms: number): Promise<boolean> {
+    return await this.waitUntil(() => this.#node.leaderId !== null, ms);
+  }
+
+  /**
+   * Resolves true once `done()` holds (checked now and every few milliseconds on the runtime's
+   * clock), false after `ms` milliseconds or when the runtime stops. For rare waits such as
+   * membership changes; clients' writes and reads have their own trackers.
+   */
+  async waitUntil(done: () => boolean, ms: number): Promise<boolean> {
     const deadline = this.#deps.clock.now() + ms;
-    while (this.#node.leaderId === null && !this.#stopped && this.#deps.clock.now() < deadline) {
+    while (!done() && !this.#stopped && this.#deps.clock.now() < deadline) {
       await new Promise<void>((resolve) => this.#deps.clock.setTimeout(resolve, LEADER_POLL_MS));
     }
-    return this.#node.leaderId !== null;
+    return done();
+  }
+
+  /** Leader only: hands leadership to voter `target` (see `RaftNode.transferLeadership`). */
+  transferLeadership(target: NodeId): TransferResult {
+    if (!this.#leading()) {
+      return {
+        ok: false,
+        reason: "not_leader",
+        detail: "this node is not the leader",
+        leaderHint: this.#node.leaderId,
+      };
+    }
+    const result = this.#node.transferLeadership(target);
+    if (result.ok) this.#scheduleTurn();
+    return result;
+  }
+
+  /** Leader only: proposes making learner `id` a voter once within `maxLag` entries (see `RaftNode.promoteLearner`). */
+  promoteLearner(id: NodeId, maxLag: number): ProposeResult {
+    if (!this.#leading()) {
+      return {
+        ok: false,
+        reason: "not_leader",
+        detail: "this node is not the leader",
+        leaderHint: this.#node.leaderId,
+      };
+    }
+    const result = this.#node.promoteLearner(id, maxLag);
+    if (result.ok) this.#scheduleTurn();
+    return result;
+  }
+
+  /** The election timeout (base) and heartbeat interval in force, in milliseconds. */
+  get timing(): { readonly electionTimeoutMs: number; readonly heartbeatMs: number } {
+    return { electionTimeoutMs: this.#options.electionTimeoutMs, heartbeatMs: this.#options.heartbeatMs };
   }
 
   /** Stops timers, answers every waiting client and closes the transport and storage. */
@@ -406,7 +451,10 @@ export class RaftRuntime<R> {
 
   #onTimer(): void {
     if (this.#stopped || this.#down) return;
-    this.#node.handleElectionTimeout();
+    // A re-arm the core asked for replaces this timer, even though the turn that performs it has
+    // not run yet: the expiry is stale (e.g. a leader's heartbeat timer that fires after the leader
+    // stepped down would otherwise start an election at once, racing a leadership transfer).
+    if (!this.#node.actions.setElectionTimeout) this.#node.handleElectionTimeout();
     this.#turnNow();
   }
 

@@ -21,12 +21,22 @@ import { registerDeleteKey } from "./v1_kv_delete.ts";
 import { registerGetKey } from "./v1_kv_get.ts";
 import { registerListKeys } from "./v1_kv_list.ts";
 import { registerPutKey } from "./v1_kv_put.ts";
+import { registerTransferLeader } from "./v1_leader_transfer.ts";
+import { registerAddMember } from "./v1_members_add.ts";
+import { registerListMembers } from "./v1_members_list.ts";
+import { registerPromoteMember } from "./v1_members_promote.ts";
+import { registerRemoveMember } from "./v1_members_remove.ts";
 import { registerGetStatus } from "./v1_status_get.ts";
 
 /** Adds every API operation to `app` (the OpenAPI document lists them in this order). */
 export function registerApiRoutes(app: ApiApp): void {
   registerBootstrapCluster(app);
   registerGetStatus(app);
+  registerListMembers(app);
+  registerAddMember(app);
+  registerPromoteMember(app);
+  registerRemoveMember(app);
+  registerTransferLeader(app);
   registerPutKey(app);
   registerGetKey(app);
   registerDeleteKey(app);

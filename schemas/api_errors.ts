@@ -16,6 +16,10 @@ export const ApiErrorCodeSchema = z
     "leader_transferring",
     "compare_failed",
     "already_bootstrapped",
+    "member_conflict",
+    "learner_behind",
+    "change_in_progress",
+    "quorum_at_risk",
     "not_found",
     "invalid_request",
     "shutting_down",
@@ -37,6 +41,8 @@ export const ApiErrorCodeSchema = z
       "`shutting_down` the write may or may not have taken effect (`definite: false`). " +
       "`overloaded` also answers a leader whose uncommitted entries reached their limit (no quorum keeps up); " +
       "`leader_transferring` a leader that is handing leadership to another node (for at most an election timeout). " +
+      "`member_conflict`, `learner_behind`, `change_in_progress` and `quorum_at_risk` refuse a membership change " +
+      "before anything was proposed (`definite: true`). " +
       "`invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.",
   });
 
@@ -80,6 +86,10 @@ export function errorStatus(code: ApiErrorCode): ContentfulStatusCode {
       return 405;
     case "compare_failed":
     case "already_bootstrapped":
+    case "member_conflict":
+    case "learner_behind":
+    case "change_in_progress":
+    case "quorum_at_risk":
       return 409;
     case "payload_too_large":
       return 413;

@@ -267,16 +267,17 @@ export class RaftNode {
 
   /**
    * Leader only: proposes the joint configuration that makes learner `id` a voter, once it has
-   * caught up (its match index has reached this leader's commit index). Refused with
-   * `not_a_learner`, `learner_behind`, or any refusal of {@link RaftNode.proposeConfig}.
+   * caught up: its match index is at most `maxLag` entries behind this leader's commit index
+   * (default 0: it has reached it). Refused with `not_a_learner`, `learner_behind`, or any
+   * refusal of {@link RaftNode.proposeConfig}.
    */
-  promoteLearner(id: NodeId): ProposeResult {
+  promoteLearner(id: NodeId, maxLag = 0): ProposeResult {
     const state = this.#state;
     if (state.kind !== "leader") return this.#notLeader();
     const current = this.#log.latestConfig();
     if (!current.nonVoters.includes(id)) return this.#reject("not_a_learner", `${id} is not a learner`);
     const match = state.followers.get(id)?.matchIndex ?? 0;
-    if (match < this.#commitIndex) {
+    if (match + maxLag < this.#commitIndex) {
       return this.#reject(
         "learner_behind",
         `${id} has ${match} of ${this.#commitIndex} committed entries; retry once it caught up`,

@@ -5,15 +5,20 @@
  */
 import type { NodeId } from "../core/mod.ts";
 import { type ApplyResult, encodeCommand, type KvCommand, KvStateMachine } from "../kv/mod.ts";
+import type { Clock } from "./clock.ts";
+import { DEFAULT_MEMBERSHIP_SETTINGS, Membership, type MembershipSettings, roleOf } from "./membership.ts";
 import type { StateMachine } from "./ports.ts";
 import type { RaftRuntime } from "./runtime.ts";
 import type {
   Consistency,
   DeleteOptions,
   GetResult,
+  LeaderChange,
   ListResult,
   MemberInfo,
   MemberStatus,
+  MembershipChange,
+  MemberView,
   NodeService,
   NodeStatus,
   PutOptions,
@@ -73,6 +78,8 @@ export interface KvServiceOptions {
   readonly runtimeInfo: RuntimeInfo;
   /** How long bootstrap waits for a leader before answering. */
   readonly bootstrapWaitMs: number;
+  /** How membership operations behave (default {@link DEFAULT_MEMBERSHIP_SETTINGS}). */
+  readonly membership?: MembershipSettings;
 }
 
 /** {@link NodeService} for the replicated key-value store. */
@@ -81,6 +88,7 @@ export class KvNodeService implements NodeService {
   readonly #options: KvServiceOptions;
   readonly #holder: KvMachineHolder;
   #runtime: RaftRuntime<ApplyResult> | null = null;
+  #membership: Membership<ApplyResult> | null = null;
 
   /** Creates the service; call {@link KvNodeService.attach} before use. */
   constructor(options: KvServiceOptions, holder: KvMachineHolder) {
@@ -89,9 +97,40 @@ export class KvNodeService implements NodeService {
     this.#holder = holder;
   }
 
-  /** Connects the runtime (created after the service's state machine holder). */
-  attach(runtime: RaftRuntime<ApplyResult>): void {
+  /** Connects the runtime (created after the service's state machine holder), on the runtime's `clock`. */
+  attach(runtime: RaftRuntime<ApplyResult>, clock: Clock): void {
     this.#runtime = runtime;
+    const settings = this.#options.membership ?? DEFAULT_MEMBERSHIP_SETTINGS;
+    this.#membership = new Membership(runtime, this.self, clock, settings, () => this.leader());
+  }
+
+  members(): readonly MemberView[] {
+    return this.#ms.list();
+  }
+
+  addMember(member: MemberInfo, options: { readonly learner: boolean }): Promise<MembershipChange | ServiceError> {
+    if (!this.isLeader()) return Promise.resolve(this.#notLeader(true));
+    return this.#ms.add(member.id as NodeId, member.url, options.learner);
+  }
+
+  promoteMember(id: string): Promise<MembershipChange | ServiceError> {
+    if (!this.isLeader()) return Promise.resolve(this.#notLeader(true));
+    return this.#ms.promote(id as NodeId);
+  }
+
+  removeMember(id: string, options: { readonly force: boolean }): Promise<MembershipChange | ServiceError> {
+    if (!this.isLeader()) return Promise.resolve(this.#notLeader(true));
+    return this.#ms.remove(id as NodeId, options.force);
+  }
+
+  transferLeader(to: string | undefined): Promise<LeaderChange | ServiceError> {
+    if (!this.isLeader()) return Promise.resolve(this.#notLeader(true));
+    return this.#ms.transfer(to as NodeId | undefined);
+  }
+
+  /** Stops the membership checks (the node is stopping). */
+  stopMembership(): void {
+    this.#membership?.stop();
   }
 
   leader(): MemberInfo | null {
@@ -164,6 +203,11 @@ export class KvNodeService implements NodeService {
 
   // ------------------------------------------------------------ internals
 
+  get #ms(): Membership<ApplyResult> {
+    if (this.#membership === null) throw new Error("KvNodeService used before attach()");
+    return this.#membership;
+  }
+
   get #rt(): RaftRuntime<ApplyResult> {
     if (this.#runtime === null) throw new Error("KvNodeService used before attach()");
     return this.#runtime;
@@ -216,13 +260,4 @@ function casOf(options: PutOptions): { expectValue?: string; expectRevision?: nu
   if (options.expectValue !== undefined) out.expectValue = options.expectValue;
   if (options.expectRevision !== undefined) out.expectRevision = options.expectRevision;
   return out;
-}
-
-function roleOf(config: { voters: readonly string[]; newVoters: readonly string[]; isJoint: boolean }, id: string) {
-  const old = config.voters.includes(id);
-  if (!config.isJoint) return old ? "voter" : "learner";
-  const next = config.newVoters.includes(id);
-  if (old && next) return "voter";
-  if (next) return "joining_voter";
-  return old ? "leaving_voter" : "learner";
 }

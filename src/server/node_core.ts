@@ -58,6 +58,6 @@ export function createNodeCore(options: NodeCoreOptions, ports: NodeCorePorts): 
     random: ports.random,
     logger: ports.logger,
   });
-  service.attach(runtime);
+  service.attach(runtime, ports.clock);
   return { runtime, service, machine };
 }

@@ -26,6 +26,10 @@ export type ServiceErrorCode =
   | "compare_failed" // A compare-and-set did not match (409); committed, definite.
   | "already_bootstrapped" // POST /v1/cluster on a node that is already in a cluster (409).
   | "not_found" // Key or member not found (404).
+  | "member_conflict" // A member with this id exists at another URL (409); nothing changed.
+  | "learner_behind" // The learner is not caught up yet, so it cannot be promoted (409); nothing changed.
+  | "change_in_progress" // Another configuration change is not finished yet (409); nothing changed.
+  | "quorum_at_risk" // The change would leave fewer reachable voters than a quorum (409); nothing changed.
   | "invalid_request" // Semantically invalid input that passed schema validation (400).
   | "shutting_down" // The node is stopping (503).
   | "internal"; // A bug or a storage failure (500).
@@ -49,6 +53,37 @@ export interface MemberStatus {
   /** Null until this node has learned the member's URL (from the replicated directory or a handshake). */
   readonly url: string | null;
   readonly role: "voter" | "learner" | "joining_voter" | "leaving_voter";
+}
+
+/** One member as `GET /v1/cluster/members` shows it. */
+export interface MemberView extends MemberStatus {
+  /** True iff it is the leader this node knows. */
+  readonly leader: boolean;
+  /** Highest index known in its log (the leader's view; null on other nodes, and for the leader itself). */
+  readonly matchIndex: number | null;
+  /** Entries it lacks behind the leader's commit index (null where `matchIndex` is). */
+  readonly lag: number | null;
+  /** Milliseconds since the leader last heard from it (null if never, or not known here). */
+  readonly lastContactMs: number | null;
+  /** Whether the leader heard from it within an election timeout (null where not known). */
+  readonly reachable: boolean | null;
+  /** True iff it will be promoted to voter automatically once caught up. */
+  readonly promotionPending: boolean;
+}
+
+/** The result of a membership change: the configuration it ended in. */
+export interface MembershipChange {
+  readonly ok: true;
+  /** False iff nothing had to change (the request was already satisfied). */
+  readonly changed: boolean;
+  readonly members: readonly MemberView[];
+}
+
+/** The result of a leadership transfer. */
+export interface LeaderChange {
+  readonly ok: true;
+  readonly leader: MemberInfo;
+  readonly term: number;
 }
 
 /** Result of a successful read of one key (`kv` is null if absent). */
@@ -152,4 +187,14 @@ export interface NodeService {
   put(key: string, value: string, options: PutOptions): Promise<WriteResult | ServiceError>;
   /** Deletes one key (leader only). */
   delete(key: string, options: DeleteOptions): Promise<WriteResult | ServiceError>;
+  /** Every member of the latest configuration, with what this node knows of its replication. */
+  members(): readonly MemberView[];
+  /** Adds a member as a learner (leader only); unless `learner`, it is promoted once caught up. */
+  addMember(member: MemberInfo, options: { readonly learner: boolean }): Promise<MembershipChange | ServiceError>;
+  /** Promotes a caught-up learner to voter (leader only). */
+  promoteMember(id: string): Promise<MembershipChange | ServiceError>;
+  /** Removes a member (leader only); `force` skips the reachable-quorum check. */
+  removeMember(id: string, options: { readonly force: boolean }): Promise<MembershipChange | ServiceError>;
+  /** Hands leadership to voter `to`, or the most caught-up voter (leader only). */
+  transferLeader(to: string | undefined): Promise<LeaderChange | ServiceError>;
 }

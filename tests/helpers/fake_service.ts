@@ -9,9 +9,12 @@ import type {
   FollowerProgressStatus,
   GetResult,
   KvEntry,
+  LeaderChange,
   ListResult,
   MemberInfo,
   MemberStatus,
+  MembershipChange,
+  MemberView,
   NodeService,
   NodeStatus,
   PutOptions,
@@ -21,7 +24,16 @@ import type {
 } from "../../src/server/service.ts";
 
 /** The service calls a test can make fail. */
-export type FakeMethod = "bootstrap" | "get" | "list" | "put" | "delete";
+export type FakeMethod =
+  | "bootstrap"
+  | "get"
+  | "list"
+  | "put"
+  | "delete"
+  | "addMember"
+  | "promoteMember"
+  | "removeMember"
+  | "transferLeader";
 
 /** Options of a {@link FakeNodeService}. */
 export interface FakeServiceOptions {
@@ -47,7 +59,8 @@ export class FakeNodeService implements NodeService {
   term = 3;
   /** Last applied log index (every write takes the next one). */
   index = 10;
-  members: MemberStatus[];
+  /** The members, as the status lists them. */
+  roster: MemberStatus[];
   readonly entries = new Map<string, KvEntry>();
   readonly calls: FakeCall[] = [];
   readonly #failures = new Map<FakeMethod, ServiceError[]>();
@@ -57,7 +70,7 @@ export class FakeNodeService implements NodeService {
     this.self = { id: options.id ?? "n1", url: options.url ?? "http://127.0.0.1:7001" };
     const leader = options.leader === undefined ? true : options.leader;
     this.leaderInfo = leader === true ? this.self : leader;
-    this.members = options.bootstrapped === false ? [] : [{ ...this.self, role: "voter" }];
+    this.roster = options.bootstrapped === false ? [] : [{ ...this.self, role: "voter" }];
   }
 
   /** Makes the next call of `method` fail with `code` (queued; each failure is used once). */
@@ -91,9 +104,9 @@ export class FakeNodeService implements NodeService {
       appliedIndex: this.index,
       lastIndex: this.index,
       snapshotIndex: 0,
-      members: this.members,
+      members: this.roster,
       progress: this.isLeader()
-        ? this.members.filter((m) => m.id !== this.self.id).map((m) => this.#progressOf(m.id))
+        ? this.roster.filter((m) => m.id !== this.self.id).map((m) => this.#progressOf(m.id))
         : [],
       options: { preVote: true, checkQuorum: true },
       runtime: { name: "bun", version: "1.4.5" },
@@ -108,10 +121,10 @@ export class FakeNodeService implements NodeService {
 
   bootstrap(members: readonly MemberInfo[]): Promise<{ ok: true; members: readonly MemberInfo[] } | ServiceError> {
     return this.#call("bootstrap", [members], () => {
-      if (this.members.length > 0) {
+      if (this.roster.length > 0) {
         return this.#error("already_bootstrapped", "This node is already part of a cluster", { definite: true });
       }
-      this.members = members.map((m) => ({ ...m, role: "voter" }));
+      this.roster = members.map((m) => ({ ...m, role: "voter" }));
       this.index++;
       this.leaderInfo = this.self;
       return { ok: true, members };
@@ -154,6 +167,71 @@ export class FakeNodeService implements NodeService {
       this.index++;
       this.entries.delete(key);
       return { ok: true, index: this.index, revision: prev === null ? 0 : this.index, prev };
+    });
+  }
+
+  members(): readonly MemberView[] {
+    return this.roster.map((m) => {
+      const isSelf = m.id === this.self.id;
+      const leading = this.isLeader() && !isSelf;
+      return {
+        ...m,
+        leader: this.leaderInfo?.id === m.id,
+        matchIndex: leading ? this.index : null,
+        lag: leading ? 0 : null,
+        lastContactMs: leading ? 12 : null,
+        reachable: isSelf ? true : leading ? true : null,
+        promotionPending: false,
+      };
+    });
+  }
+
+  addMember(member: MemberInfo, options: { readonly learner: boolean }): Promise<MembershipChange | ServiceError> {
+    return this.#call("addMember", [member, options], () => {
+      if (!this.isLeader()) return this.#notLeader();
+      const known = this.roster.find((m) => m.id === member.id);
+      if (known !== undefined && known.url !== member.url) {
+        return this.#error("member_conflict", `member ${member.id} already exists at ${known.url}`, { definite: true });
+      }
+      if (known !== undefined) return { ok: true, changed: false, members: this.members() };
+      this.index++;
+      this.roster.push({ ...member, role: options.learner ? "learner" : "voter" });
+      return { ok: true, changed: true, members: this.members() };
+    });
+  }
+
+  promoteMember(id: string): Promise<MembershipChange | ServiceError> {
+    return this.#call("promoteMember", [id], () => {
+      if (!this.isLeader()) return this.#notLeader();
+      const known = this.roster.find((m) => m.id === id);
+      if (known === undefined) return this.#error("not_found", `${id} is not a member`, { definite: true });
+      if (known.role === "voter") return { ok: true, changed: false, members: this.members() };
+      this.index += 2;
+      this.roster = this.roster.map((m) => (m.id === id ? { ...m, role: "voter" } : m));
+      return { ok: true, changed: true, members: this.members() };
+    });
+  }
+
+  removeMember(id: string, options: { readonly force: boolean }): Promise<MembershipChange | ServiceError> {
+    return this.#call("removeMember", [id, options], () => {
+      if (!this.isLeader()) return this.#notLeader();
+      if (!this.roster.some((m) => m.id === id))
+        return this.#error("not_found", `${id} is not a member`, { definite: true });
+      this.index += 2;
+      this.roster = this.roster.filter((m) => m.id !== id);
+      return { ok: true, changed: true, members: this.members() };
+    });
+  }
+
+  transferLeader(to: string | undefined): Promise<LeaderChange | ServiceError> {
+    return this.#call("transferLeader", [to], () => {
+      if (!this.isLeader()) return this.#notLeader();
+      const target = this.roster.find((m) => m.id === (to ?? this.roster.find((r) => r.id !== this.self.id)?.id));
+      if (target === undefined || target.url === null)
+        return this.#error("not_found", "no such voter", { definite: true });
+      this.term++;
+      this.leaderInfo = { id: target.id, url: target.url };
+      return { ok: true, leader: this.leaderInfo, term: this.term };
     });
   }
 

@@ -71,6 +71,8 @@ export interface ProcessClusterOptions {
   readonly extraArgs?: (node: ClusterNode) => readonly string[];
   /** The nodes' log level (default info). */
   readonly logLevel?: "debug" | "info" | "warn" | "error";
+  /** How many of the nodes (the first ones) `bootstrap()` makes voters; the rest start empty, as spares (default all). */
+  readonly voters?: number;
 }
 
 /** Most output kept per node (older output is dropped first). */
@@ -362,18 +364,26 @@ export class ProcessCluster {
     return this.nodes.filter((n) => n.running);
   }
 
-  /** `POST /v1/cluster` on the first node with every node as a voter; expects 201. */
+  /** The nodes `bootstrap()` makes voters (the first `voters` of them, default all). */
+  get founders(): ClusterNode[] {
+    return this.nodes.slice(0, this.options.voters ?? this.nodes.length);
+  }
+
+  /** `POST /v1/cluster` on the first node with every founder (see `voters`) as a voter; expects 201. */
   async bootstrap(): Promise<void> {
-    const members = this.nodes.map((n) => ({ id: n.id, url: n.url }));
+    const members = this.founders.map((n) => ({ id: n.id, url: n.url }));
     const answer = await httpJson("POST", `${this.nodes[0].url}/v1/cluster`, { body: { members } });
     if (answer.status !== 201) throw new Error(`bootstrap on ${this.nodes[0].id}: ${describeAnswer(answer)}`);
   }
 
   /**
-   * Waits until every node of `among` (default: every running node) reports the same leader, that
+   * Waits until every node of `among` (default: every running founder) reports the same leader, that
    * leader is one of them and it reports itself as leader; resolves with the leader.
    */
-  async waitForLeader(among: readonly ClusterNode[] = this.running, timeoutMs?: number): Promise<ClusterNode> {
+  async waitForLeader(
+    among: readonly ClusterNode[] = this.founders.filter((n) => n.running),
+    timeoutMs?: number,
+  ): Promise<ClusterNode> {
     const ids = among.map((n) => n.id).join(", ");
     return await waitFor(
       async () => {
@@ -397,10 +407,10 @@ export class ProcessCluster {
    * learns the URLs it was not told at bootstrap from the replicated member directory).
    */
   async waitForMembers(timeoutMs = 10_000): Promise<void> {
-    const expected = JSON.stringify(this.nodes.map((n) => [n.id, n.url, "voter"]));
+    const expected = JSON.stringify(this.founders.map((n) => [n.id, n.url, "voter"]));
     await waitFor(
       async () => {
-        const statuses = await Promise.all(this.running.map((n) => n.status()));
+        const statuses = await Promise.all(this.founders.filter((n) => n.running).map((n) => n.status()));
         const lists = statuses.map((s) => JSON.stringify(s.members.map((m) => [m.id, m.url, m.role])));
         return lists.every((list) => list === expected) || undefined;
       },

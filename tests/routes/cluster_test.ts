@@ -14,7 +14,7 @@ describe("POST /v1/cluster", () => {
     expect(answer.status).toBe(201);
     expect(answer.body).toEqual({ members: MEMBERS });
     expect(service.calls).toEqual([{ method: "bootstrap", args: [MEMBERS] }]);
-    expect(service.members.map((m) => m.id)).toEqual(["n1", "n2", "n3"]);
+    expect(service.roster.map((m) => m.id)).toEqual(["n1", "n2", "n3"]);
   });
 
   it("POST /v1/cluster accepts a single member that is this node", async () => {

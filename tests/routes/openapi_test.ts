@@ -8,6 +8,11 @@ import { fixture, send } from "./helpers.ts";
 const OPERATIONS = [
   ["post", "/v1/cluster", "bootstrapCluster"],
   ["get", "/v1/status", "getStatus"],
+  ["get", "/v1/cluster/members", "listMembers"],
+  ["post", "/v1/cluster/members", "addMember"],
+  ["post", "/v1/cluster/members/{id}/promote", "promoteMember"],
+  ["delete", "/v1/cluster/members/{id}", "removeMember"],
+  ["post", "/v1/cluster/leader", "transferLeader"],
   ["put", "/v1/kv/{key}", "putKey"],
   ["get", "/v1/kv/{key}", "getKey"],
   ["delete", "/v1/kv/{key}", "deleteKey"],
@@ -93,7 +98,15 @@ describe("GET /openapi.json", () => {
     const secured = operations(doc)
       .filter(([, , op]) => op.security.length > 0)
       .map(([, , op]) => op.operationId);
-    expect(secured).toEqual(["bootstrapCluster", "putKey", "deleteKey"]);
+    expect(secured).toEqual([
+      "bootstrapCluster",
+      "addMember",
+      "promoteMember",
+      "removeMember",
+      "transferLeader",
+      "putKey",
+      "deleteKey",
+    ]);
     expect(JSON.stringify(doc)).not.toContain("s3cret-admin-token");
   });
 

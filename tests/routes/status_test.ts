@@ -30,8 +30,8 @@ describe("GET /v1/status", () => {
 
   it("GET /v1/status on a leader lists each follower's progress and the options in force", async () => {
     const { app, service } = fixture();
-    service.members.push({ id: "n2", url: "http://127.0.0.1:7002", role: "voter" });
-    service.members.push({ id: "n3", url: "http://127.0.0.1:7003", role: "learner" });
+    service.roster.push({ id: "n2", url: "http://127.0.0.1:7002", role: "voter" });
+    service.roster.push({ id: "n3", url: "http://127.0.0.1:7003", role: "learner" });
     const answer = await send(app, "GET", "/v1/status");
     expect(answer.status).toBe(200);
     expect(answer.body.progress.map((p: { id: string }) => p.id)).toEqual(["n2", "n3"]);
@@ -50,7 +50,7 @@ describe("GET /v1/status", () => {
 
   it("GET /v1/status shows only the documented fields of each follower's progress", async () => {
     const { app, service } = fixture();
-    service.members.push({ id: "n2", url: "http://127.0.0.1:7002", role: "voter" });
+    service.roster.push({ id: "n2", url: "http://127.0.0.1:7002", role: "voter" });
     const status = service.status();
     const progress = status.progress.map((p) => ({ ...p, lastContactMs: null, internalWindow: [1, 2] }));
     service.status = () => ({ ...status, progress });

@@ -21,6 +21,8 @@ import { registerDeleteKey } from "./v1_kv_delete.ts";
 import { registerGetKey } from "./v1_kv_get.ts";
 import { registerListKeys } from "./v1_kv_list.ts";
 import { registerPutKey } from "./v1_kv_put.ts";
+import { registerDownloadSnapshot } from "./v1_snapshot_get.ts";
+import { registerTakeSnapshot } from "./v1_snapshot_post.ts";
 import { registerGetStatus } from "./v1_status_get.ts";
 
 /** Adds every API operation to `app` (the OpenAPI document lists them in this order). */
@@ -31,6 +33,8 @@ export function registerApiRoutes(app: ApiApp): void {
   registerGetKey(app);
   registerDeleteKey(app);
   registerListKeys(app);
+  registerTakeSnapshot(app);
+  registerDownloadSnapshot(app);
   registerLivez(app);
   registerReadyz(app);
 }

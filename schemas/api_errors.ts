@@ -16,6 +16,7 @@ export const ApiErrorCodeSchema = z
     "leader_transferring",
     "compare_failed",
     "already_bootstrapped",
+    "nothing_to_snapshot",
     "not_found",
     "invalid_request",
     "shutting_down",
@@ -37,6 +38,7 @@ export const ApiErrorCodeSchema = z
       "`shutting_down` the write may or may not have taken effect (`definite: false`). " +
       "`overloaded` also answers a leader whose uncommitted entries reached their limit (no quorum keeps up); " +
       "`leader_transferring` a leader that is handing leadership to another node (for at most an election timeout). " +
+      "`nothing_to_snapshot` answers `POST /v1/snapshot` on a node that has applied nothing yet. " +
       "`invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.",
   });
 
@@ -80,6 +82,7 @@ export function errorStatus(code: ApiErrorCode): ContentfulStatusCode {
       return 405;
     case "compare_failed":
     case "already_bootstrapped":
+    case "nothing_to_snapshot":
       return 409;
     case "payload_too_large":
       return 413;

@@ -25,6 +25,7 @@ export type ServiceErrorCode =
   | "leader_transferring" // The leader is handing leadership to another node (503); nothing was proposed.
   | "compare_failed" // A compare-and-set did not match (409); committed, definite.
   | "already_bootstrapped" // POST /v1/cluster on a node that is already in a cluster (409).
+  | "nothing_to_snapshot" // POST /v1/snapshot on a node that has applied nothing yet (409).
   | "not_found" // Key or member not found (404).
   | "invalid_request" // Semantically invalid input that passed schema validation (400).
   | "shutting_down" // The node is stopping (503).
@@ -132,6 +133,23 @@ export interface NodeStatus {
   readonly runtime: { readonly name: "bun" | "deno" | "node"; readonly version: string };
 }
 
+/** A snapshot on this node: the last log position it covers and the length of its file. */
+export interface SnapshotInfo {
+  readonly ok: true;
+  readonly index: number;
+  readonly term: number;
+  /** The length in bytes of the snapshot file (what a download of it sends). */
+  readonly bytes: number;
+}
+
+/** The latest snapshot, ready to send: its position, length and CRC-32, and its file's bytes. */
+export interface SnapshotDownload extends SnapshotInfo {
+  /** The CRC-32 (IEEE) of the whole file. */
+  readonly crc32: number;
+  /** The file's bytes, pulled chunk by chunk; the file is released when it ends or is cancelled. */
+  readonly body: ReadableStream<Uint8Array>;
+}
+
 /** What the HTTP layer needs from a node. */
 export interface NodeService {
   /** This node's id and advertised URL. */
@@ -152,4 +170,11 @@ export interface NodeService {
   put(key: string, value: string, options: PutOptions): Promise<WriteResult | ServiceError>;
   /** Deletes one key (leader only). */
   delete(key: string, options: DeleteOptions): Promise<WriteResult | ServiceError>;
+  /**
+   * Snapshots this node's state machine now and compacts its log (a local operation, on any
+   * node); when nothing was applied since the latest snapshot, answers that one.
+   */
+  takeSnapshot(): Promise<SnapshotInfo | ServiceError>;
+  /** This node's latest snapshot file, to download (`not_found` if it has none). */
+  downloadSnapshot(): Promise<SnapshotDownload | ServiceError>;
 }

@@ -12,6 +12,8 @@ const OPERATIONS = [
   ["get", "/v1/kv/{key}", "getKey"],
   ["delete", "/v1/kv/{key}", "deleteKey"],
   ["get", "/v1/kv", "listKeys"],
+  ["post", "/v1/snapshot", "takeSnapshot"],
+  ["get", "/v1/snapshot", "downloadSnapshot"],
   ["get", "/livez", "livez"],
   ["get", "/readyz", "readyz"],
 ];
@@ -84,16 +86,17 @@ describe("GET /openapi.json", () => {
     const doc = (await send(app, "GET", "/openapi.json")).body;
     expect(doc.components.securitySchemes).toBeUndefined();
     expect(doc.security).toEqual([]);
+    expect(operations(doc).filter(([, , op]) => op.security !== undefined)).toEqual([]);
   });
 
-  it("GET /openapi.json documents the bearer token on mutating operations only when an admin token is set", async () => {
+  it("GET /openapi.json documents the bearer token on mutating operations and the snapshot download only when an admin token is set", async () => {
     const { app } = fixture({ adminToken: "s3cret-admin-token" });
     const doc = (await send(app, "GET", "/openapi.json")).body;
     expect(doc.components.securitySchemes.adminToken).toMatchObject({ type: "http", scheme: "bearer" });
     const secured = operations(doc)
       .filter(([, , op]) => op.security.length > 0)
       .map(([, , op]) => op.operationId);
-    expect(secured).toEqual(["bootstrapCluster", "putKey", "deleteKey"]);
+    expect(secured).toEqual(["bootstrapCluster", "putKey", "deleteKey", "takeSnapshot", "downloadSnapshot"]);
     expect(JSON.stringify(doc)).not.toContain("s3cret-admin-token");
   });
 

@@ -50,7 +50,7 @@ describe("restoreBackup()", () => {
     try {
       expect(opened.recovered.hardState).toEqual({ term: 4 as never, votedFor: null });
       expect<unknown>(opened.recovered.snapshot.position).toEqual({ term: 4, index: 25 });
-      expect(opened.recovered.log.lastPosition.index).toBe(25);
+      expect<number>(opened.recovered.log.lastPosition.index).toBe(25);
       const config = opened.recovered.snapshot.config;
       expect(config.voters).toEqual([NodeId.of("r1")]);
       expect(config.uniqueNodes()).toEqual([NodeId.of("r1")]);

@@ -2,8 +2,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { errorResponse, errorResponses } from "../schemas/api_errors.ts";
 import {
-  SNAPSHOT_CRC32_HEADER,
   SNAPSHOT_INDEX_HEADER,
+  SNAPSHOT_SHA256_HEADER,
+  SNAPSHOT_SIZE_HEADER,
   SNAPSHOT_TERM_HEADER,
   snapshotDownloadHeaders,
 } from "../schemas/api_snapshot.ts";
@@ -48,7 +49,8 @@ export function registerDownloadSnapshot(app: ApiApp): void {
       "content-disposition": `attachment; filename="snapshot-${result.index}-${result.term}.snap"`,
       [SNAPSHOT_INDEX_HEADER]: String(result.index),
       [SNAPSHOT_TERM_HEADER]: String(result.term),
-      [SNAPSHOT_CRC32_HEADER]: result.crc32.toString(16).padStart(8, "0"),
+      [SNAPSHOT_SIZE_HEADER]: String(result.bytes),
+      [SNAPSHOT_SHA256_HEADER]: result.sha256,
     });
   });
 }

@@ -5,8 +5,13 @@ import { z } from "@hono/zod-openapi";
 export const SNAPSHOT_INDEX_HEADER = "x-raft-snapshot-index";
 /** Header of a snapshot download: the term of that entry. */
 export const SNAPSHOT_TERM_HEADER = "x-raft-snapshot-term";
-/** Header of a snapshot download: the CRC-32 (IEEE) of the whole body, 8 lower-case hex digits. */
-export const SNAPSHOT_CRC32_HEADER = "x-raft-snapshot-crc32";
+/** Header of a snapshot download: the SHA-256 of the whole body, 64 lower-case hex digits (`sha256sum` prints it). */
+export const SNAPSHOT_SHA256_HEADER = "x-raft-snapshot-sha256";
+/**
+ * Header of a snapshot download: the body's length in bytes. Always sent, because Bun's server
+ * drops a handler's `content-length` on a streamed body and sends it chunked (Deno keeps it).
+ */
+export const SNAPSHOT_SIZE_HEADER = "x-raft-snapshot-size";
 
 /** Body of a successful `POST /v1/snapshot`. */
 export const SnapshotInfoSchema = z
@@ -32,9 +37,14 @@ export const snapshotDownloadHeaders = {
     schema: { type: "integer" as const },
   },
   [SNAPSHOT_TERM_HEADER]: { description: "The term of that entry", schema: { type: "integer" as const } },
-  [SNAPSHOT_CRC32_HEADER]: {
-    description: "The CRC-32 (IEEE 802.3, as zlib's crc32) of the whole body, as 8 lower-case hex digits",
-    schema: { type: "string" as const, pattern: "^[0-9a-f]{8}$" },
+  [SNAPSHOT_SHA256_HEADER]: {
+    description:
+      "The SHA-256 of the whole body, as 64 lower-case hex digits (compare with `sha256sum`). The file also carries its own CRC-32, which a restore checks",
+    schema: { type: "string" as const, pattern: "^[0-9a-f]{64}$" },
   },
-  "content-length": { description: "The body's length in bytes", schema: { type: "integer" as const } },
+  [SNAPSHOT_SIZE_HEADER]: {
+    description:
+      "The body's length in bytes (`content-length` says the same where the runtime keeps it: Deno does, Bun sends the stream chunked)",
+    schema: { type: "integer" as const },
+  },
 };

@@ -192,7 +192,7 @@ export class KvNodeService implements NodeService {
     if (this.#rt.stopped) return fail("shutting_down", "the node is stopping");
     const opened = this.#openLatest();
     if (!("meta" in opened)) return opened;
-    return { ...infoOf(opened), crc32: opened.crc32, body: snapshotDownloadStream(opened) };
+    return { ...infoOf(opened), sha256: opened.sha256, body: snapshotDownloadStream(opened) };
   }
 
   // ------------------------------------------------------------ internals

@@ -12,13 +12,13 @@ export interface StoredSnapshot {
   readonly data: Uint8Array;
 }
 
-/** A durable snapshot's file open for reading: what it covers, its length and CRC-32, its bytes in chunks. */
+/** A durable snapshot's file open for reading: what it covers, its length and SHA-256, its bytes in chunks. */
 export interface SnapshotFileReader {
   readonly meta: { readonly position: LogPosition; readonly config: ClusterConfig };
   /** The file's length in bytes. */
   readonly size: number;
-  /** The CRC-32 (IEEE) of the whole file. */
-  readonly crc32: number;
+  /** The SHA-256 of the whole file, as 64 lower-case hex digits. */
+  readonly sha256: string;
   /** The next at most `maxBytes` bytes, or null after the last; throws a storage error if reading fails. */
   read(maxBytes: number): Uint8Array | null;
   /** Releases the file (idempotent). */

@@ -142,10 +142,10 @@ export interface SnapshotInfo {
   readonly bytes: number;
 }
 
-/** The latest snapshot, ready to send: its position, length and CRC-32, and its file's bytes. */
+/** The latest snapshot, ready to send: its position, length and SHA-256, and its file's bytes. */
 export interface SnapshotDownload extends SnapshotInfo {
-  /** The CRC-32 (IEEE) of the whole file. */
-  readonly crc32: number;
+  /** The SHA-256 of the whole file, as 64 lower-case hex digits. */
+  readonly sha256: string;
   /** The file's bytes, pulled chunk by chunk; the file is released when it ends or is cancelled. */
   readonly body: ReadableStream<Uint8Array>;
 }

@@ -4,6 +4,7 @@
  * a directory flush, so a crash leaves either the whole snapshot or nothing. The bytes are those of
  * snapshot_codec.ts.
  */
+import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { crc32 } from "../checksum/crc32.ts";
 import type { LogPosition } from "../core/mod.ts";
@@ -223,7 +224,7 @@ function checkName(meta: SnapshotMeta, file: string, named: NamedSnapshot): void
 class FileSnapshotReader implements SnapshotFileReader {
   readonly meta: SnapshotMeta;
   readonly size: number;
-  readonly crc32: number;
+  readonly sha256: string;
   readonly #fs: FileSystem;
   readonly #file: string;
   #fd: number | null;
@@ -235,8 +236,8 @@ class FileSnapshotReader implements SnapshotFileReader {
     this.#fd = fd;
     this.#file = file;
     this.size = this.#call(() => fsys.size(fd));
-    const { crcBeforeLast4, crcOfAll, head, trailer } = this.#scan();
-    this.crc32 = crcOfAll;
+    const { crcBeforeLast4, sha256, head, trailer } = this.#scan();
+    this.sha256 = sha256;
     const checked = checkSnapshotParts(
       { size: this.size, head, trailer, crc: crcBeforeLast4 },
       `The snapshot ${file}`,
@@ -262,7 +263,7 @@ class FileSnapshotReader implements SnapshotFileReader {
   }
 
   /** One pass over the file: the CRCs, the head up to the end of the configuration, the trailer. */
-  #scan(): { crcBeforeLast4: number; crcOfAll: number; head: Uint8Array; trailer: Uint8Array } {
+  #scan(): { crcBeforeLast4: number; sha256: string; head: Uint8Array; trailer: Uint8Array } {
     const fd = this.#fd as number;
     const size = this.size;
     const fixed = this.#readAt(fd, 0, Math.min(size, SNAPSHOT_FIXED_BYTES));
@@ -275,12 +276,14 @@ class FileSnapshotReader implements SnapshotFileReader {
         : this.#readAt(fd, size - SNAPSHOT_TRAILER_BYTES, SNAPSHOT_TRAILER_BYTES);
     const crcEnd = Math.max(0, size - 4);
     let crc = 0;
+    const hash = createHash("sha256");
     for (let at = 0; at < crcEnd; at += CHECK_CHUNK_BYTES) {
       const chunk = this.#readAt(fd, at, Math.min(CHECK_CHUNK_BYTES, crcEnd - at));
       crc = crc32(chunk, 0, chunk.length, crc);
+      hash.update(chunk);
     }
-    const last = this.#readAt(fd, crcEnd, size - crcEnd);
-    return { crcBeforeLast4: crc, crcOfAll: crc32(last, 0, last.length, crc), head, trailer };
+    hash.update(this.#readAt(fd, crcEnd, size - crcEnd));
+    return { crcBeforeLast4: crc, sha256: hash.digest("hex"), head, trailer };
   }
 
   #readAt(fd: number, position: number, length: number): Uint8Array {

@@ -6,7 +6,7 @@
  * of the batch persisted, as when the kernel wrote some pages before the error).
  */
 
-import { crc32 } from "../checksum/crc32.ts";
+import { createHash } from "node:crypto";
 import {
   assert,
   ClusterConfig,
@@ -360,7 +360,7 @@ export function bytesReader(meta: SnapshotMeta, bytes: Uint8Array): SnapshotFile
   return {
     meta,
     size: bytes.length,
-    crc32: crc32(bytes),
+    sha256: createHash("sha256").update(bytes).digest("hex"),
     read(maxBytes) {
       if (offset >= bytes.length) return null;
       const chunk = bytes.slice(offset, Math.min(bytes.length, offset + maxBytes));

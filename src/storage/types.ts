@@ -156,8 +156,11 @@ export interface SnapshotFileReader {
   readonly meta: SnapshotMeta;
   /** The file's length in bytes. */
   readonly size: number;
-  /** The CRC-32 (IEEE) of the whole file. */
-  readonly crc32: number;
+  /**
+   * The SHA-256 of the whole file, as 64 lower-case hex digits (a whole-file CRC-32 would say
+   * nothing: the file ends with its own CRC-32, so the CRC-32 of all of it is the same constant).
+   */
+  readonly sha256: string;
   /**
    * The next at most `maxBytes` bytes of the file (a fresh buffer), or null after the last one.
    * Throws a {@link StorageError} `read_failed` if the file cannot be read.

@@ -4,7 +4,7 @@
  * its last change, writes and leader reads need the leader flag, and any call can be made to fail.
  */
 
-import { crc32 } from "../../src/checksum/crc32.ts";
+import { createHash } from "node:crypto";
 import { ClusterConfig, LogPosition, NodeId } from "../../src/core/mod.ts";
 import type {
   Consistency,
@@ -199,7 +199,7 @@ export class FakeNodeService implements NodeService {
           offset += 1000;
         },
       });
-      return { ...this.#info(snapshot), crc32: crc32(file), body };
+      return { ...this.#info(snapshot), sha256: createHash("sha256").update(file).digest("hex"), body };
     });
   }
 

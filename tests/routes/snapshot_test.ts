@@ -1,6 +1,11 @@
 import { describe, expect, it } from "bun:test";
-import { SNAPSHOT_CRC32_HEADER, SNAPSHOT_INDEX_HEADER, SNAPSHOT_TERM_HEADER } from "../../schemas/api_snapshot.ts";
-import { crc32 } from "../../src/checksum/crc32.ts";
+import { createHash } from "node:crypto";
+import {
+  SNAPSHOT_INDEX_HEADER,
+  SNAPSHOT_SHA256_HEADER,
+  SNAPSHOT_SIZE_HEADER,
+  SNAPSHOT_TERM_HEADER,
+} from "../../schemas/api_snapshot.ts";
 import { decodeSnapshotFile } from "../../src/storage/mod.ts";
 import { expectError, fixture, send } from "./helpers.ts";
 
@@ -51,7 +56,7 @@ describe("GET /v1/snapshot", () => {
     expect(error.definite).toBeUndefined();
   });
 
-  it("streams the latest snapshot file, with index, term, CRC-32 and length headers that match the body", async () => {
+  it("streams the latest snapshot file, with index, term, SHA-256 and length headers that match the body", async () => {
     const { app, service } = fixture();
     for (let i = 0; i < 50; i++) service.seed(`key-${i}`, "x".repeat(100));
     const taken = (await send(app, "POST", "/v1/snapshot")).body;
@@ -65,7 +70,8 @@ describe("GET /v1/snapshot", () => {
     expect(answer.headers.get("content-length")).toBe(String(taken.bytes));
     expect(answer.headers.get(SNAPSHOT_INDEX_HEADER)).toBe(String(taken.index));
     expect(answer.headers.get(SNAPSHOT_TERM_HEADER)).toBe(String(taken.term));
-    expect(answer.headers.get(SNAPSHOT_CRC32_HEADER)).toBe(crc32(answer.bytes).toString(16).padStart(8, "0"));
+    expect(answer.headers.get(SNAPSHOT_SIZE_HEADER)).toBe(String(taken.bytes));
+    expect(answer.headers.get(SNAPSHOT_SHA256_HEADER)).toBe(createHash("sha256").update(answer.bytes).digest("hex"));
     const decoded = decodeSnapshotFile(answer.bytes, "the download");
     expect(decoded.meta.position).toEqual({ index: taken.index, term: taken.term } as typeof decoded.meta.position);
   });

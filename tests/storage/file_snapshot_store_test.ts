@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "bun:test";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { crc32 } from "../../src/checksum/crc32.ts";
 import { LogPosition } from "../../src/core/mod.ts";
 import { FileSnapshotStore, StorageError, snapshotName } from "../../src/storage/mod.ts";
 import { config, FatalCalled, faultyFs, removeDir, tempDir, throwingFatal } from "./storage_helpers.ts";
@@ -136,7 +136,7 @@ describe("FileSnapshotStore.openLatest()", () => {
     return Uint8Array.from(parts);
   }
 
-  it("opens the newest file with its metadata, size and CRC-32, and reads it byte for byte, even after a prune", () => {
+  it("opens the newest file with its metadata, size and SHA-256, and reads it byte for byte, even after a prune", () => {
     const dir = freshDir();
     const store = FileSnapshotStore.open(dir);
     expect(store.openLatest()).toBeNull();
@@ -152,7 +152,7 @@ describe("FileSnapshotStore.openLatest()", () => {
     expect<unknown>(reader.meta.position).toEqual({ term: 2, index: 40 });
     expect(reader.meta.config.equals(meta.config)).toBe(true);
     expect(reader.size).toBe(onDisk.length);
-    expect(reader.crc32).toBe(crc32(onDisk));
+    expect(reader.sha256).toBe(createHash("sha256").update(onDisk).digest("hex"));
     store.save({ position: LogPosition.of(2, 41), config: config("a") }, new Uint8Array([1]));
     store.prune(LogPosition.of(2, 41)); // The open file is unlinked; the reader keeps reading it.
     expect(readAll(reader, 65_536)).toEqual(onDisk);

@@ -92,6 +92,30 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/snapshot": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Download the latest snapshot (a backup)
+     * @description Streams the latest snapshot file of the node that receives the request (never forwarded). The file is a self-describing backup: magic `RBSN`, format version, the log position it covers, the cluster configuration there and the state machine's data, closed by a CRC-32 (the format is in docs/storage.md). Restore it into a new single-node cluster with `npm run restore`. It holds every key: when the node has an admin token, this read needs it too. A node without a snapshot answers 404 `not_found` (take one with `POST /v1/snapshot`).
+     */
+    get: operations["downloadSnapshot"];
+    put?: never;
+    /**
+     * Take a snapshot now
+     * @description Snapshots the state machine of the node that receives the request at its applied index, stores it durably and compacts the log up to it. A local operation on any node (never forwarded): each node snapshots its own state. When nothing was applied since the latest snapshot, answers that snapshot. A node that has applied nothing yet answers 409 `nothing_to_snapshot`.
+     */
+    post: operations["takeSnapshot"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/livez": {
     parameters: {
       query?: never;
@@ -162,7 +186,7 @@ export interface components {
       };
     };
     /**
-     * @description What went wrong. Whether a failed write may still take effect is told by `definite`, not by the code: `no_leader`, `not_leader`, `overloaded` and `leader_transferring` come before anything was proposed (`definite: true`), while after `timeout`, `leader_unreachable` (a follower forwarded the write and the leader did not answer) and `shutting_down` the write may or may not have taken effect (`definite: false`). `overloaded` also answers a leader whose uncommitted entries reached their limit (no quorum keeps up); `leader_transferring` a leader that is handing leadership to another node (for at most an election timeout). `invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.
+     * @description What went wrong. Whether a failed write may still take effect is told by `definite`, not by the code: `no_leader`, `not_leader`, `overloaded` and `leader_transferring` come before anything was proposed (`definite: true`), while after `timeout`, `leader_unreachable` (a follower forwarded the write and the leader did not answer) and `shutting_down` the write may or may not have taken effect (`definite: false`). `overloaded` also answers a leader whose uncommitted entries reached their limit (no quorum keeps up); `leader_transferring` a leader that is handing leadership to another node (for at most an election timeout). `nothing_to_snapshot` answers `POST /v1/snapshot` on a node that has applied nothing yet. `invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.
      * @enum {string}
      */
     ErrorCode:
@@ -174,6 +198,7 @@ export interface components {
       | "leader_transferring"
       | "compare_failed"
       | "already_bootstrapped"
+      | "nothing_to_snapshot"
       | "not_found"
       | "invalid_request"
       | "shutting_down"
@@ -332,6 +357,23 @@ export interface components {
        * @example 45
        */
       index: number;
+    };
+    SnapshotInfo: {
+      /**
+       * @description The index of the last log entry the snapshot covers
+       * @example 1042
+       */
+      index: number;
+      /**
+       * @description The term of that entry
+       * @example 3
+       */
+      term: number;
+      /**
+       * @description The length of the snapshot file (what `GET /v1/snapshot` sends)
+       * @example 48213
+       */
+      bytes: number;
     };
     Livez: {
       /** @enum {boolean} */
@@ -895,6 +937,144 @@ export interface operations {
       };
       /** @description The request timed out; for writes `definite: false`, so the write may have taken effect (`timeout`) */
       504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  downloadSnapshot: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The snapshot file */
+      200: {
+        headers: {
+          /** @description The index of the last log entry the snapshot covers */
+          "x-raft-snapshot-index"?: number;
+          /** @description The term of that entry */
+          "x-raft-snapshot-term"?: number;
+          /** @description The SHA-256 of the whole body, as 64 lower-case hex digits (compare with `sha256sum`). The file also carries its own CRC-32, which a restore checks */
+          "x-raft-snapshot-sha256"?: string;
+          /** @description The body's length in bytes (`content-length` says the same where the runtime keeps it: Deno does, Bun sends the stream chunked) */
+          "x-raft-snapshot-size"?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/octet-stream": string;
+        };
+      };
+      /** @description The admin token is missing or wrong (only when the node requires one) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The node has no snapshot yet (`not_found`) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The path exists but not with this method */
+      405: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A bug or a storage failure (`internal`) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  takeSnapshot: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The snapshot now on this node (new, or the latest one when nothing changed) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SnapshotInfo"];
+        };
+      };
+      /** @description The admin token is missing or wrong (only when the node requires one) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The path exists but not with this method */
+      405: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The node has applied nothing it could snapshot (`nothing_to_snapshot`) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A bug or a storage failure (`internal`) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
+      503: {
         headers: {
           [name: string]: unknown;
         };

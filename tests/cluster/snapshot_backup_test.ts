@@ -48,6 +48,7 @@ describe("snapshots and backups across processes", () => {
   let restored: ClusterNode | null = null;
   afterAll(async () => {
     await restored?.signal("SIGTERM");
+    if (restored !== null) rmSync(restored.dataDir, { recursive: true, force: true });
     await cluster.stop();
     rmSync(work, { recursive: true, force: true });
   }, STOP_TIMEOUT_MS);

@@ -26,6 +26,8 @@ import { registerAddMember } from "./v1_members_add.ts";
 import { registerListMembers } from "./v1_members_list.ts";
 import { registerPromoteMember } from "./v1_members_promote.ts";
 import { registerRemoveMember } from "./v1_members_remove.ts";
+import { registerDownloadSnapshot } from "./v1_snapshot_get.ts";
+import { registerTakeSnapshot } from "./v1_snapshot_post.ts";
 import { registerGetStatus } from "./v1_status_get.ts";
 
 /** Adds every API operation to `app` (the OpenAPI document lists them in this order). */
@@ -41,6 +43,8 @@ export function registerApiRoutes(app: ApiApp): void {
   registerGetKey(app);
   registerDeleteKey(app);
   registerListKeys(app);
+  registerTakeSnapshot(app);
+  registerDownloadSnapshot(app);
   registerLivez(app);
   registerReadyz(app);
 }

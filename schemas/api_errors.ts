@@ -20,6 +20,7 @@ export const ApiErrorCodeSchema = z
     "learner_behind",
     "change_in_progress",
     "quorum_at_risk",
+    "nothing_to_snapshot",
     "not_found",
     "invalid_request",
     "shutting_down",
@@ -43,6 +44,7 @@ export const ApiErrorCodeSchema = z
       "`leader_transferring` a leader that is handing leadership to another node (for at most an election timeout). " +
       "`member_conflict`, `learner_behind`, `change_in_progress` and `quorum_at_risk` refuse a membership change " +
       "before anything was proposed (`definite: true`). " +
+      "`nothing_to_snapshot` answers `POST /v1/snapshot` on a node that has applied nothing yet. " +
       "`invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.",
   });
 
@@ -90,6 +92,7 @@ export function errorStatus(code: ApiErrorCode): ContentfulStatusCode {
     case "learner_behind":
     case "change_in_progress":
     case "quorum_at_risk":
+    case "nothing_to_snapshot":
       return 409;
     case "payload_too_large":
       return 413;

@@ -8,7 +8,8 @@ export const NodeIdSchema = z
   .max(64)
   .regex(/^[A-Za-z0-9._-]+$/, "use letters, digits, '.', '_' and '-'");
 
-const HttpUrl = z
+/** An absolute http(s) URL, without trailing slashes. */
+export const HttpUrl = z
   .string()
   .url()
   .refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL")
@@ -34,7 +35,8 @@ const MemberList = z
   })
   .pipe(z.array(Member).min(1));
 
-const Listen = z
+/** `host:port` → `{ hostname, port }`. */
+export const Listen = z
   .string()
   .regex(/^[^:\s]+:\d{1,5}$/, "expected host:port")
   .transform((s) => {

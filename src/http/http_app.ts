@@ -3,12 +3,12 @@
  * `fetch` with Bun.serve or Deno.serve); every failure answers with the one JSON error envelope.
  */
 import { type Hook, OpenAPIHono } from "@hono/zod-openapi";
-import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
-import { bearerAuth } from "hono/bearer-auth";
+import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ApiErrorCode } from "../../schemas/api_errors.ts";
 import { createLogger, type Logger } from "../server/logger.ts";
 import type { NodeService } from "../server/service.ts";
+import { bearerCheck, mutatingOnly } from "./admin_auth.ts";
 import { type ErrorReport, rateLimitedErrorReports } from "./error_reports.ts";
 import { type FetchFunction, LeaderRouter } from "./forward.ts";
 import type { ApiApp, AppEnv } from "./http_context.ts";
@@ -39,7 +39,10 @@ export interface RouteSet {
 
 /** Options of {@link createApiApp}. */
 export interface HttpAppOptions {
-  /** When set, every mutating `/v1` request needs `authorization: Bearer <adminToken>`. */
+  /**
+   * When set, every mutating `/v1` request needs `authorization: Bearer <adminToken>`, and so do
+   * the reads whose route requires it (`GET /v1/snapshot`).
+   */
   readonly adminToken?: string;
   /** Sends forwarded requests to the leader; default: the global `fetch`. */
   readonly fetch?: FetchFunction;
@@ -61,14 +64,16 @@ export function createApiApp(service: NodeService, routes: RouteSet, options: Ht
   if (options.adminToken === "") throw new Error("Cannot require an empty admin token: omit adminToken instead");
   const app = newApiApp();
   const leaderRouter = new LeaderRouter(service, { fetch: options.fetch, timeoutMs: options.forwardTimeoutMs });
+  const adminCheck = options.adminToken === undefined ? null : bearerCheck(options.adminToken);
   app.use(async (c, next) => {
     c.set("service", service);
     c.set("leaderRouter", leaderRouter);
+    c.set("adminCheck", adminCheck);
     await next();
     if (!c.res.headers.has(SERVED_BY_HEADER)) c.res.headers.set(SERVED_BY_HEADER, service.self.id);
   });
   // Auth first: a request without the admin token is refused before its body is read.
-  if (options.adminToken !== undefined) app.use("/v1/*", adminAuth(options.adminToken));
+  if (adminCheck !== null) app.use("/v1/*", mutatingOnly(adminCheck));
   app.use("/v1/*", readBody(MAX_BODY_BYTES));
   routes.api(app);
   const servers = options.servers ?? [{ url: service.self.url, description: `This node (${service.self.id})` }];
@@ -125,24 +130,6 @@ const validationHook: Hook<unknown, AppEnv, string, Response | undefined> = (res
   const definite = isWriteMethod(c.req.method) ? true : undefined;
   return apiError(c, "validation_failed", message, { details: { target: where, issues }, definite });
 };
-
-/** Bearer auth for mutating requests; failures answer 401 `unauthorized` in the envelope. */
-function adminAuth(token: string): MiddlewareHandler<AppEnv> {
-  const deny = (why: string) => ({
-    message: (c: Context) =>
-      apiError(c, "unauthorized", `Cannot ${c.req.method} ${c.req.path}: ${why}`, {
-        definite: true,
-        headers: { "www-authenticate": 'Bearer realm="raftbare-ts"' },
-      }),
-  });
-  const auth = bearerAuth<AppEnv>({
-    token,
-    noAuthenticationHeader: deny("send the admin token as 'authorization: Bearer <token>'"),
-    invalidAuthenticationHeader: deny("the authorization header is not 'Bearer <token>'"),
-    invalidToken: deny("the admin token is wrong"),
-  });
-  return (c, next) => (isWriteMethod(c.req.method) ? auth(c, next) : next());
-}
 
 /**
  * Framework exceptions keep their status in the envelope; a client that went away mid-body is a

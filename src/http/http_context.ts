@@ -1,6 +1,6 @@
 /** The Hono environment shared by the HTTP app, its routes and its middleware. */
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { MemberInfo, NodeService } from "../server/service.ts";
 import type { RequestKind } from "./http_errors.ts";
 
@@ -16,6 +16,8 @@ export interface AppVariables {
   service: NodeService;
   /** Forwards or redirects requests that need the leader. */
   leaderRouter: LeaderRouting;
+  /** The admin-token check, or null when the node has no admin token (see admin_auth.ts). */
+  adminCheck: MiddlewareHandler<AppEnv> | null;
 }
 
 /** The Hono environment of the API app. */

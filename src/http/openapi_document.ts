@@ -35,6 +35,7 @@ const DESCRIPTION = `A node of a raftbare-ts Raft cluster: a replicated key-valu
 const TAGS = [
   { name: "cluster", description: "Create the cluster and inspect this node" },
   { name: "kv", description: "The replicated key-value store" },
+  { name: "snapshot", description: "Snapshots of this node's state, and backups" },
   { name: "health", description: "Liveness and readiness probes" },
 ];
 
@@ -54,10 +55,13 @@ export function openApiDocument(app: ApiApp, options: OpenApiDocumentOptions): O
     servers: options.servers.map((s) => ({ ...s })),
     tags: TAGS,
   });
-  return options.adminToken ? withAdminSecurity(doc) : { ...doc, security: [] };
+  return options.adminToken ? withAdminSecurity(doc) : withoutSecurity(doc);
 }
 
-/** `doc` with the bearer scheme, required by every mutating operation and by no other. */
+/**
+ * `doc` with the bearer scheme, required by every mutating operation and by the reads whose route
+ * declares it (admin-only reads), and by no other.
+ */
 function withAdminSecurity(doc: OpenApiDocument): OpenApiDocument {
   const securitySchemes = {
     ...doc.components?.securitySchemes,
@@ -70,8 +74,19 @@ function withAdminSecurity(doc: OpenApiDocument): OpenApiDocument {
   for (const item of Object.values(doc.paths ?? {})) {
     for (const [method, operation] of Object.entries(item)) {
       if (typeof operation !== "object" || operation === null || !("responses" in operation)) continue;
-      operation.security = MUTATING_METHODS.has(method) ? [{ [ADMIN_TOKEN_SCHEME]: [] }] : [];
+      const adminOnly = operation.security?.some((s: Record<string, string[]>) => ADMIN_TOKEN_SCHEME in s) ?? false;
+      operation.security = MUTATING_METHODS.has(method) || adminOnly ? [{ [ADMIN_TOKEN_SCHEME]: [] }] : [];
     }
   }
   return { ...doc, components: { ...doc.components, securitySchemes } };
+}
+
+/** `doc` without any operation's own security (a node without an admin token requires none). */
+function withoutSecurity(doc: OpenApiDocument): OpenApiDocument {
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const operation of Object.values(item)) {
+      if (typeof operation === "object" && operation !== null && "security" in operation) delete operation.security;
+    }
+  }
+  return { ...doc, security: [] };
 }

@@ -1,4 +1,5 @@
 /** Reads the node configuration from command-line flags and environment variables. */
+import type { z } from "zod";
 import { CONFIG_KEYS, type NodeConfig, NodeConfigSchema } from "../../schemas/node_config.ts";
 
 /** `clusterToken` → `cluster-token`. */
@@ -11,9 +12,12 @@ export function envName(key: string): string {
   return `RAFT_${flagName(key).replaceAll("-", "_").toUpperCase()}`;
 }
 
-/** Parses `--name value` and `--name=value` flags; unknown flags are errors. */
-export function parseFlags(argv: readonly string[]): { values: Record<string, string>; errors: string[] } {
-  const byFlag = new Map(CONFIG_KEYS.map((k) => [flagName(k), k as string]));
+/** Parses `--name value` and `--name=value` flags of `keys` (default: the node's); unknown flags are errors. */
+export function parseFlags(
+  argv: readonly string[],
+  keys: readonly string[] = CONFIG_KEYS,
+): { values: Record<string, string>; errors: string[] } {
+  const byFlag = new Map(keys.map((k) => [flagName(k), k]));
   const values: Record<string, string> = {};
   const errors: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -37,17 +41,30 @@ export function parseFlags(argv: readonly string[]): { values: Record<string, st
 }
 
 /** The outcome of loading the configuration: the config, or every problem found, one per line. */
-export type LoadedConfig = { ok: true; config: NodeConfig } | { ok: false; errors: string[] };
+export type LoadedConfig = Loaded<NodeConfig>;
 
-/** Loads the configuration: flags override environment variables (`RAFT_*`). */
+/** The outcome of loading settings: the settings, or every problem found, one per line. */
+export type Loaded<T> = { ok: true; config: T } | { ok: false; errors: string[] };
+
+/** Loads the node configuration: flags override environment variables (`RAFT_*`). */
 export function loadConfig(argv: readonly string[], env: Record<string, string | undefined>): LoadedConfig {
-  const flags = parseFlags(argv);
+  return loadSettings(NodeConfigSchema, CONFIG_KEYS, argv, env);
+}
+
+/** Loads the settings `keys` of `schema` from flags and environment variables (flags win), as the node does. */
+export function loadSettings<T>(
+  schema: z.ZodType<T>,
+  keys: readonly string[],
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+): Loaded<T> {
+  const flags = parseFlags(argv, keys);
   const raw: Record<string, string> = {};
-  for (const key of CONFIG_KEYS) {
+  for (const key of keys) {
     const value = flags.values[key] ?? env[envName(key)];
     if (value !== undefined && value !== "") raw[key] = value;
   }
-  const parsed = NodeConfigSchema.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (flags.errors.length > 0 || !parsed.success) {
     const issues = parsed.success
       ? []

@@ -3,11 +3,11 @@
  * runtime loop and the replicated KV state machine. Members' URLs come from the configuration in
  * the log (see the runtime's member directory).
  */
-import type { NodeId } from "../core/mod.ts";
+import { LogPosition, type NodeId } from "../core/mod.ts";
 import { type ApplyResult, encodeCommand, type KvCommand, KvStateMachine } from "../kv/mod.ts";
 import type { Clock } from "./clock.ts";
 import { DEFAULT_MEMBERSHIP_SETTINGS, Membership, type MembershipSettings, roleOf } from "./membership.ts";
-import type { StateMachine } from "./ports.ts";
+import type { SnapshotFileReader, StateMachine } from "./ports.ts";
 import type { RaftRuntime } from "./runtime.ts";
 import type {
   Consistency,
@@ -23,8 +23,11 @@ import type {
   NodeStatus,
   PutOptions,
   ServiceError,
+  SnapshotDownload,
+  SnapshotInfo,
   WriteResult,
 } from "./service.ts";
+import { snapshotDownloadStream } from "./snapshot_download.ts";
 import { fail, writeResultOf } from "./write_outcome.ts";
 
 /** Adapts {@link KvStateMachine} to the runtime's state machine port (restore swaps the instance). */
@@ -201,11 +204,56 @@ export class KvNodeService implements NodeService {
     return this.#write({ op: "delete", key, ...casOf(options) });
   }
 
+  async takeSnapshot(): Promise<SnapshotInfo | ServiceError> {
+    const outcome = this.#rt.snapshotNow();
+    switch (outcome.kind) {
+      case "unavailable":
+        return outcome.reason === "stopped"
+          ? fail("shutting_down", "the node is stopping", { definite: true })
+          : fail("internal", "the node's storage failed; it is restarting from disk");
+      case "empty":
+        return fail("nothing_to_snapshot", `node ${this.self.id} has applied nothing yet (is it part of a cluster?)`, {
+          definite: true,
+        });
+      default: {
+        const opened = this.#openLatest();
+        if (!("meta" in opened)) return opened;
+        opened.close();
+        if (!LogPosition.equals(opened.meta.position, outcome.position)) {
+          return fail("internal", `the latest snapshot file is not at ${LogPosition.format(outcome.position)}`);
+        }
+        return infoOf(opened);
+      }
+    }
+  }
+
+  async downloadSnapshot(): Promise<SnapshotDownload | ServiceError> {
+    if (this.#rt.stopped) return fail("shutting_down", "the node is stopping");
+    const opened = this.#openLatest();
+    if (!("meta" in opened)) return opened;
+    return { ...infoOf(opened), sha256: opened.sha256, body: snapshotDownloadStream(opened) };
+  }
+
   // ------------------------------------------------------------ internals
 
   get #ms(): Membership<ApplyResult> {
     if (this.#membership === null) throw new Error("KvNodeService used before attach()");
     return this.#membership;
+  }
+
+  /** The latest snapshot file, open (the caller closes it), or the error to answer. */
+  #openLatest(): SnapshotFileReader | ServiceError {
+    let reader: SnapshotFileReader | null;
+    try {
+      reader = this.#rt.openLatestSnapshot();
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      return fail("internal", `cannot read the latest snapshot: ${why}`);
+    }
+    if (reader === null) {
+      return fail("not_found", `node ${this.self.id} has no snapshot yet; take one with POST /v1/snapshot`);
+    }
+    return reader;
   }
 
   get #rt(): RaftRuntime<ApplyResult> {
@@ -253,6 +301,11 @@ export class KvNodeService implements NodeService {
       role: roleOf(config, id),
     }));
   }
+}
+
+function infoOf(reader: SnapshotFileReader): SnapshotInfo {
+  const { index, term } = reader.meta.position;
+  return { ok: true, index, term, bytes: reader.size };
 }
 
 function casOf(options: PutOptions): { expectValue?: string; expectRevision?: number } {

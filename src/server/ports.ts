@@ -12,6 +12,19 @@ export interface StoredSnapshot {
   readonly data: Uint8Array;
 }
 
+/** A durable snapshot's file open for reading: what it covers, its length and SHA-256, its bytes in chunks. */
+export interface SnapshotFileReader {
+  readonly meta: { readonly position: LogPosition; readonly config: ClusterConfig };
+  /** The file's length in bytes. */
+  readonly size: number;
+  /** The SHA-256 of the whole file, as 64 lower-case hex digits. */
+  readonly sha256: string;
+  /** The next at most `maxBytes` bytes, or null after the last; throws a storage error if reading fails. */
+  read(maxBytes: number): Uint8Array | null;
+  /** Releases the file (idempotent). */
+  close(): void;
+}
+
 /** Everything that was durable when storage was opened. */
 export interface RecoveredState {
   readonly term: Term;
@@ -58,6 +71,11 @@ export interface RuntimeStorage {
   installSnapshot(snapshot: StoredSnapshot, keepLog: boolean): void;
   /** The latest durable snapshot, if any. */
   latestSnapshot(): StoredSnapshot | null;
+  /**
+   * The latest durable snapshot as its file, checked and open for reading in chunks (a download or
+   * a backup), or null if there is none. Throws a storage error if it fails its checks.
+   */
+  openLatestSnapshot(): SnapshotFileReader | null;
   /**
    * Closes and opens the storage again (after a failed write left memory ahead of the disk); the
    * new open records a higher generation. Throws if the storage still cannot be opened.

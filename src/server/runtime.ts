@@ -30,7 +30,14 @@ import { ElectionTimer } from "./election_timer.ts";
 import type { Logger } from "./logger.ts";
 import { MemberDirectory } from "./member_directory.ts";
 import { PeerContact } from "./peer_contact.ts";
-import type { RecoveredState, RuntimeStorage, RuntimeTransport, StateMachine, StoredSnapshot } from "./ports.ts";
+import type {
+  RecoveredState,
+  RuntimeStorage,
+  RuntimeTransport,
+  SnapshotFileReader,
+  StateMachine,
+  StoredSnapshot,
+} from "./ports.ts";
 import { type ProposalOutcome, ProposalTracker } from "./proposal_tracker.ts";
 import { ReadBarrier, type ReadOutcome } from "./read_barrier.ts";
 
@@ -127,6 +134,15 @@ export interface ActiveOptions {
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
 }
+
+/**
+ * The outcome of {@link RaftRuntime.snapshotNow}: a new snapshot, the latest one (nothing was
+ * applied after it), nothing to snapshot (nothing applied yet), or a node that is not running.
+ */
+export type SnapshotNowOutcome =
+  | { readonly kind: "taken" | "unchanged"; readonly position: LogPosition }
+  | { readonly kind: "empty" }
+  | { readonly kind: "unavailable"; readonly reason: "stopped" | "storage" };
 
 /** Thrown when the persisted state is one the node cannot run from; the node does not start. */
 export class StartupError extends Error {
@@ -318,6 +334,25 @@ export class RaftRuntime<R> {
     if (!heartbeat.ok) return Promise.resolve("not_leader");
     this.#scheduleTurn();
     return this.#reads.wait(heartbeat.seq, readIndexOf(this.#node));
+  }
+
+  /**
+   * Snapshots the state machine at its applied index and compacts the log to it, now (the
+   * snapshot file is durable when this returns, the compaction with the next sync); when nothing
+   * was applied since the latest snapshot, answers that one's position.
+   */
+  snapshotNow(): SnapshotNowOutcome {
+    if (this.#stopped || this.#down) return { kind: "unavailable", reason: this.#stopped ? "stopped" : "storage" };
+    const taken = this.#guard(() => this.#takeSnapshot());
+    if (taken === undefined) return { kind: "unavailable", reason: "storage" };
+    const position = this.#node.log.snapshotPosition;
+    if (taken) return { kind: "taken", position };
+    return position.index === 0 ? { kind: "empty" } : { kind: "unchanged", position };
+  }
+
+  /** The latest durable snapshot's file, open for reading (see {@link RuntimeStorage.openLatestSnapshot}). */
+  openLatestSnapshot(): SnapshotFileReader | null {
+    return this.#deps.storage.openLatestSnapshot();
   }
 
   /** Resolves true once a leader is known, false after `ms` milliseconds or when stopped. */

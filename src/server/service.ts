@@ -25,6 +25,7 @@ export type ServiceErrorCode =
   | "leader_transferring" // The leader is handing leadership to another node (503); nothing was proposed.
   | "compare_failed" // A compare-and-set did not match (409); committed, definite.
   | "already_bootstrapped" // POST /v1/cluster on a node that is already in a cluster (409).
+  | "nothing_to_snapshot" // POST /v1/snapshot on a node that has applied nothing yet (409).
   | "not_found" // Key or member not found (404).
   | "member_conflict" // A member with this id exists at another URL (409); nothing changed.
   | "learner_behind" // The learner is not caught up yet, so it cannot be promoted (409); nothing changed.
@@ -167,6 +168,23 @@ export interface NodeStatus {
   readonly runtime: { readonly name: "bun" | "deno" | "node"; readonly version: string };
 }
 
+/** A snapshot on this node: the last log position it covers and the length of its file. */
+export interface SnapshotInfo {
+  readonly ok: true;
+  readonly index: number;
+  readonly term: number;
+  /** The length in bytes of the snapshot file (what a download of it sends). */
+  readonly bytes: number;
+}
+
+/** The latest snapshot, ready to send: its position, length and SHA-256, and its file's bytes. */
+export interface SnapshotDownload extends SnapshotInfo {
+  /** The SHA-256 of the whole file, as 64 lower-case hex digits. */
+  readonly sha256: string;
+  /** The file's bytes, pulled chunk by chunk; the file is released when it ends or is cancelled. */
+  readonly body: ReadableStream<Uint8Array>;
+}
+
 /** What the HTTP layer needs from a node. */
 export interface NodeService {
   /** This node's id and advertised URL. */
@@ -197,4 +215,11 @@ export interface NodeService {
   removeMember(id: string, options: { readonly force: boolean }): Promise<MembershipChange | ServiceError>;
   /** Hands leadership to voter `to`, or the most caught-up voter (leader only). */
   transferLeader(to: string | undefined): Promise<LeaderChange | ServiceError>;
+  /**
+   * Snapshots this node's state machine now and compacts its log (a local operation, on any
+   * node); when nothing was applied since the latest snapshot, answers that one.
+   */
+  takeSnapshot(): Promise<SnapshotInfo | ServiceError>;
+  /** This node's latest snapshot file, to download (`not_found` if it has none). */
+  downloadSnapshot(): Promise<SnapshotDownload | ServiceError>;
 }

@@ -1,7 +1,7 @@
 /** Connects the runtime's storage port to src/storage (file segments and snapshot files, or the in-memory twin). */
 import type { LogEntries, NodeId, Term } from "../core/mod.ts";
 import type { OpenedStorage } from "../storage/mod.ts";
-import type { RecoveredState, RuntimeStorage, StoredSnapshot } from "./ports.ts";
+import type { RecoveredState, RuntimeStorage, SnapshotFileReader, StoredSnapshot } from "./ports.ts";
 
 /** Opens the node's storage; called again to recover after a failed write. */
 export type StorageOpener = () => OpenedStorage;
@@ -79,6 +79,10 @@ export class StorageAdapter implements RuntimeStorage {
     const latest = this.#opened.snapshots.latest();
     if (latest === null) return null;
     return { position: latest.meta.position, config: latest.meta.config, data: latest.data };
+  }
+
+  openLatestSnapshot(): SnapshotFileReader | null {
+    return this.#opened.snapshots.openLatest();
   }
 
   reopen(): RecoveredState {

@@ -1,30 +1,30 @@
 /**
  * The file-backed {@link SnapshotStore}: one file per snapshot, `snapshot-<index>-<term>.snap`
  * (20 digits each), written to a temporary file, flushed, renamed into place and made durable with
- * a directory flush, so a crash leaves either the whole snapshot or nothing.
- *
- * File: magic "RBSN" | version u8 | 3 zero bytes | term u64 | index u64 | config length u32 |
- * config JSON | data | data length u64 | crc32 of everything before it u32 (all little-endian).
- * The length trails the data so chunks can be streamed from a generator without buffering them.
+ * a directory flush, so a crash leaves either the whole snapshot or nothing. The bytes are those of
+ * snapshot_codec.ts.
  */
+import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { crc32 } from "../checksum/crc32.ts";
-import { assert, type LogPosition } from "../core/mod.ts";
+import type { LogPosition } from "../core/mod.ts";
 import { errnoCode, StorageError, writeError } from "./errors.ts";
 import { exitProcess, type FatalHandler, failStop } from "./fatal.ts";
 import { type FileSystem, nodeFileSystem, writeAll } from "./file_system.ts";
-import { configJson, decodeConfig } from "./record_codec.ts";
-import type { Snapshot, SnapshotMeta, SnapshotStore } from "./types.ts";
+import {
+  checkSnapshotParts,
+  decodeSnapshotFile,
+  encodeSnapshotHeader,
+  encodeSnapshotTrailer,
+  SNAPSHOT_FIXED_BYTES,
+  SNAPSHOT_TRAILER_BYTES,
+} from "./snapshot_codec.ts";
+import type { Snapshot, SnapshotFileReader, SnapshotMeta, SnapshotStore } from "./types.ts";
 
-/** The snapshot file format version written by this code. */
-export const SNAPSHOT_FORMAT_VERSION = 1;
-
-const MAGIC = [0x52, 0x42, 0x53, 0x4e]; // "RBSN"
 const NAME = /^snapshot-(\d{20})-(\d{20})\.snap$/;
 const TEMP_SUFFIX = ".tmp";
-const FIXED = 28;
-const TRAILER = 12;
-const TWO_32 = 2 ** 32;
+/** Bytes read per call while checking a file for {@link FileSnapshotStore.openLatest}. */
+const CHECK_CHUNK_BYTES = 64 * 1024;
 
 /** Options of {@link FileSnapshotStore.open}. */
 export interface FileSnapshotStoreOptions {
@@ -51,16 +51,6 @@ function parseName(name: string): NamedSnapshot | undefined {
   return { name, index: Number(match[1]), term: Number(match[2]) };
 }
 
-function putU64(view: DataView, at: number, n: number): void {
-  view.setUint32(at, n >>> 0, true);
-  view.setUint32(at + 4, Math.floor(n / TWO_32), true);
-}
-
-function getU64(view: DataView, at: number): number {
-  const hi = view.getUint32(at + 4, true);
-  return hi >= 0x200000 ? -1 : hi * TWO_32 + view.getUint32(at, true);
-}
-
 /** Snapshots as files in one directory. */
 export class FileSnapshotStore implements SnapshotStore {
   readonly #dir: string;
@@ -85,7 +75,7 @@ export class FileSnapshotStore implements SnapshotStore {
 
   /** Writes a snapshot atomically and durably (see {@link SnapshotStore.save}). */
   save(meta: SnapshotMeta, data: Uint8Array | Iterable<Uint8Array>): void {
-    const header = encodeHeader(meta);
+    const header = encodeSnapshotHeader(meta);
     const final = path.join(this.#dir, snapshotName(meta.position));
     const temp = final + TEMP_SUFFIX;
     const fd = this.#create(temp);
@@ -98,7 +88,7 @@ export class FileSnapshotStore implements SnapshotStore {
         crc = crc32(chunk, 0, chunk.length, crc);
         length += chunk.length;
       }
-      writeAll(this.#fs, fd, encodeTrailer(length, crc));
+      writeAll(this.#fs, fd, encodeSnapshotTrailer(length, crc));
     } catch (cause) {
       this.#abandon(fd, temp);
       if (cause instanceof Error && errnoCode(cause) === undefined) throw cause; // The caller's generator failed.
@@ -119,7 +109,30 @@ export class FileSnapshotStore implements SnapshotStore {
     } catch (cause) {
       throw new StorageError("read_failed", `Cannot read the snapshot ${file} (${String(cause)})`, { file, cause });
     }
-    return decodeSnapshot(bytes, file, newest);
+    const snapshot = decodeSnapshotFile(bytes, `The snapshot ${file}`, file);
+    checkName(snapshot.meta, file, newest);
+    return snapshot;
+  }
+
+  /** The newest snapshot file, checked and open for reading (see {@link SnapshotStore.openLatest}). */
+  openLatest(): SnapshotFileReader | null {
+    const newest = this.#list().pop();
+    if (newest === undefined) return null;
+    const file = path.join(this.#dir, newest.name);
+    let fd: number;
+    try {
+      fd = this.#fs.open(file, "r");
+    } catch (cause) {
+      throw new StorageError("read_failed", `Cannot open the snapshot ${file} (${String(cause)})`, { file, cause });
+    }
+    try {
+      const reader = new FileSnapshotReader(this.#fs, fd, file);
+      checkName(reader.meta, file, newest);
+      return reader;
+    } catch (error) {
+      this.#fs.close(fd);
+      throw error;
+    }
   }
 
   /** Deletes snapshots whose index is below `keep.index`; returns how many (see {@link SnapshotStore.prune}). */
@@ -193,57 +206,107 @@ export class FileSnapshotStore implements SnapshotStore {
   }
 }
 
-function encodeHeader(meta: SnapshotMeta): Uint8Array {
+function checkName(meta: SnapshotMeta, file: string, named: NamedSnapshot): void {
   const { term, index } = meta.position;
-  assert(Number.isSafeInteger(term) && term >= 0, "a snapshot term is a non-negative safe integer");
-  assert(Number.isSafeInteger(index) && index >= 0, "a snapshot index is a non-negative safe integer");
-  const json = new TextEncoder().encode(configJson(meta.config));
-  const bytes = new Uint8Array(FIXED + json.length);
-  const view = new DataView(bytes.buffer);
-  bytes.set(MAGIC, 0);
-  bytes[4] = SNAPSHOT_FORMAT_VERSION;
-  putU64(view, 8, term);
-  putU64(view, 16, index);
-  view.setUint32(24, json.length, true);
-  bytes.set(json, FIXED);
-  return bytes;
-}
-
-/** The data length and the CRC of everything before the CRC (which covers the length too). */
-function encodeTrailer(length: number, crcSoFar: number): Uint8Array {
-  const bytes = new Uint8Array(TRAILER);
-  const view = new DataView(bytes.buffer);
-  putU64(view, 0, length);
-  view.setUint32(8, crc32(bytes, 0, 8, crcSoFar), true);
-  return bytes;
-}
-
-function corrupt(file: string, offset: number, reason: string): StorageError {
-  return new StorageError("corrupt", `The snapshot ${file} is corrupt at byte ${offset}: ${reason}`, { file, offset });
-}
-
-/** Validates a snapshot file (checksum first, then every field) and decodes it. */
-function decodeSnapshot(bytes: Uint8Array, file: string, named: NamedSnapshot): Snapshot {
-  if (bytes.length < FIXED + TRAILER) throw corrupt(file, 0, "the file is too short");
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const crcAt = bytes.length - 4;
-  if (crc32(bytes, 0, crcAt) !== view.getUint32(crcAt, true)) throw corrupt(file, crcAt, "the checksum does not match");
-  if (MAGIC.some((b, i) => bytes[i] !== b)) throw corrupt(file, 0, "the file is not a snapshot");
-  if (bytes[4] !== SNAPSHOT_FORMAT_VERSION) {
-    throw new StorageError("unsupported_version", `The snapshot ${file} has format version ${bytes[4]}`, {
-      file,
-      offset: 4,
-    });
+  if (term !== named.term || index !== named.index) {
+    throw new StorageError(
+      "corrupt",
+      `The snapshot ${file} is corrupt at byte 8: the position does not match the file name`,
+      {
+        file,
+        offset: 8,
+      },
+    );
   }
-  const term = getU64(view, 8);
-  const index = getU64(view, 16);
-  if (term !== named.term || index !== named.index) throw corrupt(file, 8, "the position does not match the file name");
-  const dataStart = FIXED + view.getUint32(24, true);
-  const dataEnd = bytes.length - TRAILER;
-  if (dataStart > dataEnd) throw corrupt(file, 24, "the configuration overruns the file");
-  const config = decodeConfig(bytes, FIXED, dataStart);
-  if (typeof config === "string") throw corrupt(file, FIXED, config);
-  if (getU64(view, dataEnd) !== dataEnd - dataStart) throw corrupt(file, dataEnd, "the data length does not match");
-  const position = { term, index } as LogPosition;
-  return { meta: { position, config }, data: bytes.slice(dataStart, dataEnd) };
+}
+
+/** A snapshot file read through its own descriptor: checked in one streaming pass when opened. */
+class FileSnapshotReader implements SnapshotFileReader {
+  readonly meta: SnapshotMeta;
+  readonly size: number;
+  readonly sha256: string;
+  readonly #fs: FileSystem;
+  readonly #file: string;
+  #fd: number | null;
+  #offset = 0;
+
+  /** Checks the file on `fd` (throws `corrupt` or `read_failed`); the reader owns `fd` once this returns. */
+  constructor(fsys: FileSystem, fd: number, file: string) {
+    this.#fs = fsys;
+    this.#fd = fd;
+    this.#file = file;
+    this.size = this.#call(() => fsys.size(fd));
+    const { crcBeforeLast4, sha256, head, trailer } = this.#scan();
+    this.sha256 = sha256;
+    const checked = checkSnapshotParts(
+      { size: this.size, head, trailer, crc: crcBeforeLast4 },
+      `The snapshot ${file}`,
+      file,
+    );
+    this.meta = checked.meta;
+  }
+
+  read(maxBytes: number): Uint8Array | null {
+    const fd = this.#fd;
+    if (fd === null || this.#offset >= this.size) return null;
+    const length = Math.min(maxBytes, this.size - this.#offset);
+    const chunk = this.#readAt(fd, this.#offset, length);
+    this.#offset += length;
+    return chunk;
+  }
+
+  close(): void {
+    if (this.#fd === null) return;
+    const fd = this.#fd;
+    this.#fd = null;
+    this.#fs.close(fd);
+  }
+
+  /** One pass over the file: the CRCs, the head up to the end of the configuration, the trailer. */
+  #scan(): { crcBeforeLast4: number; sha256: string; head: Uint8Array; trailer: Uint8Array } {
+    const fd = this.#fd as number;
+    const size = this.size;
+    const fixed = this.#readAt(fd, 0, Math.min(size, SNAPSHOT_FIXED_BYTES));
+    const configLength = fixed.length < SNAPSHOT_FIXED_BYTES ? 0 : new DataView(fixed.buffer).getUint32(24, true);
+    const headLength = Math.min(size, SNAPSHOT_FIXED_BYTES + configLength);
+    const head = this.#readAt(fd, 0, headLength);
+    const trailer =
+      size < SNAPSHOT_TRAILER_BYTES
+        ? new Uint8Array(SNAPSHOT_TRAILER_BYTES)
+        : this.#readAt(fd, size - SNAPSHOT_TRAILER_BYTES, SNAPSHOT_TRAILER_BYTES);
+    const crcEnd = Math.max(0, size - 4);
+    let crc = 0;
+    const hash = createHash("sha256");
+    for (let at = 0; at < crcEnd; at += CHECK_CHUNK_BYTES) {
+      const chunk = this.#readAt(fd, at, Math.min(CHECK_CHUNK_BYTES, crcEnd - at));
+      crc = crc32(chunk, 0, chunk.length, crc);
+      hash.update(chunk);
+    }
+    hash.update(this.#readAt(fd, crcEnd, size - crcEnd));
+    return { crcBeforeLast4: crc, sha256: hash.digest("hex"), head, trailer };
+  }
+
+  #readAt(fd: number, position: number, length: number): Uint8Array {
+    const into = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const view = done === 0 ? into : into.subarray(done);
+      const n = this.#call(() => this.#fs.read(fd, view, length - done, position + done));
+      if (n <= 0)
+        throw new StorageError("read_failed", `The snapshot ${this.#file} ended while it was read`, {
+          file: this.#file,
+        });
+      done += n;
+    }
+    return into;
+  }
+
+  #call<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (cause) {
+      const file = this.#file;
+      throw new StorageError("read_failed", `Cannot read the snapshot ${file} (${String(cause)})`, { file, cause });
+    }
+  }
 }

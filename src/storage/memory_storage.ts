@@ -5,6 +5,8 @@
  * (nothing acknowledged, nothing persisted), and a flush can fail (fatal, with an optional prefix
  * of the batch persisted, as when the kernel wrote some pages before the error).
  */
+
+import { createHash } from "node:crypto";
 import {
   assert,
   ClusterConfig,
@@ -19,12 +21,14 @@ import {
 import { StorageError } from "./errors.ts";
 import { exitProcess, type FatalHandler, failStop } from "./fatal.ts";
 import { type PendingOp, PendingOps } from "./pending_ops.ts";
+import { encodeSnapshotFile } from "./snapshot_codec.ts";
 import type {
   CompactOptions,
   HardState,
   LogStore,
   RecoveredState,
   Snapshot,
+  SnapshotFileReader,
   SnapshotMeta,
   SnapshotStore,
 } from "./types.ts";
@@ -342,4 +346,29 @@ export class MemorySnapshotStore implements SnapshotStore {
     }
     return n;
   }
+
+  /** The newest snapshot as its file bytes, in memory (see {@link SnapshotStore.openLatest}). */
+  openLatest(): SnapshotFileReader | null {
+    const latest = this.latest();
+    return latest === null ? null : bytesReader(latest.meta, encodeSnapshotFile(latest.meta, latest.data));
+  }
+}
+
+/** A {@link SnapshotFileReader} over a snapshot file's bytes held in memory. */
+export function bytesReader(meta: SnapshotMeta, bytes: Uint8Array): SnapshotFileReader {
+  let offset = 0;
+  return {
+    meta,
+    size: bytes.length,
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+    read(maxBytes) {
+      if (offset >= bytes.length) return null;
+      const chunk = bytes.slice(offset, Math.min(bytes.length, offset + maxBytes));
+      offset += chunk.length;
+      return chunk;
+    },
+    close() {
+      offset = bytes.length;
+    },
+  };
 }

@@ -10,6 +10,7 @@ export { FileLogStore, type FileLogStoreOptions, type OpenedLogStore } from "./f
 export { FileSnapshotStore, type FileSnapshotStoreOptions, snapshotName } from "./file_snapshot_store.ts";
 export { type FileSystem, nodeFileSystem } from "./file_system.ts";
 export {
+  bytesReader,
   type InjectedWriteFailure,
   MemoryDisk,
   MemoryLogStore,
@@ -18,6 +19,12 @@ export {
 } from "./memory_storage.ts";
 export { type OpenedStorage, openFileStorage, openMemoryStorage } from "./open_storage.ts";
 export { segmentName } from "./segment.ts";
+export {
+  decodeSnapshotFile,
+  encodeSnapshotFile,
+  SNAPSHOT_FILE_MAGIC,
+  SNAPSHOT_FORMAT_VERSION,
+} from "./snapshot_codec.ts";
 export type {
   CompactOptions,
   HardState,
@@ -26,6 +33,7 @@ export type {
   RecoveredState,
   RecoveryReport,
   Snapshot,
+  SnapshotFileReader,
   SnapshotMeta,
   SnapshotStore,
 } from "./types.ts";

@@ -142,4 +142,30 @@ export interface SnapshotStore {
   latest(): Snapshot | null;
   /** Deletes every snapshot whose index is below `keep.index`; returns how many were deleted. */
   prune(keep: LogPosition): number;
+  /**
+   * The newest snapshot file, checked (checksum and fields) and open for reading in chunks, or null
+   * if there is none. The reader keeps its own handle: a later snapshot or a prune does not cut it
+   * short. Throws `corrupt` if the file fails its checks.
+   */
+  openLatest(): SnapshotFileReader | null;
+}
+
+/** One snapshot file, open for reading: its metadata, length and checksum, and its bytes in chunks. */
+export interface SnapshotFileReader {
+  /** What the snapshot covers. */
+  readonly meta: SnapshotMeta;
+  /** The file's length in bytes. */
+  readonly size: number;
+  /**
+   * The SHA-256 of the whole file, as 64 lower-case hex digits (a whole-file CRC-32 would say
+   * nothing: the file ends with its own CRC-32, so the CRC-32 of all of it is the same constant).
+   */
+  readonly sha256: string;
+  /**
+   * The next at most `maxBytes` bytes of the file (a fresh buffer), or null after the last one.
+   * Throws a {@link StorageError} `read_failed` if the file cannot be read.
+   */
+  read(maxBytes: number): Uint8Array | null;
+  /** Releases the handle (idempotent). */
+  close(): void;
 }

@@ -44,6 +44,90 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/cluster/members": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the members
+     * @description Every member of the latest configuration: id, URL, role, whether it leads, and as the leader sees it, its match index, lag behind the commit index, last contact and whether it is reachable. A follower forwards the request to the leader (or redirects with `redirect=true`); `consistency=stale` answers from this node's own view.
+     */
+    get: operations["listMembers"];
+    put?: never;
+    /**
+     * Add a member
+     * @description Adds the node as a learner: it receives the log (or a snapshot) and does not vote. Unless `learner` is true, the leader promotes it to voter through joint consensus once it is caught up. Answers once the change is committed: 201 when it was added, 200 when it already was a member at this URL (idempotent). The same id at another URL is 409 `member_conflict`.
+     */
+    post: operations["addMember"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/cluster/members/{id}/promote": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Promote a learner to voter
+     * @description Makes the learner a voter through joint consensus and answers once the final configuration is committed. Refused with 409 `learner_behind` while it lags behind the commit index, and with 409 `change_in_progress` while another change is not finished. Promoting a voter changes nothing (200).
+     */
+    post: operations["promoteMember"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/cluster/members/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Remove a member
+     * @description Removes the member (a voter through joint consensus) and answers once the final configuration is committed. Removing the leader works: it steps down once the new configuration commits, and the others elect a leader. Refused with 409 `quorum_at_risk` when the voters left would include fewer reachable ones than a quorum, unless `force=true`.
+     */
+    delete: operations["removeMember"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/cluster/leader": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Transfer leadership
+     * @description The leader brings the target voter up to date and hands leadership to it (writes are refused with 503 `leader_transferring` meanwhile, for at most an election timeout). Answers once a new leader is known, or 504 `timeout` if the transfer did not finish. Without `to`, the most caught-up voter is chosen.
+     */
+    post: operations["transferLeader"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/kv/{key}": {
     parameters: {
       query?: never;
@@ -86,6 +170,30 @@ export interface paths {
     get: operations["listKeys"];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/snapshot": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Download the latest snapshot (a backup)
+     * @description Streams the latest snapshot file of the node that receives the request (never forwarded). The file is a self-describing backup: magic `RBSN`, format version, the log position it covers, the cluster configuration there and the state machine's data, closed by a CRC-32 (the format is in docs/storage.md). Restore it into a new single-node cluster with `npm run restore`. It holds every key: when the node has an admin token, this read needs it too. A node without a snapshot answers 404 `not_found` (take one with `POST /v1/snapshot`).
+     */
+    get: operations["downloadSnapshot"];
+    put?: never;
+    /**
+     * Take a snapshot now
+     * @description Snapshots the state machine of the node that receives the request at its applied index, stores it durably and compacts the log up to it. A local operation on any node (never forwarded): each node snapshots its own state. When nothing was applied since the latest snapshot, answers that snapshot. A node that has applied nothing yet answers 409 `nothing_to_snapshot`.
+     */
+    post: operations["takeSnapshot"];
     delete?: never;
     options?: never;
     head?: never;
@@ -162,7 +270,7 @@ export interface components {
       };
     };
     /**
-     * @description What went wrong. Whether a failed write may still take effect is told by `definite`, not by the code: `no_leader`, `not_leader`, `overloaded` and `leader_transferring` come before anything was proposed (`definite: true`), while after `timeout`, `leader_unreachable` (a follower forwarded the write and the leader did not answer) and `shutting_down` the write may or may not have taken effect (`definite: false`). `overloaded` also answers a leader whose uncommitted entries reached their limit (no quorum keeps up); `leader_transferring` a leader that is handing leadership to another node (for at most an election timeout). `invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.
+     * @description What went wrong. Whether a failed write may still take effect is told by `definite`, not by the code: `no_leader`, `not_leader`, `overloaded` and `leader_transferring` come before anything was proposed (`definite: true`), while after `timeout`, `leader_unreachable` (a follower forwarded the write and the leader did not answer) and `shutting_down` the write may or may not have taken effect (`definite: false`). `overloaded` also answers a leader whose uncommitted entries reached their limit (no quorum keeps up); `leader_transferring` a leader that is handing leadership to another node (for at most an election timeout). `member_conflict`, `learner_behind`, `change_in_progress` and `quorum_at_risk` refuse a membership change before anything was proposed (`definite: true`). `nothing_to_snapshot` answers `POST /v1/snapshot` on a node that has applied nothing yet. `invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.
      * @enum {string}
      */
     ErrorCode:
@@ -174,6 +282,11 @@ export interface components {
       | "leader_transferring"
       | "compare_failed"
       | "already_bootstrapped"
+      | "member_conflict"
+      | "learner_behind"
+      | "change_in_progress"
+      | "quorum_at_risk"
+      | "nothing_to_snapshot"
       | "not_found"
       | "invalid_request"
       | "shutting_down"
@@ -251,6 +364,59 @@ export interface components {
       preVote: boolean;
       /** @description Check-quorum: a leader that hears from no quorum steps down; voters ignore vote requests while they hear from a leader */
       checkQuorum: boolean;
+    };
+    Members: {
+      members: components["schemas"]["MemberView"][];
+    };
+    MemberView: {
+      /** @example n1 */
+      id: string;
+      /** @description Null until this node has learned it */
+      url: string | null;
+      /** @enum {string} */
+      role: "voter" | "learner" | "joining_voter" | "leaving_voter";
+      /** @description True for the leader */
+      leader: boolean;
+      /** @description The highest index known in its log (the leader's view; null for the leader itself) */
+      matchIndex: number | null;
+      /** @description Entries it lacks behind the commit index (null where matchIndex is) */
+      lag: number | null;
+      /** @description Milliseconds since the leader last heard from it (null if never) */
+      lastContactMs: number | null;
+      /** @description Whether the leader heard from it within an election timeout */
+      reachable: boolean | null;
+      /** @description True for a learner the leader promotes to voter once it has caught up */
+      promotionPending: boolean;
+    };
+    MembershipChange: {
+      /** @description False when the request was already satisfied (nothing changed) */
+      changed: boolean;
+      members: components["schemas"]["MemberView"][];
+    };
+    AddMemberRequest: {
+      /** @example n1 */
+      id: string;
+      /**
+       * Format: uri
+       * @example http://10.0.0.1:7001
+       */
+      url: string;
+      /**
+       * @description True: the node stays a learner; false (default): the leader promotes it to voter once caught up
+       * @default false
+       */
+      learner?: boolean;
+    };
+    LeaderChange: {
+      leader: components["schemas"]["Member"];
+      term: number;
+    };
+    TransferLeaderRequest: {
+      /**
+       * @description The voter to hand leadership to; default the most caught-up one
+       * @example n1
+       */
+      to?: string;
     };
     KvPutResult: {
       /** @example app/config */
@@ -332,6 +498,23 @@ export interface components {
        * @example 45
        */
       index: number;
+    };
+    SnapshotInfo: {
+      /**
+       * @description The index of the last log entry the snapshot covers
+       * @example 1042
+       */
+      index: number;
+      /**
+       * @description The term of that entry
+       * @example 3
+       */
+      term: number;
+      /**
+       * @description The length of the snapshot file (what `GET /v1/snapshot` sends)
+       * @example 48213
+       */
+      bytes: number;
     };
     Livez: {
       /** @enum {boolean} */
@@ -482,6 +665,561 @@ export interface operations {
       };
       /** @description A bug or a storage failure (`internal`) */
       500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  listMembers: {
+    parameters: {
+      query?: {
+        /** @description `leader` (default): the leader answers, with every member's replication state; `stale`: this node answers from its own configuration (replication fields are null unless it leads) */
+        consistency?: "leader" | "stale";
+        /** @description On a follower: `true` answers 307 with the leader's URL in `Location` instead of forwarding the request. */
+        redirect?: "true" | "false";
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The members */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Members"];
+        };
+      };
+      /** @description This node is not the leader and `redirect=true` was given: repeat the request at `Location` */
+      307: {
+        headers: {
+          /** @description The same path and query on the leader */
+          location?: string;
+          /** @description The leader's member id */
+          "x-raft-leader"?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request is invalid (`validation_failed`, `invalid_request`) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The admin token is missing or wrong (only when the node requires one) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A bug or a storage failure (`internal`) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A follower forwarded the request and the leader did not answer (`leader_unreachable`); for writes `definite: false` */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request timed out; for writes `definite: false`, so the write may have taken effect (`timeout`) */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  addMember: {
+    parameters: {
+      query?: {
+        /** @description On a follower: `true` answers 307 with the leader's URL in `Location` instead of forwarding the request. */
+        redirect?: "true" | "false";
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["AddMemberRequest"];
+      };
+    };
+    responses: {
+      /** @description Already a member */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["MembershipChange"];
+        };
+      };
+      /** @description Added */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["MembershipChange"];
+        };
+      };
+      /** @description This node is not the leader and `redirect=true` was given: repeat the request at `Location` */
+      307: {
+        headers: {
+          /** @description The same path and query on the leader */
+          location?: string;
+          /** @description The leader's member id */
+          "x-raft-leader"?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request is invalid (`validation_failed`, `invalid_request`) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The admin token is missing or wrong (only when the node requires one) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A compare-and-set did not match (`compare_failed`, details carry the current entry) or the node is already in a cluster (`already_bootstrapped`) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the node accepts (`payload_too_large`) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The body is not JSON (send `content-type: application/json`) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A bug or a storage failure (`internal`) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A follower forwarded the request and the leader did not answer (`leader_unreachable`); for writes `definite: false` */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request timed out; for writes `definite: false`, so the write may have taken effect (`timeout`) */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  promoteMember: {
+    parameters: {
+      query?: {
+        /** @description On a follower: `true` answers 307 with the leader's URL in `Location` instead of forwarding the request. */
+        redirect?: "true" | "false";
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Promoted */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["MembershipChange"];
+        };
+      };
+      /** @description This node is not the leader and `redirect=true` was given: repeat the request at `Location` */
+      307: {
+        headers: {
+          /** @description The same path and query on the leader */
+          location?: string;
+          /** @description The leader's member id */
+          "x-raft-leader"?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request is invalid (`validation_failed`, `invalid_request`) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The admin token is missing or wrong (only when the node requires one) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The key does not exist (`not_found`); details carry the read index */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A compare-and-set did not match (`compare_failed`, details carry the current entry) or the node is already in a cluster (`already_bootstrapped`) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A bug or a storage failure (`internal`) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A follower forwarded the request and the leader did not answer (`leader_unreachable`); for writes `definite: false` */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request timed out; for writes `definite: false`, so the write may have taken effect (`timeout`) */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  removeMember: {
+    parameters: {
+      query?: {
+        /** @description `true`: remove even if the voters left would be fewer reachable ones than a quorum */
+        force?: "true" | "false";
+        /** @description On a follower: `true` answers 307 with the leader's URL in `Location` instead of forwarding the request. */
+        redirect?: "true" | "false";
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Removed */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["MembershipChange"];
+        };
+      };
+      /** @description This node is not the leader and `redirect=true` was given: repeat the request at `Location` */
+      307: {
+        headers: {
+          /** @description The same path and query on the leader */
+          location?: string;
+          /** @description The leader's member id */
+          "x-raft-leader"?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request is invalid (`validation_failed`, `invalid_request`) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The admin token is missing or wrong (only when the node requires one) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The key does not exist (`not_found`); details carry the read index */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A compare-and-set did not match (`compare_failed`, details carry the current entry) or the node is already in a cluster (`already_bootstrapped`) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A bug or a storage failure (`internal`) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A follower forwarded the request and the leader did not answer (`leader_unreachable`); for writes `definite: false` */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request timed out; for writes `definite: false`, so the write may have taken effect (`timeout`) */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  transferLeader: {
+    parameters: {
+      query?: {
+        /** @description On a follower: `true` answers 307 with the leader's URL in `Location` instead of forwarding the request. */
+        redirect?: "true" | "false";
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["TransferLeaderRequest"];
+      };
+    };
+    responses: {
+      /** @description The new leader */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["LeaderChange"];
+        };
+      };
+      /** @description This node is not the leader and `redirect=true` was given: repeat the request at `Location` */
+      307: {
+        headers: {
+          /** @description The same path and query on the leader */
+          location?: string;
+          /** @description The leader's member id */
+          "x-raft-leader"?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request is invalid (`validation_failed`, `invalid_request`) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The admin token is missing or wrong (only when the node requires one) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The key does not exist (`not_found`); details carry the read index */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the node accepts (`payload_too_large`) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The body is not JSON (send `content-type: application/json`) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A bug or a storage failure (`internal`) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A follower forwarded the request and the leader did not answer (`leader_unreachable`); for writes `definite: false` */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request timed out; for writes `definite: false`, so the write may have taken effect (`timeout`) */
+      504: {
         headers: {
           [name: string]: unknown;
         };
@@ -895,6 +1633,144 @@ export interface operations {
       };
       /** @description The request timed out; for writes `definite: false`, so the write may have taken effect (`timeout`) */
       504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  downloadSnapshot: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The snapshot file */
+      200: {
+        headers: {
+          /** @description The index of the last log entry the snapshot covers */
+          "x-raft-snapshot-index"?: number;
+          /** @description The term of that entry */
+          "x-raft-snapshot-term"?: number;
+          /** @description The SHA-256 of the whole body, as 64 lower-case hex digits (compare with `sha256sum`). The file also carries its own CRC-32, which a restore checks */
+          "x-raft-snapshot-sha256"?: string;
+          /** @description The body's length in bytes (`content-length` says the same where the runtime keeps it: Deno does, Bun sends the stream chunked) */
+          "x-raft-snapshot-size"?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/octet-stream": string;
+        };
+      };
+      /** @description The admin token is missing or wrong (only when the node requires one) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The node has no snapshot yet (`not_found`) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The path exists but not with this method */
+      405: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A bug or a storage failure (`internal`) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  takeSnapshot: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The snapshot now on this node (new, or the latest one when nothing changed) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SnapshotInfo"];
+        };
+      };
+      /** @description The admin token is missing or wrong (only when the node requires one) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The path exists but not with this method */
+      405: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The node has applied nothing it could snapshot (`nothing_to_snapshot`) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A bug or a storage failure (`internal`) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
+      503: {
         headers: {
           [name: string]: unknown;
         };

@@ -3,6 +3,9 @@
  * (including a failed compare-and-set) takes the next log index, a key's revision is the index of
  * its last change, writes and leader reads need the leader flag, and any call can be made to fail.
  */
+
+import { createHash } from "node:crypto";
+import { ClusterConfig, LogPosition, NodeId } from "../../src/core/mod.ts";
 import type {
   Consistency,
   DeleteOptions,
@@ -20,8 +23,11 @@ import type {
   PutOptions,
   ServiceError,
   ServiceErrorCode,
+  SnapshotDownload,
+  SnapshotInfo,
   WriteResult,
 } from "../../src/server/service.ts";
+import { encodeSnapshotFile } from "../../src/storage/mod.ts";
 
 /** The service calls a test can make fail. */
 export type FakeMethod =
@@ -33,7 +39,16 @@ export type FakeMethod =
   | "addMember"
   | "promoteMember"
   | "removeMember"
-  | "transferLeader";
+  | "transferLeader"
+  | "takeSnapshot"
+  | "downloadSnapshot";
+
+/** A snapshot the fake took: its position and its file's bytes. */
+export interface FakeSnapshot {
+  readonly index: number;
+  readonly term: number;
+  readonly file: Uint8Array;
+}
 
 /** Options of a {@link FakeNodeService}. */
 export interface FakeServiceOptions {
@@ -63,6 +78,8 @@ export class FakeNodeService implements NodeService {
   roster: MemberStatus[];
   readonly entries = new Map<string, KvEntry>();
   readonly calls: FakeCall[] = [];
+  /** The latest snapshot, or null (the fake starts without one). */
+  snapshot: FakeSnapshot | null = null;
   readonly #failures = new Map<FakeMethod, ServiceError[]>();
 
   /** A fake node, by default a leader of a one-node cluster with id `n1`. */
@@ -103,7 +120,7 @@ export class FakeNodeService implements NodeService {
       commitIndex: this.index,
       appliedIndex: this.index,
       lastIndex: this.index,
-      snapshotIndex: 0,
+      snapshotIndex: this.snapshot?.index ?? 0,
       members: this.roster,
       progress: this.isLeader()
         ? this.roster.filter((m) => m.id !== this.self.id).map((m) => this.#progressOf(m.id))
@@ -233,6 +250,41 @@ export class FakeNodeService implements NodeService {
       this.leaderInfo = { id: target.id, url: target.url };
       return { ok: true, leader: this.leaderInfo, term: this.term };
     });
+  }
+
+  takeSnapshot(): Promise<SnapshotInfo | ServiceError> {
+    return this.#call("takeSnapshot", [], () => {
+      if (this.roster.length === 0)
+        return this.#error("nothing_to_snapshot", "Nothing applied yet", { definite: true });
+      if (this.snapshot?.index !== this.index) {
+        const config = new ClusterConfig({ voters: this.roster.map((m) => NodeId.of(m.id)) });
+        const data = new TextEncoder().encode(JSON.stringify([...this.entries.values()]));
+        const file = encodeSnapshotFile({ position: LogPosition.of(this.term, this.index), config }, data);
+        this.snapshot = { index: this.index, term: this.term, file };
+      }
+      return this.#info(this.snapshot);
+    });
+  }
+
+  downloadSnapshot(): Promise<SnapshotDownload | ServiceError> {
+    return this.#call("downloadSnapshot", [], () => {
+      const snapshot = this.snapshot;
+      if (snapshot === null) return this.#error("not_found", "No snapshot yet");
+      const file = snapshot.file;
+      let offset = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (offset >= file.length) return controller.close();
+          controller.enqueue(file.slice(offset, offset + 1000));
+          offset += 1000;
+        },
+      });
+      return { ...this.#info(snapshot), sha256: createHash("sha256").update(file).digest("hex"), body };
+    });
+  }
+
+  #info(snapshot: FakeSnapshot): SnapshotInfo {
+    return { ok: true, index: snapshot.index, term: snapshot.term, bytes: snapshot.file.length };
   }
 
   /** Records the call, then answers with a queued failure or the real behaviour. */

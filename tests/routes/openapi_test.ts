@@ -17,6 +17,8 @@ const OPERATIONS = [
   ["get", "/v1/kv/{key}", "getKey"],
   ["delete", "/v1/kv/{key}", "deleteKey"],
   ["get", "/v1/kv", "listKeys"],
+  ["post", "/v1/snapshot", "takeSnapshot"],
+  ["get", "/v1/snapshot", "downloadSnapshot"],
   ["get", "/livez", "livez"],
   ["get", "/readyz", "readyz"],
 ];
@@ -89,9 +91,10 @@ describe("GET /openapi.json", () => {
     const doc = (await send(app, "GET", "/openapi.json")).body;
     expect(doc.components.securitySchemes).toBeUndefined();
     expect(doc.security).toEqual([]);
+    expect(operations(doc).filter(([, , op]) => op.security !== undefined)).toEqual([]);
   });
 
-  it("GET /openapi.json documents the bearer token on mutating operations only when an admin token is set", async () => {
+  it("GET /openapi.json documents the bearer token on mutating operations and the snapshot download only when an admin token is set", async () => {
     const { app } = fixture({ adminToken: "s3cret-admin-token" });
     const doc = (await send(app, "GET", "/openapi.json")).body;
     expect(doc.components.securitySchemes.adminToken).toMatchObject({ type: "http", scheme: "bearer" });
@@ -106,6 +109,8 @@ describe("GET /openapi.json", () => {
       "transferLeader",
       "putKey",
       "deleteKey",
+      "takeSnapshot",
+      "downloadSnapshot",
     ]);
     expect(JSON.stringify(doc)).not.toContain("s3cret-admin-token");
   });

@@ -64,6 +64,9 @@ class ManualStorage implements RuntimeStorage {
   latestSnapshot(): StoredSnapshot | null {
     return null;
   }
+  openLatestSnapshot(): null {
+    return null;
+  }
   reopen(): RecoveredState {
     throw new Error("not used");
   }

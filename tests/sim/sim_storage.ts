@@ -5,7 +5,7 @@
  * safety checks.
  */
 import type { LogEntries, NodeId, Term } from "../../src/core/mod.ts";
-import type { RecoveredState, RuntimeStorage, StoredSnapshot } from "../../src/server/ports.ts";
+import type { RecoveredState, RuntimeStorage, SnapshotFileReader, StoredSnapshot } from "../../src/server/ports.ts";
 import { recoveredOf } from "../../src/server/storage_adapter.ts";
 import { type MemoryDisk, MemoryLogStore, type OpenedStorage, openMemoryStorage } from "../../src/storage/mod.ts";
 
@@ -109,6 +109,10 @@ export class SimStorage implements RuntimeStorage {
     const latest = this.#opened.snapshots.latest();
     if (latest === null) return null;
     return { position: latest.meta.position, config: latest.meta.config, data: latest.data };
+  }
+
+  openLatestSnapshot(): SnapshotFileReader | null {
+    return this.#opened.snapshots.openLatest();
   }
 
   reopen(): RecoveredState {

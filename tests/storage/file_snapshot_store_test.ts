@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "bun:test";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LogPosition } from "../../src/core/mod.ts";
@@ -121,5 +122,59 @@ describe("FileSnapshotStore", () => {
     expect(() => store.save({ position: LogPosition.of(1, 5), config: config("a") }, new Uint8Array([5]))).toThrow(
       FatalCalled,
     );
+  });
+});
+
+describe("FileSnapshotStore.openLatest()", () => {
+  /** Every byte a reader yields, read `chunk` bytes at a time. */
+  function readAll(reader: { read(maxBytes: number): Uint8Array | null }, chunk: number): Uint8Array {
+    const parts: number[] = [];
+    for (let piece = reader.read(chunk); piece !== null; piece = reader.read(chunk)) {
+      expect(piece.length).toBeLessThanOrEqual(chunk);
+      parts.push(...piece);
+    }
+    return Uint8Array.from(parts);
+  }
+
+  it("opens the newest file with its metadata, size and SHA-256, and reads it byte for byte, even after a prune", () => {
+    const dir = freshDir();
+    const store = FileSnapshotStore.open(dir);
+    expect(store.openLatest()).toBeNull();
+    const meta = { position: LogPosition.of(2, 40), config: config("a", "b") };
+    store.save(
+      meta,
+      new Uint8Array(200_000).map((_, i) => i % 7),
+    );
+    const reader = store.openLatest();
+    if (reader === null) throw new Error("no reader");
+    const file = path.join(dir, snapshotName(meta.position));
+    const onDisk = Uint8Array.from(fs.readFileSync(file));
+    expect<unknown>(reader.meta.position).toEqual({ term: 2, index: 40 });
+    expect(reader.meta.config.equals(meta.config)).toBe(true);
+    expect(reader.size).toBe(onDisk.length);
+    expect(reader.sha256).toBe(createHash("sha256").update(onDisk).digest("hex"));
+    store.save({ position: LogPosition.of(2, 41), config: config("a") }, new Uint8Array([1]));
+    store.prune(LogPosition.of(2, 41)); // The open file is unlinked; the reader keeps reading it.
+    expect(readAll(reader, 65_536)).toEqual(onDisk);
+    reader.close();
+    reader.close();
+    expect(reader.read(10)).toBeNull();
+  });
+
+  it("refuses a damaged newest file as latest() does", () => {
+    const dir = freshDir();
+    const store = FileSnapshotStore.open(dir);
+    store.save({ position: LogPosition.of(1, 4), config: config("a") }, new Uint8Array(64).fill(7));
+    const file = path.join(dir, snapshotName(LogPosition.of(1, 4)));
+    fs.truncateSync(file, 50);
+    let error: unknown;
+    try {
+      store.openLatest();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as StorageError).code).toBe("corrupt");
+    expect((error as StorageError).message).toContain(`${file} is corrupt`);
   });
 });

@@ -3,75 +3,11 @@
  * line between the walkthrough markers, with the README's ports rewritten to the cluster's.
  */
 import { afterAll, describe, expect } from "bun:test";
-import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ClusterNode, ProcessCluster, REPO_ROOT } from "../helpers/process_cluster.ts";
+import { headOf, jsonOf, localize, type Run, runShell, walkthroughCommands } from "../helpers/readme_shell.ts";
 import { clusterIt, STOP_TIMEOUT_MS, startAndBootstrap } from "./cluster_scenarios.ts";
-
-/** The `curl` lines of the README between `<!-- walkthrough:start -->` and `<!-- walkthrough:end -->`. */
-function walkthroughCommands(readme: string): string[] {
-  const start = readme.indexOf("<!-- walkthrough:start -->");
-  const end = readme.indexOf("<!-- walkthrough:end -->");
-  if (start < 0 || end < start) throw new Error("the README has no walkthrough markers");
-  return readme
-    .slice(start, end)
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith("curl "));
-}
-
-/** `command` with each README port (7001…) replaced by the port `ports` maps it to, and a time limit. */
-function localize(command: string, ports: ReadonlyMap<number, number>): string {
-  const rewritten = command.replace(/127\.0\.0\.1:(\d+)/g, (_all, port: string) => {
-    const mapped = ports.get(Number(port));
-    if (mapped === undefined) throw new Error(`unexpected port ${port} in: ${command}`);
-    return `127.0.0.1:${mapped}`;
-  });
-  return rewritten.replace(/^curl /, "curl --max-time 10 ");
-}
-
-/** The outcome of one shell command. */
-interface Run {
-  readonly command: string;
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `command` with `sh -c` (the README lines use shell quoting); never rejects. */
-function runShell(command: string): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile("sh", ["-c", command], { timeout: 20_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === "number" ? error.code : 1;
-      resolve({ command, code, stdout, stderr });
-    });
-  });
-}
-
-/** The JSON a command printed (fails the test with the command and its output if it is not JSON). */
-// biome-ignore lint/suspicious/noExplicitAny: the walkthrough prints arbitrary JSON.
-function jsonOf(run: Run): any {
-  try {
-    return JSON.parse(run.stdout);
-  } catch {
-    throw new Error(
-      `expected JSON from: ${run.command}\nexit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`,
-    );
-  }
-}
-
-/** Status code and headers (lower-case names) of a `curl -i` answer. */
-function headOf(run: Run): { status: number; headers: Map<string, string> } {
-  const [statusLine, ...lines] = run.stdout.split(/\r?\n\r?\n/)[0].split(/\r?\n/);
-  const status = Number(/^HTTP\/[\d.]+ (\d{3})/.exec(statusLine)?.[1] ?? Number.NaN);
-  const headers = new Map<string, string>();
-  for (const line of lines) {
-    const colon = line.indexOf(":");
-    if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
-  }
-  return { status, headers };
-}
 
 /** Maps 7001 to the leader and 7002, 7003 to the followers (the redirect example needs a follower on 7002). */
 function portMap(leader: ClusterNode, nodes: readonly ClusterNode[]): Map<number, number> {

@@ -65,6 +65,8 @@ export const NodeConfigSchema = z
     clusterToken: z.string().min(8, "the cluster token must be at least 8 characters"),
     adminToken: z.string().min(8).optional(),
     bootstrap: MemberList.optional(),
+    /** Any member's URL: ask that cluster to add this node (harmless once it is a member). */
+    join: HttpUrl.optional(),
     repair: trueFalse(false),
     /** Stop (as on SIGTERM) once the process that started this node has exited. */
     exitWithParent: trueFalse(false),
@@ -102,6 +104,7 @@ export const CONFIG_KEYS = [
   "clusterToken",
   "adminToken",
   "bootstrap",
+  "join",
   "repair",
   "exitWithParent",
   "preVote",

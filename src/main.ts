@@ -11,6 +11,7 @@ import { CONFIG_KEYS, type NodeConfig } from "../schemas/node_config.ts";
 import type { NodeApp, NodeAppHost } from "./node_app.ts";
 import { type BootstrapDecision, checkBootstrap } from "./server/bootstrap_check.ts";
 import { envName, flagName, loadConfig } from "./server/config.ts";
+import { joinCluster } from "./server/join.ts";
 import { StartupError } from "./server/runtime.ts";
 import { waitForStopRequest } from "./server/stop_request.ts";
 import { StorageError } from "./storage/mod.ts";
@@ -78,6 +79,17 @@ async function main(): Promise<number> {
     node.logger.info(result.ok ? "bootstrapped a new cluster" : `bootstrap: ${result.message}`);
   } else if (config.bootstrap !== undefined) {
     node.logger.info("restarting from stored data; --bootstrap matches the stored members");
+  }
+  if (config.join !== undefined) {
+    const raft = () => node.runtime.node;
+    void joinCluster({
+      via: config.join,
+      self: { id: config.id, url: config.advertiseUrl },
+      adminToken: config.adminToken,
+      isMember: () => raft().config.contains(raft().id),
+      stopped: () => node.runtime.stopped,
+      logger: node.logger,
+    });
   }
   node.logger.info(await waitForStopRequest({ exitWithParent: config.exitWithParent }));
   node.stop();

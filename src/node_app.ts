@@ -98,6 +98,7 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
     logger,
     start: () => runtime.start(),
     stop: () => {
+      service.stopMembership();
       runtime.stop();
       receiver.close();
       lock.release();

@@ -122,6 +122,12 @@ describe("GET /openapi.json", () => {
     expect(JSON.parse(JSON.stringify(built))).toEqual(served);
   });
 
+  it("the committed openapi.json is the document a node with an admin token serves (regenerate: bun scripts/dump_openapi.ts openapi.json --admin-token)", () => {
+    const committed = JSON.parse(readFileSync(new URL("../../openapi.json", import.meta.url), "utf8"));
+    const built = JSON.parse(JSON.stringify(buildOpenApiDocument({ adminToken: true })));
+    expect(committed).toEqual(built);
+  });
+
   it("the document version follows package.json", () => {
     const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
     expect(API_VERSION).toBe(pkg.version);

@@ -33,11 +33,12 @@ export type ListKeysResponse = z.infer<typeof ListResultSchema>;
 /** Adds the route to `app`. */
 export function registerListKeys(app: ApiApp): void {
   app.openapi(listKeysRoute, async (c) => {
-    const { prefix, limit, consistency } = c.req.valid("query");
-    const result = await c.var.service.list(prefix, limit ?? DEFAULT_LIST_LIMIT, consistency);
+    const { prefix, limit, consistency, after } = c.req.valid("query");
+    const result = await c.var.service.list(prefix, limit ?? DEFAULT_LIST_LIMIT, consistency, after);
     if (!result.ok) return answerServiceError(c, result, "read");
     setRaftHeaders(c, result.index);
-    const body: ListKeysResponse = { items: [...result.items], more: result.more, index: result.index };
+    const next = result.more ? (result.items.at(-1)?.key ?? null) : null;
+    const body: ListKeysResponse = { items: [...result.items], more: result.more, next, index: result.index };
     return c.json(body, 200);
   });
 }

@@ -126,6 +126,10 @@ export const ListQuerySchema = z.strictObject({
   limit: queryInteger(1, 1000)
     .optional()
     .openapi({ description: "At most this many keys (default 100)", default: 100 }),
+  after: z.string().max(MAX_KEY_BYTES).optional().openapi({
+    description: "Page cursor: only keys after this one (pass the previous answer's `next`)",
+    example: "app/b",
+  }),
   consistency: ConsistencySchema,
   redirect: RedirectSchema,
 });
@@ -135,6 +139,9 @@ export const ListResultSchema = z
   .object({
     items: z.array(KvEntrySchema).openapi({ description: "Matching keys in key order" }),
     more: z.boolean().openapi({ description: "True when more keys match than `limit`" }),
+    next: z
+      .union([z.string(), z.null()])
+      .openapi({ description: "When `more`: the cursor of the next page (pass it as `after`); else null" }),
     index: IndexSchema.openapi({ description: "The applied log index the listing reflects", example: 45 }),
   })
   .openapi("KvListResult");

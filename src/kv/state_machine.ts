@@ -75,13 +75,16 @@ export class KvStateMachine {
   /**
    * Entries whose key starts with `prefix`, in ascending UTF-16 code unit order (JavaScript's string
    * `<`; it differs from UTF-8 byte order only for characters above U+FFFF against U+E000..U+FFFF),
-   * at most `limit` of them (a non-negative integer; anything else throws). Costs O(log n + limit).
+   * at most `limit` of them (a non-negative integer; anything else throws), and only keys after
+   * `after` when given (a page cursor: the last key of the previous page). Costs O(log n + limit).
    */
-  list(prefix: string, limit: number): KvListing {
+  list(prefix: string, limit: number, after?: string): KvListing {
     assert(Number.isSafeInteger(limit) && limit >= 0, `list limit must be a non-negative integer, got ${limit}`);
     const items: KvEntry[] = [];
     let more = false;
-    this.#keys.scan(prefix, (key) => {
+    const start = after !== undefined && after > prefix ? after : prefix;
+    this.#keys.scan(start, (key) => {
+      if (key === after) return true; // The cursor itself was on the previous page.
       if (!key.startsWith(prefix)) return false;
       if (items.length === limit) {
         more = true;

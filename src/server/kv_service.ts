@@ -188,11 +188,16 @@ export class KvNodeService implements NodeService {
     return { ok: true, kv: machine.get(key), index: machine.appliedIndex };
   }
 
-  async list(prefix: string, limit: number, consistency: Consistency): Promise<ListResult | ServiceError> {
+  async list(
+    prefix: string,
+    limit: number,
+    consistency: Consistency,
+    after?: string,
+  ): Promise<ListResult | ServiceError> {
     const ready = await this.#readReady(consistency);
     if (ready !== null) return ready;
     const machine = this.#holder.machine;
-    const listing = machine.list(prefix, limit);
+    const listing = machine.list(prefix, limit, after);
     return { ok: true, items: listing.items, more: listing.more, index: machine.appliedIndex };
   }
 

@@ -200,7 +200,7 @@ export interface NodeService {
   /** Reads one key. */
   get(key: string, consistency: Consistency): Promise<GetResult | ServiceError>;
   /** Lists keys with a prefix, in key order, at most `limit`. */
-  list(prefix: string, limit: number, consistency: Consistency): Promise<ListResult | ServiceError>;
+  list(prefix: string, limit: number, consistency: Consistency, after?: string): Promise<ListResult | ServiceError>;
   /** Writes one key (leader only). */
   put(key: string, value: string, options: PutOptions): Promise<WriteResult | ServiceError>;
   /** Deletes one key (leader only). */

@@ -493,6 +493,8 @@ export interface components {
       items: components["schemas"]["KvEntry"][];
       /** @description True when more keys match than `limit` */
       more: boolean;
+      /** @description When `more`: the cursor of the next page (pass it as `after`); else null */
+      next: string | null;
       /**
        * @description The applied log index the listing reflects
        * @example 45
@@ -1564,6 +1566,8 @@ export interface operations {
         prefix?: string;
         /** @description At most this many keys (default 100) */
         limit?: number;
+        /** @description Page cursor: only keys after this one (pass the previous answer's `next`) */
+        after?: string;
         /** @description `linearizable` (default): the leader confirms its leadership with a quorum first; `leader`: served by the leader without that check; `stale`: served by any node from its local state, possibly behind. */
         consistency?: "linearizable" | "leader" | "stale";
         /** @description On a follower: `true` answers 307 with the leader's URL in `Location` instead of forwarding the request. */

@@ -155,10 +155,13 @@ export class FakeNodeService implements NodeService {
     });
   }
 
-  list(prefix: string, limit: number, consistency: Consistency): Promise<ListResult | ServiceError> {
-    return this.#call("list", [prefix, limit, consistency], () => {
+  list(prefix: string, limit: number, consistency: Consistency, after?: string): Promise<ListResult | ServiceError> {
+    const args = after === undefined ? [prefix, limit, consistency] : [prefix, limit, consistency, after];
+    return this.#call("list", args, () => {
       if (consistency !== "stale" && !this.isLeader()) return this.#notLeader();
-      const keys = [...this.entries.keys()].filter((k) => k.startsWith(prefix)).sort();
+      const keys = [...this.entries.keys()]
+        .filter((k) => k.startsWith(prefix) && (after === undefined || k > after))
+        .sort();
       const items = keys.slice(0, limit).map((k) => this.entries.get(k) as KvEntry);
       return { ok: true, items, more: keys.length > limit, index: this.index };
     });

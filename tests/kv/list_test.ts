@@ -30,6 +30,25 @@ describe("KvStateMachine.list()", () => {
     expect(sm.list("c", 10).items).toEqual([sm.get("c") as KvEntry]);
   });
 
+  it("pages with a cursor: after the last key of a page, every key with the prefix comes exactly once", () => {
+    const sm = new KvStateMachine();
+    const keys = ["p/a", "p/b", "p/b0", "p/c", "p/d", "q", "o"];
+    keys.forEach((k, i) => put(sm, i + 1, k, "v"));
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const listing = sm.list("p/", 2, after);
+      seen.push(...listing.items.map((e) => e.key));
+      if (!listing.more) break;
+      after = listing.items.at(-1)?.key;
+    }
+    expect(seen).toEqual(["p/a", "p/b", "p/b0", "p/c", "p/d"]);
+    expect(sm.list("p/", 10, "p/zz").items).toEqual([]); // Past the prefix's keys.
+    expect(sm.list("p/", 10, "a").items.map((e) => e.key)).toEqual(["p/a", "p/b", "p/b0", "p/c", "p/d"]); // Before it.
+    expect(sm.list("p/", 10, "p/b").items.map((e) => e.key)).toEqual(["p/b0", "p/c", "p/d"]); // A key that exists is skipped.
+    expect(sm.list("p/", 10, "p/bb").items.map((e) => e.key)).toEqual(["p/c", "p/d"]); // One that does not, too.
+  });
+
   it("stops at the limit and says whether more keys matched", () => {
     const sm = new KvStateMachine();
     for (let i = 0; i < 10; i++) put(sm, i + 1, `k${i}`, "v");

@@ -195,6 +195,19 @@ describe("GET /v1/kv", () => {
     expect(service.calls.at(-1)?.args).toEqual(["", 2, "leader"]);
   });
 
+  it("GET /v1/kv pages with next and after until more is false", async () => {
+    const { app, service } = fixture();
+    for (const key of ["k/1", "k/2", "k/3", "k/4", "k/5"]) service.seed(key, "v");
+    const first = await send(app, "GET", "/v1/kv?prefix=k%2F&limit=2");
+    expect(first.body).toMatchObject({ more: true, next: "k/2" });
+    const second = await send(app, "GET", `/v1/kv?prefix=k%2F&limit=2&after=${encodeURIComponent(first.body.next)}`);
+    expect(second.body.items.map((e: { key: string }) => e.key)).toEqual(["k/3", "k/4"]);
+    expect(service.calls.at(-1)?.args).toEqual(["k/", 2, "linearizable", "k/2"]);
+    const last = await send(app, "GET", `/v1/kv?prefix=k%2F&limit=2&after=${second.body.next}`);
+    expect(last.body).toMatchObject({ more: false, next: null });
+    expect(last.body.items.map((e: { key: string }) => e.key)).toEqual(["k/5"]);
+  });
+
   it("GET /v1/kv accepts the largest limit, 1000", async () => {
     const { app } = fixture();
     const answer = await send(app, "GET", "/v1/kv?limit=1000");

@@ -33,7 +33,7 @@ describe("KvStateMachine.list()", () => {
   it("pages with a cursor: after the last key of a page, every key with the prefix comes exactly once", () => {
     const sm = new KvStateMachine();
     const keys = ["p/a", "p/b", "p/b0", "p/c", "p/d", "q", "o"];
-    keys.forEach((k, i) => put(sm, i + 1, k, "v"));
+    for (const [i, k] of keys.entries()) put(sm, i + 1, k, "v");
     const seen: string[] = [];
     let after: string | undefined;
     for (let page = 0; page < 10; page++) {

@@ -79,6 +79,8 @@ export const NodeConfigSchema = z
     snapshotEvery: z.coerce.number().int().min(2).max(100_000_000).default(10_000),
     maxPendingProposals: z.coerce.number().int().min(1).max(1_000_000).default(4096),
     maxPendingReads: z.coerce.number().int().min(1).max(1_000_000).default(4096),
+    /** API requests served at once; more are answered 503 overloaded. */
+    maxConcurrentRequests: z.coerce.number().int().min(1).max(1_000_000).default(1024),
     requestTimeoutMs: Millis(10, 600_000, 5000),
     logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
   })
@@ -114,6 +116,7 @@ export const CONFIG_KEYS = [
   "snapshotEvery",
   "maxPendingProposals",
   "maxPendingReads",
+  "maxConcurrentRequests",
   "requestTimeoutMs",
   "logLevel",
 ] as const;

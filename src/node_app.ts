@@ -76,7 +76,11 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
   const { runtime, service } = core;
   const receiver = new SnapshotReceiver({});
   // One app, so the peer endpoint and every unmatched request get the API's error envelopes.
-  const app = createHttpApp(service, { adminToken: config.adminToken, logger });
+  const app = createHttpApp(service, {
+    adminToken: config.adminToken,
+    logger,
+    maxConcurrentRequests: config.maxConcurrentRequests,
+  });
   registerPeerEndpoint(app, host.upgradeWebSocket, {
     token: config.clusterToken,
     onMessage: (_from, message) => runtime.handleMessage(message),

@@ -2,6 +2,7 @@
  * The HTTP API of a node: an OpenAPIHono app over a {@link NodeService}. Runtime-neutral (serve its
  * `fetch` with Bun.serve or Deno.serve); every failure answers with the one JSON error envelope.
  */
+
 import { type Hook, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -9,6 +10,7 @@ import type { ApiErrorCode } from "../../schemas/api_errors.ts";
 import { createLogger, type Logger } from "../server/logger.ts";
 import type { NodeService } from "../server/service.ts";
 import { bearerCheck, mutatingOnly } from "./admin_auth.ts";
+import { concurrencyLimit, DEFAULT_MAX_CONCURRENT_REQUESTS } from "./concurrency_limit.ts";
 import { type ErrorReport, rateLimitedErrorReports } from "./error_reports.ts";
 import { type FetchFunction, LeaderRouter } from "./forward.ts";
 import type { ApiApp, AppEnv } from "./http_context.ts";
@@ -57,6 +59,8 @@ export interface HttpAppOptions {
   readonly logger?: Logger;
   /** Reports every unexpected exception (answered as 500 `internal`) instead of the logger. */
   readonly onInternalError?: ErrorReport;
+  /** `/v1` requests served at once; more are answered 503 `overloaded` (default {@link DEFAULT_MAX_CONCURRENT_REQUESTS}). */
+  readonly maxConcurrentRequests?: number;
 }
 
 /** The API app of `service` serving `routes`: leader forwarding, auth, the OpenAPI document and error envelopes. */
@@ -72,6 +76,7 @@ export function createApiApp(service: NodeService, routes: RouteSet, options: Ht
     await next();
     if (!c.res.headers.has(SERVED_BY_HEADER)) c.res.headers.set(SERVED_BY_HEADER, service.self.id);
   });
+  app.use("/v1/*", concurrencyLimit(options.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS));
   // Auth first: a request without the admin token is refused before its body is read.
   if (adminCheck !== null) app.use("/v1/*", mutatingOnly(adminCheck));
   app.use("/v1/*", readBody(MAX_BODY_BYTES));

@@ -83,6 +83,8 @@ export const NodeConfigSchema = z
     maxConcurrentRequests: z.coerce.number().int().min(1).max(1_000_000).default(1024),
     requestTimeoutMs: Millis(10, 600_000, 5000),
     logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    /** `text` lines, or `json`: one object per line. */
+    logFormat: z.enum(["text", "json"]).default("text"),
   })
   .refine((c) => c.heartbeatMs * 2 <= c.electionTimeoutMs, {
     message: "heartbeatMs must be at most half of electionTimeoutMs",
@@ -119,4 +121,5 @@ export const CONFIG_KEYS = [
   "maxConcurrentRequests",
   "requestTimeoutMs",
   "logLevel",
+  "logFormat",
 ] as const;

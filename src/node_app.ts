@@ -43,7 +43,7 @@ export interface NodeApp {
  * StartupError if the stored state is one the node cannot run from.
  */
 export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
-  const logger = createLogger(config.id, config.logLevel);
+  const logger = createLogger(config.id, config.logLevel, undefined, config.logFormat);
   const self = { id: config.id, url: config.advertiseUrl };
   const lock = acquireDirLock(config.dataDir);
   let storage: StorageAdapter;

@@ -13,15 +13,25 @@ export interface Logger {
   error(message: string): void;
 }
 
-/** A logger that prints `time level [prefix] message` lines at or above `level` through `write`. */
+/** How log lines look: `text` (`time LEVEL [node] message`) or `json` (one object per line). */
+export type LogFormat = "text" | "json";
+
+/**
+ * A logger that prints events at or above `level` through `write`: as `time LEVEL [prefix]
+ * message` lines, or with `format` `json` as one object per line,
+ * `{"time","level","node","message"}`, for log collectors.
+ */
 export function createLogger(
   prefix: string,
   level: LogLevel,
   write: (line: string) => void = (line) => console.error(line),
+  format: LogFormat = "text",
 ): Logger {
   const at = (l: LogLevel) => (message: string) => {
     if (RANK[l] < RANK[level]) return;
-    write(`${new Date().toISOString()} ${l.toUpperCase().padEnd(5)} [${prefix}] ${message}`);
+    const time = new Date().toISOString();
+    if (format === "json") write(JSON.stringify({ time, level: l, node: prefix, message }));
+    else write(`${time} ${l.toUpperCase().padEnd(5)} [${prefix}] ${message}`);
   };
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }

@@ -73,13 +73,14 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
     lock.release();
     throw error;
   }
-  const { runtime, service } = core;
+  const { runtime, service, metrics } = core;
   const receiver = new SnapshotReceiver({});
   // One app, so the peer endpoint and every unmatched request get the API's error envelopes.
   const app = createHttpApp(service, {
     adminToken: config.adminToken,
     logger,
     maxConcurrentRequests: config.maxConcurrentRequests,
+    metrics,
   });
   registerPeerEndpoint(app, host.upgradeWebSocket, {
     token: config.clusterToken,

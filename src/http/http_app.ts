@@ -8,6 +8,7 @@ import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ApiErrorCode } from "../../schemas/api_errors.ts";
 import { createLogger, type Logger } from "../server/logger.ts";
+import { METRICS_CONTENT_TYPE } from "../server/metrics.ts";
 import type { NodeService } from "../server/service.ts";
 import { bearerCheck, mutatingOnly } from "./admin_auth.ts";
 import { concurrencyLimit, DEFAULT_MAX_CONCURRENT_REQUESTS } from "./concurrency_limit.ts";
@@ -39,6 +40,14 @@ export interface RouteSet {
   readonly docs: (app: ApiApp) => void;
 }
 
+/** What the app measures and serves at `/metrics` (the node's metrics). */
+export interface RequestMetrics {
+  /** An API request for `route` (the route pattern) answered `status` after `seconds`. */
+  observeRequest(method: string, route: string, status: number, seconds: number): void;
+  /** Every metric in the Prometheus text format. */
+  render(): string;
+}
+
 /** Options of {@link createApiApp}. */
 export interface HttpAppOptions {
   /**
@@ -59,6 +68,8 @@ export interface HttpAppOptions {
   readonly logger?: Logger;
   /** Reports every unexpected exception (answered as 500 `internal`) instead of the logger. */
   readonly onInternalError?: ErrorReport;
+  /** When set, API requests are measured and `GET /metrics` serves what the node measures. */
+  readonly metrics?: RequestMetrics;
   /** `/v1` requests served at once; more are answered 503 `overloaded` (default {@link DEFAULT_MAX_CONCURRENT_REQUESTS}). */
   readonly maxConcurrentRequests?: number;
 }
@@ -76,6 +87,16 @@ export function createApiApp(service: NodeService, routes: RouteSet, options: Ht
     await next();
     if (!c.res.headers.has(SERVED_BY_HEADER)) c.res.headers.set(SERVED_BY_HEADER, service.self.id);
   });
+  const metrics = options.metrics;
+  if (metrics !== undefined) {
+    app.use(async (c, next) => {
+      const started = performance.now();
+      await next();
+      const route = c.req.routePath === "/*" || c.req.routePath === "*" ? "unmatched" : c.req.routePath;
+      metrics.observeRequest(c.req.method, route, c.res.status, (performance.now() - started) / 1000);
+    });
+    app.get("/metrics", (c) => c.body(metrics.render(), 200, { "content-type": METRICS_CONTENT_TYPE }));
+  }
   app.use("/v1/*", concurrencyLimit(options.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS));
   // Auth first: a request without the admin token is refused before its body is read.
   if (adminCheck !== null) app.use("/v1/*", mutatingOnly(adminCheck));

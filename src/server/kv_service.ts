@@ -83,6 +83,8 @@ export interface KvServiceOptions {
   readonly bootstrapWaitMs: number;
   /** How membership operations behave (default {@link DEFAULT_MEMBERSHIP_SETTINGS}). */
   readonly membership?: MembershipSettings;
+  /** Told how each client write ended: `applied`, or the error code (for metrics). */
+  readonly onWrite?: (outcome: string) => void;
 }
 
 /** {@link NodeService} for the replicated key-value store. */
@@ -286,6 +288,12 @@ export class KvNodeService implements NodeService {
   }
 
   async #write(command: KvCommand): Promise<WriteResult | ServiceError> {
+    const result = await this.#writeOnce(command);
+    this.#options.onWrite?.(result.ok ? "applied" : result.code);
+    return result;
+  }
+
+  async #writeOnce(command: KvCommand): Promise<WriteResult | ServiceError> {
     const encoded = encodeCommand(command);
     if (!encoded.ok) return fail("invalid_request", encoded.message, { definite: true });
     if (!this.isLeader()) return this.#notLeader(true);

@@ -8,6 +8,7 @@ import type { ApplyResult } from "../kv/mod.ts";
 import type { Clock } from "./clock.ts";
 import { KvMachineHolder, KvNodeService, type RuntimeInfo } from "./kv_service.ts";
 import type { Logger } from "./logger.ts";
+import { NodeMetrics } from "./node_metrics.ts";
 import type { RuntimeStorage, RuntimeTransport, StateMachine } from "./ports.ts";
 import { RaftRuntime, type RuntimeOptions } from "./runtime.ts";
 import type { MemberInfo } from "./service.ts";
@@ -41,15 +42,23 @@ export interface NodeCore {
   readonly runtime: RaftRuntime<ApplyResult>;
   readonly service: KvNodeService;
   readonly machine: KvMachineHolder;
+  /** What the node measures (served at `/metrics`). */
+  readonly metrics: NodeMetrics;
 }
 
 /** Builds a node over `ports` (throws StartupError if the stored state cannot be run from). */
 export function createNodeCore(options: NodeCoreOptions, ports: NodeCorePorts): NodeCore {
   const machine = new KvMachineHolder();
   const service = new KvNodeService(
-    { self: options.self, runtimeInfo: options.runtimeInfo, bootstrapWaitMs: BOOTSTRAP_WAIT_MS },
+    {
+      self: options.self,
+      runtimeInfo: options.runtimeInfo,
+      bootstrapWaitMs: BOOTSTRAP_WAIT_MS,
+      onWrite: (outcome) => metrics.countWrite(outcome),
+    },
     machine,
   );
+  const metrics = new NodeMetrics(() => service.status());
   const runtime = new RaftRuntime<ApplyResult>(options.runtime, {
     storage: ports.storage,
     transport: ports.transport,
@@ -59,5 +68,5 @@ export function createNodeCore(options: NodeCoreOptions, ports: NodeCorePorts): 
     logger: ports.logger,
   });
   service.attach(runtime, ports.clock);
-  return { runtime, service, machine };
+  return { runtime, service, machine, metrics };
 }

@@ -52,7 +52,7 @@ describe("the snapshot file codec", () => {
       const error = decodeError(bytes.subarray(0, length));
       expect(error.code).toBe("corrupt");
       expect(error.file).toBe("b.snap");
-      expect(error.message).toStartWith("The backup b.snap is corrupt at byte");
+      expect(error.message.startsWith("The backup b.snap is corrupt at byte")).toBe(true);
       expect(error.message).toMatch(/too short|checksum does not match/);
     }
     expect(decodeError(bytes.subarray(0, bytes.length - 1)).message).toContain("incomplete or damaged");

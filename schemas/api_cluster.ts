@@ -125,7 +125,7 @@ export const LivezSchema = z.object({ live: z.literal(true) }).openapi("Livez");
 /** One readiness check. */
 export const ReadinessCheckSchema = z
   .object({
-    name: z.enum(["cluster", "leader"]),
+    name: z.enum(["cluster", "leader", "quorum", "storage", "caught_up"]),
     ok: z.boolean(),
     message: z.string().openapi({ example: "the leader is n2" }),
   })

@@ -22,6 +22,7 @@ import type {
   NodeService,
   NodeStatus,
   PutOptions,
+  ReadinessFacts,
   ServiceError,
   SnapshotDownload,
   SnapshotInfo,
@@ -107,6 +108,19 @@ export class KvNodeService implements NodeService {
     this.#runtime = runtime;
     const settings = this.#options.membership ?? DEFAULT_MEMBERSHIP_SETTINGS;
     this.#membership = new Membership(runtime, this.self, clock, settings, () => this.leader());
+  }
+
+  readiness(): ReadinessFacts {
+    const node = this.#rt.node;
+    const storageWritable = !this.#rt.down && !this.#rt.stopped;
+    const applyLag = Math.max(0, node.commitIndex - this.#holder.appliedIndex);
+    if (node.role !== "leader") return { storageWritable, leaderQuorum: null, applyLag };
+    const reachable = new Set(this.#ms.list().filter((m) => m.reachable === true).map((m) => m.id));
+    const config = node.config;
+    const majority = (voters: readonly string[]) =>
+      voters.filter((v) => reachable.has(v)).length > Math.floor(voters.length / 2);
+    const leaderQuorum = majority(config.voters) && (!config.isJoint || majority(config.newVoters));
+    return { storageWritable, leaderQuorum, applyLag };
   }
 
   members(): readonly MemberView[] {

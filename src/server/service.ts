@@ -87,6 +87,16 @@ export interface LeaderChange {
   readonly term: number;
 }
 
+/** What readiness is judged from (see `GET /readyz`). */
+export interface ReadinessFacts {
+  /** False once the node's storage failed (it restarts from disk) or the node is stopping. */
+  readonly storageWritable: boolean;
+  /** On the leader: whether a quorum of voters answered within an election timeout; null elsewhere. */
+  readonly leaderQuorum: boolean | null;
+  /** Committed entries this node has not applied yet. */
+  readonly applyLag: number;
+}
+
 /** Result of a successful read of one key (`kv` is null if absent). */
 export interface GetResult {
   readonly ok: true;
@@ -195,6 +205,8 @@ export interface NodeService {
   isLeader(): boolean;
   /** The node's status. */
   status(): NodeStatus;
+  /** What readiness is judged from. */
+  readiness(): ReadinessFacts;
   /** Bootstraps a new cluster with these members (this node must be one of them). */
   bootstrap(members: readonly MemberInfo[]): Promise<{ ok: true; members: readonly MemberInfo[] } | ServiceError>;
   /** Reads one key. */

@@ -229,7 +229,7 @@ export interface paths {
     };
     /**
      * Check that the node can serve requests
-     * @description 200 when this node is a member of a cluster and knows the leader, else 503; both carry the individual checks. Use it as a readiness probe.
+     * @description 200 when this node is a member of a cluster, knows a leader that heard from a quorum within an election timeout (the leader checks its followers; a follower that hears from its leader relies on check-quorum), its storage is writable, and it is at most 1000 committed entries behind in applying them; else 503. Both carry the individual checks; `?verbose` answers them as text lines (`[+]name ok`, `[-]name failed: …`). Use it as a readiness probe.
      */
     get: operations["readyz"];
     put?: never;
@@ -528,7 +528,7 @@ export interface components {
     };
     ReadinessCheck: {
       /** @enum {string} */
-      name: "cluster" | "leader";
+      name: "cluster" | "leader" | "quorum" | "storage" | "caught_up";
       ok: boolean;
       /** @example the leader is n2 */
       message: string;
@@ -1824,7 +1824,10 @@ export interface operations {
   };
   readyz: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description Answer text lines */
+        verbose?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -1838,6 +1841,7 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["Readyz"];
+          "text/plain": string;
         };
       };
       /** @description The path exists but not with this method */
@@ -1865,6 +1869,7 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["Readyz"];
+          "text/plain": string;
         };
       };
     };

@@ -31,6 +31,11 @@ describe("pre-vote on three Bun node processes", () => {
     async () => {
       const leader = await startAndBootstrap(cluster);
       const before = await leader.status();
+      // A leader that hears from its quorum is ready (once its followers have answered).
+      await waitFor(async () => ((await fetch(`${leader.url}/readyz`)).status === 200 ? true : undefined), {
+        what: `${leader.id} to be ready`,
+        timeoutMs: CATCH_UP_TIMEOUT_MS,
+      });
       const follower = cluster.nodes.find((n) => n.id !== leader.id) as ClusterNode;
       await putKey(leader, "before-pause", "1", acked);
       follower.pause();
@@ -74,6 +79,9 @@ describe("check-quorum on three Bun node processes", () => {
     expect(["follower", "precandidate"]).toContain(down.role);
     expect(down.term).toBe(before.term);
     expect(down.progress).toEqual([]);
+    const ready = await fetch(`${leader.url}/readyz?verbose`);
+    expect(ready.status).toBe(503); // It has no leader, let alone a quorum.
+    expect(await ready.text()).toContain("[-]leader failed: no leader is known");
     await faultLasting(4 * ELECTION_TIMEOUT_MS); // Several more timeouts alone.
     const later = await leader.status();
     expect(later.role).not.toBe("leader");

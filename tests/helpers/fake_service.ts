@@ -21,6 +21,7 @@ import type {
   NodeService,
   NodeStatus,
   PutOptions,
+  ReadinessFacts,
   ServiceError,
   ServiceErrorCode,
   SnapshotDownload,
@@ -188,6 +189,15 @@ export class FakeNodeService implements NodeService {
       this.entries.delete(key);
       return { ok: true, index: this.index, revision: prev === null ? 0 : this.index, prev };
     });
+  }
+
+  /** What `readiness()` answers; tests change it. */
+  readinessFacts: ReadinessFacts = { storageWritable: true, leaderQuorum: null, applyLag: 0 };
+
+  readiness(): ReadinessFacts {
+    if (this.isLeader() && this.readinessFacts.leaderQuorum === null)
+      return { ...this.readinessFacts, leaderQuorum: true };
+    return this.readinessFacts;
   }
 
   members(): readonly MemberView[] {

@@ -83,7 +83,41 @@ describe("GET /livez and GET /readyz", () => {
     expect(answer.body.checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok])).toEqual([
       ["cluster", true],
       ["leader", true],
+      ["quorum", true],
+      ["storage", true],
+      ["caught_up", true],
     ]);
+  });
+
+  it("GET /readyz answers 503 on a leader no quorum answered, on failed storage, or far behind in applying", async () => {
+    for (const [facts, failed] of [
+      [{ leaderQuorum: false }, "quorum"],
+      [{ storageWritable: false }, "storage"],
+      [{ applyLag: 1001 }, "caught_up"],
+    ] as const) {
+      const { app, service } = fixture();
+      service.readinessFacts = { ...service.readinessFacts, ...facts };
+      const answer = await send(app, "GET", "/readyz");
+      expect(answer.status).toBe(503);
+      expect(answer.body.checks.filter((c: { ok: boolean }) => !c.ok).map((c: { name: string }) => c.name)).toEqual([
+        failed,
+      ]);
+    }
+    const { app, service } = fixture();
+    service.readinessFacts = { ...service.readinessFacts, applyLag: 1000 };
+    expect((await send(app, "GET", "/readyz")).status).toBe(200); // At the bound: still ready.
+  });
+
+  it("GET /readyz?verbose answers one text line per check and the verdict", async () => {
+    const { app, service } = fixture();
+    expect((await send(app, "GET", "/readyz?verbose")).body).toBe(
+      "[+]cluster ok\n[+]leader ok\n[+]quorum ok\n[+]storage ok\n[+]caught_up ok\nreadyz check passed\n",
+    );
+    service.readinessFacts = { ...service.readinessFacts, storageWritable: false };
+    const answer = await send(app, "GET", "/readyz?verbose=1");
+    expect(answer.status).toBe(503);
+    expect(answer.body).toContain("[-]storage failed: the storage failed or the node is stopping\n");
+    expect(answer.body.endsWith("readyz check failed\n")).toBe(true);
   });
 
   it("GET /readyz answers 503 with the failed leader check when no leader is known", async () => {

@@ -115,7 +115,12 @@ export class KvNodeService implements NodeService {
     const storageWritable = !this.#rt.down && !this.#rt.stopped;
     const applyLag = Math.max(0, node.commitIndex - this.#holder.appliedIndex);
     if (node.role !== "leader") return { storageWritable, leaderQuorum: null, applyLag };
-    const reachable = new Set(this.#ms.list().filter((m) => m.reachable === true).map((m) => m.id));
+    const reachable = new Set(
+      this.#ms
+        .list()
+        .filter((m) => m.reachable === true)
+        .map((m) => m.id),
+    );
     const config = node.config;
     const majority = (voters: readonly string[]) =>
       voters.filter((v) => reachable.has(v)).length > Math.floor(voters.length / 2);

@@ -83,6 +83,19 @@ export const NodeConfigSchema = z
     maxConcurrentRequests: z.coerce.number().int().min(1).max(1_000_000).default(1024),
     requestTimeoutMs: Millis(10, 600_000, 5000),
     logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    /** Comma-separated origins whose pages may call the API from a browser (CORS), or `*`. */
+    corsOrigin: z
+      .string()
+      .transform((s) =>
+        s
+          .split(",")
+          .map((o) => o.trim())
+          .filter((o) => o !== ""),
+      )
+      .refine((list) => list.every((o) => o === "*" || /^https?:\/\/[^/]+$/.test(o)), {
+        message: "expected '*' or origins like https://app.example (scheme and host, no path), separated by commas",
+      })
+      .optional(),
     /** `text` lines, or `json`: one object per line. */
     logFormat: z.enum(["text", "json"]).default("text"),
   })
@@ -122,4 +135,5 @@ export const CONFIG_KEYS = [
   "requestTimeoutMs",
   "logLevel",
   "logFormat",
+  "corsOrigin",
 ] as const;

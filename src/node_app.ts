@@ -80,6 +80,7 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
     adminToken: config.adminToken,
     logger,
     maxConcurrentRequests: config.maxConcurrentRequests,
+    corsOrigins: config.corsOrigin,
     metrics,
   });
   registerPeerEndpoint(app, host.upgradeWebSocket, {

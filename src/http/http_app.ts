@@ -5,6 +5,7 @@
 
 import { type Hook, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, ErrorHandler } from "hono";
+import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { ApiErrorCode } from "../../schemas/api_errors.ts";
 import { createLogger, type Logger } from "../server/logger.ts";
@@ -68,6 +69,11 @@ export interface HttpAppOptions {
   readonly logger?: Logger;
   /** Reports every unexpected exception (answered as 500 `internal`) instead of the logger. */
   readonly onInternalError?: ErrorReport;
+  /**
+   * Origins whose browser pages may call the API (CORS): exact origins like `https://app.example`, or
+   * `*` for any. Default: none (browsers then allow only same-origin calls).
+   */
+  readonly corsOrigins?: readonly string[];
   /** When set, API requests are measured and `GET /metrics` serves what the node measures. */
   readonly metrics?: RequestMetrics;
   /** `/v1` requests served at once; more are answered 503 `overloaded` (default {@link DEFAULT_MAX_CONCURRENT_REQUESTS}). */
@@ -87,6 +93,18 @@ export function createApiApp(service: NodeService, routes: RouteSet, options: Ht
     await next();
     if (!c.res.headers.has(SERVED_BY_HEADER)) c.res.headers.set(SERVED_BY_HEADER, service.self.id);
   });
+  const origins = options.corsOrigins ?? [];
+  if (origins.length > 0) {
+    app.use(
+      cors({
+        origin: origins.includes("*") ? "*" : [...origins],
+        allowMethods: ["GET", "PUT", "POST", "DELETE", "OPTIONS"],
+        allowHeaders: ["content-type", "authorization", "idempotency-key"],
+        exposeHeaders: ["x-raft-index", "x-raft-term", "x-raft-served-by", "x-raft-leader", "retry-after", "location"],
+        maxAge: 600,
+      }),
+    );
+  }
   const metrics = options.metrics;
   if (metrics !== undefined) {
     app.use(async (c, next) => {

@@ -71,3 +71,32 @@ describe("the README's table of node options", () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe("loadConfig() of the operations flags", () => {
+  it("--cors-origin takes comma-separated origins or '*', and refuses a path or a bare host", () => {
+    const two = loadConfig([...REQUIRED, "--cors-origin", "https://a.example, http://127.0.0.1:3000"], {});
+    expect(two.ok && two.config.corsOrigin).toEqual(["https://a.example", "http://127.0.0.1:3000"]);
+    const any = loadConfig(REQUIRED, { RAFT_CORS_ORIGIN: "*" });
+    expect(any.ok && any.config.corsOrigin).toEqual(["*"]);
+    for (const bad of ["https://a.example/app", "a.example"]) {
+      const loaded = loadConfig([...REQUIRED, "--cors-origin", bad], {});
+      expect(loaded.ok).toBe(false);
+      if (!loaded.ok) expect(loaded.errors.join("\n")).toContain("--cors-origin (RAFT_CORS_ORIGIN)");
+    }
+  });
+
+  it("--join takes a member's URL, --log-format text or json, --max-concurrent-requests a positive count", () => {
+    const loaded = loadConfig(
+      [...REQUIRED, "--join", "http://127.0.0.1:7001/", "--log-format", "json", "--max-concurrent-requests", "8"],
+      {},
+    );
+    expect(loaded.ok && [loaded.config.join, loaded.config.logFormat, loaded.config.maxConcurrentRequests]).toEqual([
+      "http://127.0.0.1:7001",
+      "json",
+      8,
+    ]);
+    expect(loadConfig([...REQUIRED, "--log-format", "xml"], {}).ok).toBe(false);
+    expect(loadConfig([...REQUIRED, "--max-concurrent-requests", "0"], {}).ok).toBe(false);
+    expect(loadConfig([...REQUIRED, "--join", "ftp://x"], {}).ok).toBe(false);
+  });
+});

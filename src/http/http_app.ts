@@ -120,7 +120,12 @@ export function createApiApp(service: NodeService, routes: RouteSet, options: Ht
   if (adminCheck !== null) app.use("/v1/*", mutatingOnly(adminCheck));
   app.use("/v1/*", readBody(MAX_BODY_BYTES));
   routes.api(app);
-  const servers = options.servers ?? [{ url: service.self.url, description: `This node (${service.self.id})` }];
+  // The relative server first: the docs page then calls the node at whatever address it was opened
+  // with (127.0.0.1 or localhost alike), never cross-origin.
+  const servers = options.servers ?? [
+    { url: "/", description: "The node that served this document" },
+    { url: service.self.url, description: `This node (${service.self.id}) at its advertised URL` },
+  ];
   let doc: OpenApiDocument | undefined;
   app.get("/openapi.json", (c) => {
     doc ??= openApiDocument(app, { servers, adminToken: options.adminToken !== undefined });

@@ -50,7 +50,10 @@ describe("GET /openapi.json", () => {
     expect(doc.info.title).toBe("raftbare-ts node API");
     expect(doc.info.version).toBe(API_VERSION);
     expect(doc.info.license.name).toBe("MIT");
-    expect(doc.servers).toEqual([{ url: "http://127.0.0.1:7001", description: "This node (n1)" }]);
+    expect(doc.servers).toEqual([
+      { url: "/", description: "The node that served this document" },
+      { url: "http://127.0.0.1:7001", description: "This node (n1) at its advertised URL" },
+    ]);
   });
 
   it("GET /openapi.json lists every operation once, each with an operationId, a summary, a tag and a 4xx answer", async () => {

@@ -1,4 +1,5 @@
 /** Reads the node configuration from command-line flags and environment variables. */
+import { readFileSync } from "node:fs";
 import type { z } from "zod";
 import { CONFIG_KEYS, type NodeConfig, NodeConfigSchema } from "../../schemas/node_config.ts";
 
@@ -64,15 +65,52 @@ export function loadSettings<T>(
     const value = flags.values[key] ?? env[envName(key)];
     if (value !== undefined && value !== "") raw[key] = value;
   }
+  const fileErrors = readSecretFiles(raw, keys);
   const parsed = schema.safeParse(raw);
-  if (flags.errors.length > 0 || !parsed.success) {
+  if (flags.errors.length > 0 || fileErrors.length > 0 || !parsed.success) {
     const issues = parsed.success
       ? []
       : parsed.error.issues.map((i) => {
           const key = String(i.path[0] ?? "");
           return key === "" ? i.message : `--${flagName(key)} (${envName(key)}): ${i.message}`;
         });
-    return { ok: false, errors: [...flags.errors, ...issues] };
+    return { ok: false, errors: [...flags.errors, ...fileErrors, ...issues] };
   }
   return { ok: true, config: parsed.data };
+}
+
+/** Longest secret file read (a token is short; anything longer is a mistake). */
+const MAX_SECRET_FILE_BYTES = 4096;
+
+/**
+ * For every setting `xFile` among `keys` that was given, reads the file (trimmed) into `x`, so a
+ * token need not appear on the command line, where `ps` shows it. Giving both `x` and `xFile` is an
+ * error. Returns the problems found.
+ */
+function readSecretFiles(raw: Record<string, string>, keys: readonly string[]): string[] {
+  const errors: string[] = [];
+  for (const fileKey of keys) {
+    if (!fileKey.endsWith("File") || raw[fileKey] === undefined) continue;
+    const key = fileKey.slice(0, -"File".length);
+    const path = raw[fileKey];
+    delete raw[fileKey];
+    if (raw[key] !== undefined) {
+      errors.push(`--${flagName(key)} and --${flagName(fileKey)} are both given; give one`);
+      continue;
+    }
+    try {
+      const bytes = readFileSync(path);
+      if (bytes.byteLength > MAX_SECRET_FILE_BYTES) {
+        errors.push(
+          `--${flagName(fileKey)} (${envName(fileKey)}): ${path} is larger than ${MAX_SECRET_FILE_BYTES} bytes`,
+        );
+        continue;
+      }
+      raw[key] = new TextDecoder().decode(bytes).trim();
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      errors.push(`--${flagName(fileKey)} (${envName(fileKey)}): cannot read ${path}: ${why}`);
+    }
+  }
+  return errors;
 }

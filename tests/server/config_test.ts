@@ -1,5 +1,6 @@
 import { describe, expect, it } from "bun:test";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CONFIG_KEYS } from "../../schemas/node_config.ts";
 import { flagName, loadConfig } from "../../src/server/config.ts";
@@ -98,5 +99,35 @@ describe("loadConfig() of the operations flags", () => {
     expect(loadConfig([...REQUIRED, "--log-format", "xml"], {}).ok).toBe(false);
     expect(loadConfig([...REQUIRED, "--max-concurrent-requests", "0"], {}).ok).toBe(false);
     expect(loadConfig([...REQUIRED, "--join", "ftp://x"], {}).ok).toBe(false);
+  });
+});
+
+describe("loadConfig() token files", () => {
+  it("reads --cluster-token-file and RAFT_ADMIN_TOKEN_FILE (trimmed), and refuses a token given twice or unreadable", () => {
+    const dir = mkdtempSync(join(tmpdir(), "raftbare-tokens-"));
+    try {
+      writeFileSync(join(dir, "cluster"), "from-a-file-123\n");
+      writeFileSync(join(dir, "admin"), "  admin-from-file  ");
+      const loaded = loadConfig(["--id", "n1", "--cluster-token-file", join(dir, "cluster")], {
+        RAFT_ADMIN_TOKEN_FILE: join(dir, "admin"),
+      });
+      expect(loaded.ok && [loaded.config.clusterToken, loaded.config.adminToken]).toEqual([
+        "from-a-file-123",
+        "admin-from-file",
+      ]);
+      const twice = loadConfig([...REQUIRED, "--cluster-token-file", join(dir, "cluster")], {});
+      expect(twice.ok).toBe(false);
+      if (!twice.ok)
+        expect(twice.errors.join("\n")).toContain("--cluster-token and --cluster-token-file are both given");
+      const missing = loadConfig(["--id", "n1", "--cluster-token-file", join(dir, "nope")], {});
+      expect(missing.ok).toBe(false);
+      if (!missing.ok) expect(missing.errors.join("\n")).toContain("cannot read");
+      const short = join(dir, "short");
+      writeFileSync(short, "abc");
+      const tooShort = loadConfig(["--id", "n1", "--cluster-token-file", short], {});
+      expect(tooShort.ok).toBe(false); // The token's own rules still apply.
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

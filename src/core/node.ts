@@ -938,8 +938,8 @@ export class RaftNode {
     }
     const window = this.#options.maxInflightMessages;
     if (window === Number.POSITIVE_INFINITY) {
-      for (const p of state.followers.values())
-        if (p.nextIndex === prev.index + 1) p.sentThrough(last, true, extending);
+      // No window: nothing to count (the progress view then shows no sends in flight).
+      for (const p of state.followers.values()) if (p.nextIndex === prev.index + 1) p.sentThrough(last, false);
       return;
     }
     const except = this.#actions.broadcastExcept;
@@ -1073,13 +1073,17 @@ export class RaftNode {
     const { maxEntriesPerMessage, maxBytesPerMessage } = this.#options;
     const entries = this.#log.entries.since(from, maxEntriesPerMessage, maxBytesPerMessage);
     assert(entries !== undefined, `the leader's log contains ${LogPosition.format(from)}`);
-    const pending = this.#actions.sendMessages.get(id);
-    // A pending call this one extends leaves as one message (see mergeMessages).
-    const extends_ =
-      pending?.type === "AppendEntriesCall" &&
-      pending.term === this.#currentTerm &&
-      pending.entries.contains(entries.prevPosition);
-    p.sentThrough(entries.lastIndex, entries.length > 0, extends_);
+    if (this.#options.maxInflightMessages === Number.POSITIVE_INFINITY) {
+      p.sentThrough(entries.lastIndex, false); // No window: nothing to count.
+    } else {
+      const pending = this.#actions.sendMessages.get(id);
+      // A pending call this one extends leaves as one message (see mergeMessages).
+      const extends_ =
+        pending?.type === "AppendEntriesCall" &&
+        pending.term === this.#currentTerm &&
+        pending.entries.contains(entries.prevPosition);
+      p.sentThrough(entries.lastIndex, entries.length > 0, extends_);
+    }
     this.#send(id, this.#appendEntriesCall(entries));
   }
 

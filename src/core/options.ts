@@ -45,7 +45,8 @@ export interface RaftNodeOptions {
   /**
    * Flow control: at most this many AppendEntriesCalls carrying entries are unacknowledged per
    * follower (a pipelining window). A follower whose window is full gets no new entries until it
-   * acknowledges some; heartbeats still reach it. Default: unlimited.
+   * acknowledges some; heartbeats still reach it. Default: unlimited (sends are then not counted,
+   * and the progress view shows none in flight).
    */
   readonly maxInflightMessages?: number;
   /**

@@ -86,7 +86,9 @@ async function main(): Promise<number> {
       via: config.join,
       self: { id: config.id, url: config.advertiseUrl },
       adminToken: config.adminToken,
-      isMember: () => raft().config.contains(raft().id),
+      // Until it votes: a learner that restarts before its promotion asks again, and the leader
+      // then promotes it once caught up.
+      isMember: () => raft().config.isVoter(raft().id),
       stopped: () => node.runtime.stopped,
       logger: node.logger,
     });

@@ -15,7 +15,7 @@ export interface JoinRequest {
   readonly self: { readonly id: string; readonly url: string };
   /** The admin token, when the cluster requires one for membership changes. */
   readonly adminToken?: string;
-  /** True once this node is a member (no request is sent then). */
+  /** True once nothing more is needed (the node process: once it is a voter); no request is sent then. */
   readonly isMember: () => boolean;
   /** True once the node is stopping. */
   readonly stopped: () => boolean;

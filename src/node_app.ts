@@ -74,6 +74,7 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
     throw error;
   }
   const { runtime, service, metrics } = core;
+  storage.onSyncDuration = (seconds) => metrics.observeSync(seconds);
   const receiver = new SnapshotReceiver({});
   // One app, so the peer endpoint and every unmatched request get the API's error envelopes.
   const app = createHttpApp(service, {

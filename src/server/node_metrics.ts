@@ -7,6 +7,8 @@ import type { NodeStatus } from "./service.ts";
 
 /** Upper bounds of the request-duration buckets, in seconds. */
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Upper bounds of the log-sync buckets, in seconds (an fsync takes from microseconds to seconds). */
+const SYNC_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const ROLES: ReadonlyArray<NodeStatus["role"]> = ["follower", "precandidate", "candidate", "leader"];
 
 /** The metrics of one node. */
@@ -15,6 +17,7 @@ export class NodeMetrics {
   readonly #writes: Counter;
   readonly #requests: Counter;
   readonly #durations: Histogram;
+  readonly #syncs: Histogram;
 
   /** Metrics of the node whose status `status()` reads (called at scrape time only). */
   constructor(status: () => NodeStatus) {
@@ -65,6 +68,11 @@ export class NodeMetrics {
         p.lastContactMs === null ? [] : [[{ peer: p.id }, p.lastContactMs / 1000] as const],
       ),
     );
+    this.#syncs = r.histogram(
+      "raft_log_sync_duration_seconds",
+      "Durations of log syncs (one write and one fdatasync per group commit).",
+      SYNC_BUCKETS,
+    );
     this.#writes = r.counter("raft_client_writes_total", "Client writes by outcome (applied, or the error code).");
     this.#requests = r.counter("http_requests_total", "API requests by method, route and status.");
     this.#durations = r.histogram(
@@ -72,6 +80,11 @@ export class NodeMetrics {
       "API request durations by method and route.",
       DURATION_BUCKETS,
     );
+  }
+
+  /** A log sync (write plus fdatasync) took `seconds`. */
+  observeSync(seconds: number): void {
+    this.#syncs.observe({}, seconds);
   }
 
   /** A client write ended with `outcome` (`applied` or an error code). */

@@ -60,12 +60,21 @@ export class StorageAdapter implements RuntimeStorage {
   }
 
   sync(done: () => void): void {
-    this.#opened.log.sync();
+    this.#timedSync();
     done();
   }
 
   syncNow(): void {
-    if (this.#opened.log.hasPending) this.#opened.log.sync();
+    if (this.#opened.log.hasPending) this.#timedSync();
+  }
+
+  /** Told how long each log sync (write plus fdatasync) took, in seconds (for metrics). */
+  onSyncDuration: ((seconds: number) => void) | null = null;
+
+  #timedSync(): void {
+    const started = performance.now();
+    this.#opened.log.sync();
+    this.onSyncDuration?.((performance.now() - started) / 1000);
   }
 
   installSnapshot(snapshot: StoredSnapshot, keepLog: boolean): void {

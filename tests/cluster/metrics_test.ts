@@ -47,6 +47,8 @@ describe("GET /metrics on three Bun node processes", () => {
     expect(sampleValue(parsed, "http_requests_total", puts)).toBe(5);
     expect(sampleValue(parsed, "http_requests_total", { method: "GET", route: "/v1/kv/:key", status: "404" })).toBe(1);
     expect(sampleValue(parsed, "http_request_duration_seconds_count", { method: "PUT", route: "/v1/kv/:key" })).toBe(5);
+    expect(parsed.types.get("raft_log_sync_duration_seconds")).toBe("histogram");
+    expect(sampleValue(parsed, "raft_log_sync_duration_seconds_count")).toBeGreaterThanOrEqual(1); // Writes were synced.
     const follower = cluster.nodes.find((n) => n !== leader);
     const followerMetrics = parseExposition(await (await fetch(`${follower?.url}/metrics`)).text());
     expect(sampleValue(followerMetrics, "raft_role", { role: "follower" })).toBe(1);

@@ -4,16 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect } from "bun:test";
 import { Buffer } from "node:buffer";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createNodeApp, type NodeApp } from "../../src/node_app.ts";
-import { loadConfig } from "../../src/server/config.ts";
 import { defaultWebSocketImpl } from "../../src/transport/mod.ts";
 import { httpJson } from "../helpers/http_json.ts";
-import { freePorts } from "../helpers/process_cluster.ts";
 import { type RawAnswer, rawHttp } from "../helpers/raw_http.ts";
-import { runtimeServing } from "../helpers/served_node.ts";
+import { type ServedNodeApp, serveNodeApp } from "../helpers/served_node.ts";
 import { IS_DENO, slowIt } from "../helpers/slow_test.ts";
 import { waitFor } from "../helpers/wait_for.ts";
 
@@ -22,35 +16,12 @@ const MIB = 1024 * 1024;
 const RUNTIME = IS_DENO ? "Deno.serve" : "Bun.serve";
 
 /** A served one-node cluster that leads itself. */
-interface ServedNode {
-  readonly port: number;
-  readonly url: string;
-  readonly node: NodeApp;
-  stop(): Promise<void>;
-}
+type ServedNode = ServedNodeApp;
 
 async function serveNode(): Promise<ServedNode> {
-  const [port] = await freePorts(1);
-  const dataDir = mkdtempSync(join(tmpdir(), "raftbare-served-"));
-  const argv = ["--id", "n1", "--listen", `127.0.0.1:${port}`, "--cluster-token", TOKEN, "--data-dir", dataDir];
-  argv.push("--log-level", "warn", "--election-timeout-ms", "200", "--heartbeat-ms", "20");
-  const loaded = loadConfig(argv, {});
-  if (!loaded.ok) throw new Error(loaded.errors.join("; "));
-  const { host, serve } = await runtimeServing();
-  const node = createNodeApp(loaded.config, host);
-  const server = serve(node.app, "127.0.0.1", port);
-  node.start();
-  const url = `http://127.0.0.1:${server.port}`;
-  const served = {
-    port: server.port,
-    url,
-    node,
-    stop: async () => {
-      node.stop();
-      await server.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  const flags = ["--log-level", "warn", "--election-timeout-ms", "200", "--heartbeat-ms", "20"];
+  const served = await serveNodeApp(TOKEN, flags);
+  const { node, url } = served;
   const bootstrapped = await node.service.bootstrap([{ id: "n1", url }]);
   if (!bootstrapped.ok) throw new Error(`bootstrap: ${bootstrapped.message}`);
   await waitFor(() => node.service.isLeader(), { timeoutMs: 20_000, what: "n1 to lead its one-node cluster" });

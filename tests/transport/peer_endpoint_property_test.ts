@@ -9,16 +9,11 @@
  * timer fires during a run.
  */
 import { afterAll, beforeAll, describe, expect } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import fc from "fast-check";
 import { NodeId, Term } from "../../src/core/mod.ts";
-import { createNodeApp, type NodeApp } from "../../src/node_app.ts";
-import { loadConfig } from "../../src/server/config.ts";
+import type { NodeApp } from "../../src/node_app.ts";
 import { Peer } from "../helpers/peer_socket.ts";
-import { freePorts } from "../helpers/process_cluster.ts";
-import { runtimeServing } from "../helpers/served_node.ts";
+import { serveNodeApp } from "../helpers/served_node.ts";
 import { slowIt } from "../helpers/slow_test.ts";
 import { waitFor } from "../helpers/wait_for.ts";
 
@@ -35,31 +30,14 @@ interface Fixture {
 }
 
 async function serveNode(): Promise<Fixture> {
-  const [port] = await freePorts(1);
-  const dataDir = mkdtempSync(join(tmpdir(), "raftbare-props-"));
-  const argv = ["--id", "n1", "--listen", `127.0.0.1:${port}`, "--cluster-token", TOKEN, "--data-dir", dataDir];
-  argv.push("--log-level", "error", "--election-timeout-ms", "60000", "--heartbeat-ms", "1000");
-  const loaded = loadConfig(argv, {});
-  if (!loaded.ok) throw new Error(loaded.errors.join("; "));
-  const { host, serve } = await runtimeServing();
-  const node = createNodeApp(loaded.config, host);
-  const server = serve(node.app, "127.0.0.1", port);
-  node.start();
-  const url = `http://127.0.0.1:${server.port}`;
+  const flags = ["--log-level", "error", "--election-timeout-ms", "60000", "--heartbeat-ms", "1000"];
+  const { node, url, stop } = await serveNodeApp(TOKEN, flags);
   const members = [
     { id: NodeId.of("n1"), url },
     { id: NodeId.of("n2"), url: N2_URL },
   ];
   if (!node.runtime.bootstrap(members)) throw new Error("n1 did not bootstrap");
-  return {
-    node,
-    url,
-    stop: async () => {
-      node.stop();
-      await server.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  return { node, url, stop };
 }
 
 /** What an outsider may never change. */

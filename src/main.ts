@@ -88,7 +88,7 @@ async function main(): Promise<number> {
       adminToken: config.adminToken,
       // Until it votes: a learner that restarts before its promotion asks again, and the leader
       // then promotes it once caught up.
-      isMember: () => raft().config.isVoter(raft().id),
+      isVoter: () => raft().config.isVoter(raft().id),
       stopped: () => node.runtime.stopped,
       logger: node.logger,
     });

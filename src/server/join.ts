@@ -15,8 +15,8 @@ export interface JoinRequest {
   readonly self: { readonly id: string; readonly url: string };
   /** The admin token, when the cluster requires one for membership changes. */
   readonly adminToken?: string;
-  /** True once nothing more is needed (the node process: once it is a voter); no request is sent then. */
-  readonly isMember: () => boolean;
+  /** True once this node is a voter: nothing more is needed, and no request is sent. */
+  readonly isVoter: () => boolean;
   /** True once the node is stopping. */
   readonly stopped: () => boolean;
   readonly logger: Logger;
@@ -44,7 +44,7 @@ export async function joinCluster(request: JoinRequest): Promise<JoinOutcome> {
   const body = JSON.stringify({ id: request.self.id, url: request.self.url });
   for (let delay = FIRST_DELAY_MS; ; delay = Math.min(MAX_DELAY_MS, delay * 2)) {
     if (request.stopped()) return "stopped";
-    if (request.isMember()) return "member";
+    if (request.isVoter()) return "member";
     try {
       const response = await send(url, {
         method: "POST",

@@ -107,24 +107,14 @@ export class KvNodeService implements NodeService {
   attach(runtime: RaftRuntime<ApplyResult>, clock: Clock): void {
     this.#runtime = runtime;
     const settings = this.#options.membership ?? DEFAULT_MEMBERSHIP_SETTINGS;
-    this.#membership = new Membership(runtime, this.self, clock, settings, () => this.leader());
+    this.#membership = new Membership(runtime, this.self, clock, settings, () => this.#notLeader(true));
   }
 
   readiness(): ReadinessFacts {
     const node = this.#rt.node;
     const storageWritable = !this.#rt.down && !this.#rt.stopped;
     const applyLag = Math.max(0, node.commitIndex - this.#holder.appliedIndex);
-    if (node.role !== "leader") return { storageWritable, leaderQuorum: null, applyLag };
-    const reachable = new Set(
-      this.#ms
-        .list()
-        .filter((m) => m.reachable === true)
-        .map((m) => m.id),
-    );
-    const config = node.config;
-    const majority = (voters: readonly string[]) =>
-      voters.filter((v) => reachable.has(v)).length > Math.floor(voters.length / 2);
-    const leaderQuorum = majority(config.voters) && (!config.isJoint || majority(config.newVoters));
+    const leaderQuorum = this.#ms.reachableQuorum();
     return { storageWritable, leaderQuorum, applyLag };
   }
 

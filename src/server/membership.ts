@@ -5,7 +5,14 @@
  * leadership. Every change goes through the core's joint consensus and answers once the final
  * configuration is committed, or with a clear timeout.
  */
-import type { ClusterConfig, NodeId, ProposeRefusal, ProposeResult } from "../core/mod.ts";
+import {
+  type ClusterConfig,
+  hasJointMajority,
+  hasMajority,
+  type NodeId,
+  type ProposeRefusal,
+  type ProposeResult,
+} from "../core/mod.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
 import type { RaftRuntime } from "./runtime.ts";
 import type { LeaderChange, MemberInfo, MemberStatus, MembershipChange, MemberView, ServiceError } from "./service.ts";
@@ -45,25 +52,25 @@ export class Membership<R> {
   readonly #settings: MembershipSettings;
   /** Learners to promote once caught up (kept by the leader that added them). */
   readonly #pending = new Set<NodeId>();
-  readonly #leader: () => MemberInfo | null;
+  readonly #notLeader: () => ServiceError;
   #timer: TimerHandle | null = null;
 
   /**
-   * Operations on `rt`, the runtime of node `self`; `leader` tells the leader this node knows
-   * (a refusal on a follower names it, so the HTTP layer can forward the request there).
+   * Operations on `rt`, the runtime of node `self`; `notLeader` is the service's answer on a node
+   * that does not lead (it names the leader, so the HTTP layer can forward the request there).
    */
   constructor(
     rt: RaftRuntime<R>,
     self: MemberInfo,
     clock: Clock,
     settings: MembershipSettings,
-    leader: () => MemberInfo | null,
+    notLeader: () => ServiceError,
   ) {
     this.#rt = rt;
     this.#self = self;
     this.#clock = clock;
     this.#settings = settings;
-    this.#leader = leader;
+    this.#notLeader = notLeader;
   }
 
   /** Every member of the latest configuration, with what this node knows of its replication. */
@@ -227,13 +234,6 @@ export class Membership<R> {
     return fail("change_in_progress", message, { definite: true });
   }
 
-  #notLeader(): ServiceError {
-    const leader = this.#leader();
-    if (leader === null)
-      return fail("no_leader", "no leader is known right now; retry shortly", { definite: true, leader });
-    return fail("not_leader", `this node is not the leader; the leader is ${leader.id}`, { definite: true, leader });
-  }
-
   #expectPromotion(id: NodeId): void {
     if (this.#pending.size >= MAX_PENDING_PROMOTIONS) return; // Bounded: promote the rest explicitly.
     this.#pending.add(id);
@@ -264,19 +264,24 @@ export class Membership<R> {
     }
   }
 
+  /**
+   * True iff the members the leader heard from within an election timeout (itself included) form
+   * a quorum of `voters`; null on a node that does not lead (it cannot tell).
+   */
+  reachableQuorum(voters?: readonly NodeId[]): boolean | null {
+    const node = this.#rt.node;
+    if (node.role !== "leader") return null;
+    const reachable = new Set(this.list().flatMap((m) => (m.reachable === true ? [m.id as NodeId] : [])));
+    return voters === undefined ? hasJointMajority(node.config, reachable) : hasMajority(voters, reachable);
+  }
+
   /** The reason removing voter `id` could leave no reachable quorum, or null. */
   #quorumProblem(config: ClusterConfig, id: NodeId): string | null {
     const remaining = (config.isJoint ? config.newVoters : config.voters).filter((v) => v !== id);
     if (remaining.length === 0) return `removing ${id} would leave no voter`;
-    const reachable = new Set(
-      this.list()
-        .filter((m) => m.reachable === true)
-        .map((m) => m.id),
-    );
-    const up = remaining.filter((v) => reachable.has(v));
-    const quorum = Math.floor(remaining.length / 2) + 1;
-    if (up.length >= quorum) return null;
-    return `removing ${id} would leave ${remaining.length} voters of which ${up.length} are reachable, fewer than a quorum of ${quorum}; add ?force=true to remove it anyway`;
+    if (this.reachableQuorum(remaining) !== false) return null;
+    const up = this.list().filter((m) => m.reachable === true && remaining.includes(m.id as NodeId)).length;
+    return `removing ${id} would leave ${remaining.length} voters of which ${up} are reachable, fewer than a quorum of ${Math.floor(remaining.length / 2) + 1}; add ?force=true to remove it anyway`;
   }
 
   #mostCaughtUpVoter(): NodeId | undefined {

@@ -14,6 +14,7 @@ import {
   LogPosition,
   type Message,
   type NodeId,
+  type ProposeRefusal,
   type ProposeRejection,
   type ProposeResult,
   payloadBytes,
@@ -314,10 +315,7 @@ export class RaftRuntime<R> {
    * result as it is, so a refusal's `detail` reaches the caller.
    */
   proposeConfig(config: ClusterConfig): ProposeResult {
-    if (!this.#leading()) {
-      const detail = this.#stopped || this.#down ? "this node is not running" : "this node is not the leader";
-      return { ok: false, reason: "not_leader", detail, leaderHint: this.#node.leaderId };
-    }
+    if (!this.#leading()) return this.#notLeading();
     const result = this.#node.proposeConfig(config);
     if (result.ok) this.#scheduleTurn();
     return result;
@@ -375,14 +373,7 @@ export class RaftRuntime<R> {
 
   /** Leader only: hands leadership to voter `target` (see `RaftNode.transferLeadership`). */
   transferLeadership(target: NodeId): TransferResult {
-    if (!this.#leading()) {
-      return {
-        ok: false,
-        reason: "not_leader",
-        detail: "this node is not the leader",
-        leaderHint: this.#node.leaderId,
-      };
-    }
+    if (!this.#leading()) return this.#notLeading();
     const result = this.#node.transferLeadership(target);
     if (result.ok) this.#scheduleTurn();
     return result;
@@ -390,17 +381,16 @@ export class RaftRuntime<R> {
 
   /** Leader only: proposes making learner `id` a voter once within `maxLag` entries (see `RaftNode.promoteLearner`). */
   promoteLearner(id: NodeId, maxLag: number): ProposeResult {
-    if (!this.#leading()) {
-      return {
-        ok: false,
-        reason: "not_leader",
-        detail: "this node is not the leader",
-        leaderHint: this.#node.leaderId,
-      };
-    }
+    if (!this.#leading()) return this.#notLeading();
     const result = this.#node.promoteLearner(id, maxLag);
     if (result.ok) this.#scheduleTurn();
     return result;
+  }
+
+  /** The refusal of a leader-only call on a node that does not lead (or does not run). */
+  #notLeading(): ProposeRefusal & { readonly reason: "not_leader" } {
+    const detail = this.#stopped || this.#down ? "this node is not running" : "this node is not the leader";
+    return { ok: false, reason: "not_leader", detail, leaderHint: this.#node.leaderId };
   }
 
   /** The election timeout (base) and heartbeat interval in force, in milliseconds. */

@@ -4,6 +4,7 @@
  * kill -9 by pid, restart on the same port and data directory, and cleanup.
  * Only processes started here are ever signalled.
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -12,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import type { FollowerProgressStatus } from "../../src/server/service.ts";
 import { describeAnswer, httpJson } from "./http_json.ts";
 import { delay, waitFor, within } from "./wait_for.ts";
 
@@ -21,17 +23,8 @@ export type NodeRuntime = "bun" | "deno";
 /** The repository root (node processes run from here so `src/main.ts` and deno.json resolve). */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-/** One follower's progress in `GET /v1/status` (on the leader). */
-export interface FollowerProgressBody {
-  readonly id: string;
-  readonly voter: boolean;
-  readonly matchIndex: number;
-  readonly nextIndex: number;
-  readonly inflight: number;
-  readonly state: "probe" | "replicate" | "snapshot";
-  readonly ticksSinceContact: number;
-  readonly lastContactMs: number | null;
-}
+/** One follower's progress in `GET /v1/status` (on the leader), as the service reports it. */
+export type FollowerProgressBody = FollowerProgressStatus;
 
 /** The fields of `GET /v1/status` the tests use. */
 export interface NodeStatusBody {

@@ -9,7 +9,7 @@ function join(answers: Array<[number, string] | Error>, overrides: Partial<JoinR
   const request: JoinRequest = {
     via: "http://127.0.0.1:7001/",
     self: { id: "n4", url: "http://127.0.0.1:7004" },
-    isMember: () => false,
+    isVoter: () => false,
     stopped: () => false,
     logger: silentLogger,
     fetch: (url, init) => {
@@ -65,7 +65,7 @@ describe("joinCluster()", () => {
   });
 
   it("sends nothing when the node is a member already (a restart) or is stopping", async () => {
-    const member = join([[201, "{}"]], { isMember: () => true });
+    const member = join([[201, "{}"]], { isVoter: () => true });
     expect(await joinCluster(member.request)).toBe("member");
     expect(member.sent).toEqual([]);
     const stopping = join([[201, "{}"]], { stopped: () => true });

@@ -59,7 +59,7 @@ export function registerDocsRoutes(app: ApiApp): void {
 export const API_ROUTES: RouteSet = { api: registerApiRoutes, docs: registerDocsRoutes };
 
 /** The HTTP app of `service`: every route, leader forwarding, auth and error envelopes. */
-export function createHttpApp(service: NodeService, options: HttpAppOptions = {}): ApiApp {
+export function createHttpApp(service: NodeService, options: HttpAppOptions): ApiApp {
   return createApiApp(service, API_ROUTES, options);
 }
 

@@ -19,7 +19,7 @@ export const bootstrapClusterRoute = createRoute({
   request: { body: { required: true, content: { "application/json": { schema: BootstrapBodySchema } } } },
   responses: {
     201: { description: "The cluster is created", content: { "application/json": { schema: BootstrapResultSchema } } },
-    ...errorResponses(400, 401, 409, 413, 415, 500, 503, 504),
+    ...errorResponses(400, 409, 413, 415, 500, 503, 504),
   },
 });
 

@@ -28,7 +28,7 @@ export const putKeyRoute = createRoute({
       content: { "application/json": { schema: PutResultSchema } },
     },
     307: leaderRedirectResponse,
-    ...errorResponses(400, 401, 409, 413, 415, 500, 502, 503, 504),
+    ...errorResponses(400, 409, 413, 415, 500, 502, 503, 504),
   },
 });
 

@@ -24,7 +24,7 @@ export const transferLeaderRoute = createRoute({
   responses: {
     200: { description: "The new leader", content: { "application/json": { schema: LeaderChangeSchema } } },
     307: leaderRedirectResponse,
-    ...errorResponses(400, 401, 404, 413, 415, 500, 502, 503, 504),
+    ...errorResponses(400, 404, 413, 415, 500, 502, 503, 504),
   },
 });
 

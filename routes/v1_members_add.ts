@@ -26,7 +26,7 @@ export const addMemberRoute = createRoute({
     200: { description: "Already a member", content: { "application/json": { schema: MembershipChangeSchema } } },
     201: { description: "Added", content: { "application/json": { schema: MembershipChangeSchema } } },
     307: leaderRedirectResponse,
-    ...errorResponses(400, 401, 409, 413, 415, 500, 502, 503, 504),
+    ...errorResponses(400, 409, 413, 415, 500, 502, 503, 504),
   },
 });
 

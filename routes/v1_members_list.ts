@@ -22,7 +22,7 @@ export const listMembersRoute = createRoute({
   responses: {
     200: { description: "The members", content: { "application/json": { schema: MembersSchema } } },
     307: leaderRedirectResponse,
-    ...errorResponses(400, 401, 500, 502, 503, 504),
+    ...errorResponses(400, 500, 502, 503, 504),
   },
 });
 

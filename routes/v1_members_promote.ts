@@ -21,7 +21,7 @@ export const promoteMemberRoute = createRoute({
   responses: {
     200: { description: "Promoted", content: { "application/json": { schema: MembershipChangeSchema } } },
     307: leaderRedirectResponse,
-    ...errorResponses(400, 401, 404, 409, 500, 502, 503, 504),
+    ...errorResponses(400, 404, 409, 500, 502, 503, 504),
   },
 });
 

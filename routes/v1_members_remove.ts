@@ -22,7 +22,7 @@ export const removeMemberRoute = createRoute({
   responses: {
     200: { description: "Removed", content: { "application/json": { schema: MembershipChangeSchema } } },
     307: leaderRedirectResponse,
-    ...errorResponses(400, 401, 404, 409, 500, 502, 503, 504),
+    ...errorResponses(400, 404, 409, 500, 502, 503, 504),
   },
 });
 

@@ -8,7 +8,7 @@ import {
   SNAPSHOT_TERM_HEADER,
   snapshotDownloadHeaders,
 } from "../schemas/api_snapshot.ts";
-import { ADMIN_ONLY_SECURITY, requireAdminToken } from "../src/http/admin_auth.ts";
+import { ADMIN_SECURITY, requireAdmin } from "../src/http/api_auth.ts";
 import type { ApiApp } from "../src/http/http_context.ts";
 import { serviceErrorResponse } from "../src/http/http_errors.ts";
 
@@ -23,10 +23,10 @@ export const downloadSnapshotRoute = createRoute({
     "Streams the latest snapshot file of the node that receives the request (never forwarded). The file is a " +
     "self-describing backup: magic `RBSN`, format version, the log position it covers, the cluster configuration " +
     "there and the state machine's data, closed by a CRC-32 (the format is in docs/storage.md). Restore it into a " +
-    "new single-node cluster with `npm run restore`. It holds every key: when the node has an admin token, this " +
-    "read needs it too. A node without a snapshot answers 404 `not_found` (take one with `POST /v1/snapshot`).",
-  middleware: [requireAdminToken] as const,
-  security: ADMIN_ONLY_SECURITY,
+    "new single-node cluster with `npm run restore`. It holds every key: this read needs the admin token (the read-only token gets 403)." +
+    " A node without a snapshot answers 404 `not_found` (take one with `POST /v1/snapshot`).",
+  middleware: [requireAdmin] as const,
+  security: ADMIN_SECURITY,
   responses: {
     200: {
       description: "The snapshot file",
@@ -34,7 +34,7 @@ export const downloadSnapshotRoute = createRoute({
       content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
     },
     404: errorResponse("The node has no snapshot yet (`not_found`)"),
-    ...errorResponses(401, 405, 500, 503),
+    ...errorResponses(405, 500, 503),
   },
 });
 

@@ -23,7 +23,7 @@ export const takeSnapshotRoute = createRoute({
       content: { "application/json": { schema: SnapshotInfoSchema } },
     },
     409: errorResponse("The node has applied nothing it could snapshot (`nothing_to_snapshot`)"),
-    ...errorResponses(401, 405, 500, 503),
+    ...errorResponses(405, 500, 503),
   },
 });
 

@@ -27,6 +27,7 @@ export const ApiErrorCodeSchema = z
     "internal",
     "validation_failed",
     "unauthorized",
+    "forbidden",
     "not_found_route",
     "method_not_allowed",
     "unsupported_media_type",
@@ -45,6 +46,8 @@ export const ApiErrorCodeSchema = z
       "`member_conflict`, `learner_behind`, `change_in_progress` and `quorum_at_risk` refuse a membership change " +
       "before anything was proposed (`definite: true`). " +
       "`nothing_to_snapshot` answers `POST /v1/snapshot` on a node that has applied nothing yet. " +
+      "`unauthorized` (401) answers a `/v1` request without a valid bearer token, `forbidden` (403) the read-only token on " +
+      "an operation that needs the admin token. " +
       "`invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.",
   });
 
@@ -81,6 +84,8 @@ export function errorStatus(code: ApiErrorCode): ContentfulStatusCode {
       return 400;
     case "unauthorized":
       return 401;
+    case "forbidden":
+      return 403;
     case "not_found":
     case "not_found_route":
       return 404;
@@ -131,9 +136,14 @@ export function errorEnvelope(
   return { error };
 }
 
+/** The answers of the bearer-token check, which the OpenAPI document adds to every secured operation. */
+export const AUTH_ERROR_DESCRIPTIONS = {
+  401: "No valid bearer token was sent (`unauthorized`; a node started with `--insecure-no-auth true` requires none)",
+  403: "The read-only token was sent to an operation that needs the admin token (`forbidden`)",
+} as const;
+
 const ERROR_DESCRIPTIONS = {
   400: "The request is invalid (`validation_failed`, `invalid_request`)",
-  401: "The admin token is missing or wrong (only when the node requires one)",
   404: "The key does not exist (`not_found`); details carry the read index",
   405: "The path exists but not with this method",
   409: "A compare-and-set did not match (`compare_failed`, details carry the current entry) or the node is already in a cluster (`already_bootstrapped`)",

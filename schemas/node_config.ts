@@ -45,6 +45,10 @@ export const Listen = z
   })
   .refine((l) => l.port >= 0 && l.port <= 65535, "port must be 0..65535");
 
+/** The characters of a bearer token (RFC 6750 `b64token`). */
+const TOKEN_CHARS = /^[A-Za-z0-9._~+/=-]+$/;
+const TOKEN_CHARS_MESSAGE = "use letters, digits and '.', '_', '~', '+', '/', '=', '-' (a bearer token)";
+
 /** `true` or `false` (default `fallback`) → a boolean. */
 const trueFalse = (fallback: boolean) =>
   z
@@ -63,7 +67,20 @@ export const NodeConfigSchema = z
     advertiseUrl: HttpUrl.optional(),
     dataDir: z.string().min(1).optional(),
     clusterToken: z.string().min(8, "the cluster token must be at least 8 characters"),
-    adminToken: z.string().min(8).optional(),
+    /** The bearer token of every `/v1` operation. */
+    adminToken: z
+      .string()
+      .min(16, "the admin token must be at least 16 characters")
+      .regex(TOKEN_CHARS, TOKEN_CHARS_MESSAGE)
+      .optional(),
+    /** A bearer token for reads only (not the snapshot download). */
+    readToken: z
+      .string()
+      .min(16, "the read-only token must be at least 16 characters")
+      .regex(TOKEN_CHARS, TOKEN_CHARS_MESSAGE)
+      .optional(),
+    /** Serve `/v1` without any token: anyone who reaches the port may read and write. */
+    insecureNoAuth: trueFalse(false),
     bootstrap: MemberList.optional(),
     /** Any member's URL: ask that cluster to add this node (harmless once it is a member). */
     join: HttpUrl.optional(),
@@ -99,6 +116,23 @@ export const NodeConfigSchema = z
     /** `text` lines, or `json`: one object per line. */
     logFormat: z.enum(["text", "json"]).default("text"),
   })
+  .refine((c) => c.adminToken !== undefined || c.insecureNoAuth, {
+    message:
+      "the API needs a token: give --admin-token-file <file> (or RAFT_ADMIN_TOKEN), or --insecure-no-auth true to serve /v1 to anyone",
+    path: ["adminToken"],
+  })
+  .refine((c) => !(c.adminToken !== undefined && c.insecureNoAuth), {
+    message: "--insecure-no-auth true and an admin token contradict each other; give one",
+    path: ["insecureNoAuth"],
+  })
+  .refine((c) => c.readToken === undefined || c.adminToken !== undefined, {
+    message: "a read-only token needs an admin token beside it",
+    path: ["readToken"],
+  })
+  .refine((c) => c.readToken === undefined || c.readToken !== c.adminToken, {
+    message: "the read-only token must differ from the admin token",
+    path: ["readToken"],
+  })
   .refine((c) => c.heartbeatMs * 2 <= c.electionTimeoutMs, {
     message: "heartbeatMs must be at most half of electionTimeoutMs",
     path: ["heartbeatMs"],
@@ -122,6 +156,9 @@ export const CONFIG_KEYS = [
   "clusterTokenFile",
   "adminToken",
   "adminTokenFile",
+  "readToken",
+  "readTokenFile",
+  "insecureNoAuth",
   "bootstrap",
   "join",
   "repair",

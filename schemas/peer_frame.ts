@@ -9,6 +9,9 @@ import { Term } from "../src/core/ids.ts";
 
 /** The protocol version every frame carries in `v`. */
 export const PEER_PROTOCOL_VERSION = 1;
+
+/** The path of the peer endpoint (node-to-node WebSocket links, guarded by the cluster token). */
+export const PEER_PATH = "/v1/raft";
 /** Longest node id, in characters. */
 export const MAX_NODE_ID_LENGTH = 64;
 /** Longest snapshot id, in characters. */

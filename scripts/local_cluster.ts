@@ -1,14 +1,15 @@
 /**
- * Starts a local cluster on loopback (`npm start`): checks that every port is free, starts one node
- * process per node with its data under ./data, bootstraps the cluster at the first start, and
+ * Starts a local cluster on loopback (`npm start`): checks that every port is free, makes the
+ * cluster's tokens at the first start (kept under ./data), starts one node process per node with
+ * its data under ./data, bootstraps the cluster at the first start, and
  * prints the node URLs, the docs URL and curl commands to try. A node that dies is reported with
  * the command that restarts it while the others keep running; Ctrl-C stops every node.
  *
  * Usage: bun scripts/local_cluster.ts [--nodes 3] [--base-port 7001] [--data-dir data] [--runtime bun|deno]
  */
 import process from "node:process";
-import { readOrCreateToken } from "./local_cluster/cluster_token.ts";
-import { nodeSpecs, tokenFile } from "./local_cluster/layout.ts";
+import { readOrCreateTokens } from "./local_cluster/cluster_token.ts";
+import { nodeSpecs, tokenFiles } from "./local_cluster/layout.ts";
 import { parseCommandLine, USAGE } from "./local_cluster/options.ts";
 import { describePortProblem, firstUnavailablePort } from "./local_cluster/port_check.ts";
 import { LocalCluster } from "./local_cluster/supervisor.ts";
@@ -36,8 +37,8 @@ async function main(): Promise<number> {
     console.error(describePortProblem(problem, ports));
     return EXIT_FAILURE;
   }
-  const token = readOrCreateToken(tokenFile(options.dataDir));
-  return await new LocalCluster(options, nodes, token).run();
+  const { adminToken } = readOrCreateTokens(tokenFiles(options.dataDir));
+  return await new LocalCluster(options, nodes, adminToken).run();
 }
 
 main().then(

@@ -8,6 +8,7 @@ import type { UpgradeWebSocket } from "hono/ws";
 import { createHttpApp } from "../routes/mod.ts";
 import type { NodeConfig } from "../schemas/node_config.ts";
 import { NodeId } from "./core/mod.ts";
+import { type ApiAuth, OPEN_API } from "./http/api_auth.ts";
 import type { ApplyResult } from "./kv/mod.ts";
 import { systemClock } from "./server/clock.ts";
 import type { KvNodeService, RuntimeInfo } from "./server/kv_service.ts";
@@ -78,7 +79,7 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
   const receiver = new SnapshotReceiver({});
   // One app, so the peer endpoint and every unmatched request get the API's error envelopes.
   const app = createHttpApp(service, {
-    adminToken: config.adminToken,
+    auth: apiAuthOf(config),
     logger,
     maxConcurrentRequests: config.maxConcurrentRequests,
     corsOrigins: config.corsOrigin,
@@ -111,6 +112,12 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
       lock.release();
     },
   };
+}
+
+/** The API's tokens from the configuration (which insists on a token or an explicit `--insecure-no-auth`). */
+function apiAuthOf(config: NodeConfig): ApiAuth {
+  if (config.adminToken === undefined) return OPEN_API;
+  return { mode: "tokens", adminToken: config.adminToken, readToken: config.readToken };
 }
 
 function runtimeOptions(config: NodeConfig): RuntimeOptions {

@@ -1,4 +1,4 @@
-/** Where each node of the local cluster listens and keeps its data, and where the token is kept. */
+/** Where each node of the local cluster listens and keeps its data, and where the tokens are kept. */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ClusterOptions } from "./options.ts";
@@ -26,7 +26,21 @@ export function nodeSpecs(options: ClusterOptions): NodeSpec[] {
   });
 }
 
-/** The file that keeps the cluster token, beside the nodes' data so restarts reuse it. */
-export function tokenFile(dataDir: string): string {
-  return join(dataDir, "cluster-token");
+/** The files that keep the cluster's tokens, beside the nodes' data so restarts reuse them. */
+export interface TokenFiles {
+  /** The peer links' shared secret. */
+  readonly cluster: string;
+  /** The API's admin token (every `/v1` operation). */
+  readonly admin: string;
+  /** The API's read-only token. */
+  readonly read: string;
+}
+
+/** Where the tokens of the cluster under `dataDir` are kept. */
+export function tokenFiles(dataDir: string): TokenFiles {
+  return {
+    cluster: join(dataDir, "cluster-token"),
+    admin: join(dataDir, "admin-token"),
+    read: join(dataDir, "read-token"),
+  };
 }

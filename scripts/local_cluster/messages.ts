@@ -1,6 +1,6 @@
 /** What the launcher prints: the welcome once the cluster runs, and the notice when a node dies. */
-import type { NodeSpec } from "./layout.ts";
-import { displayPath } from "./node_commands.ts";
+import type { NodeSpec, TokenFiles } from "./layout.ts";
+import { displayPath, shellQuote } from "./node_commands.ts";
 import { describeExit, type NodeExit } from "./node_processes.ts";
 
 /** What the welcome message shows. */
@@ -9,7 +9,7 @@ export interface WelcomeFacts {
   /** The pid of each node's process, by node id. */
   readonly pids: ReadonlyMap<string, number | undefined>;
   readonly dataDir: string;
-  readonly tokenFile: string;
+  readonly tokens: TokenFiles;
   readonly leader: string;
   /** The command that restarts one node by hand (an example for one of the nodes). */
   readonly exampleRestart: { readonly id: string; readonly command: string };
@@ -23,11 +23,13 @@ export function welcome(facts: WelcomeFacts): string {
     `\nraftbare-ts: ${nodes.length}-node cluster running (data under ${displayPath(facts.dataDir)}, leader ${facts.leader})`,
     ...nodes.map((n) => `  ${n.id}  ${n.url}  (pid ${facts.pids.get(n.id) ?? "?"})`),
     `\nAPI docs:  ${first}/docs   (OpenAPI document: ${first}/openapi.json)\n`,
-    "Try:",
-    `  curl -s -X PUT ${first}/v1/kv/greeting --json '{"value":"hello"}'`,
-    `  curl -s ${nodes[nodes.length - 1].url}/v1/kv/greeting`,
-    `  curl -s ${first}/v1/status`,
-    `\nKill one node (kill -9 <pid>) and the others keep serving. Restart one node by hand (cluster token in ${displayPath(facts.tokenFile)}), e.g. ${facts.exampleRestart.id}:`,
+    `Every /v1 call needs a bearer token: the admin token in ${displayPath(facts.tokens.admin)} (every operation),`,
+    `or the read-only token in ${displayPath(facts.tokens.read)} (reads). From the repository root, try:`,
+    `  TOKEN="$(cat ${shellQuote(displayPath(facts.tokens.admin))})"`,
+    `  curl -s -H "authorization: Bearer $TOKEN" -X PUT ${first}/v1/kv/greeting --json '{"value":"hello"}'`,
+    `  curl -s -H "authorization: Bearer $TOKEN" ${nodes[nodes.length - 1].url}/v1/kv/greeting`,
+    `  curl -s -H "authorization: Bearer $TOKEN" ${first}/v1/status`,
+    `\nKill one node (kill -9 <pid>) and the others keep serving. Restart one node by hand, e.g. ${facts.exampleRestart.id}:`,
     `  ${facts.exampleRestart.command}`,
     "\nCtrl-C stops all nodes.",
   ].join("\n");

@@ -5,7 +5,7 @@
  */
 import process from "node:process";
 import { bootstrap, isNewCluster, waitForLeader, waitUntilLive } from "./cluster_http.ts";
-import { type NodeSpec, tokenFile } from "./layout.ts";
+import { type NodeSpec, type TokenFiles, tokenFiles } from "./layout.ts";
 import { deathNotice, welcome } from "./messages.ts";
 import { displayPath, restartCommand, spawnCommand } from "./node_commands.ts";
 import { describeExit, type NodeExit, NodeProcesses } from "./node_processes.ts";
@@ -26,7 +26,8 @@ type Phase = "starting" | "running" | "stopping";
 export class LocalCluster {
   readonly #options: ClusterOptions;
   readonly #nodes: readonly NodeSpec[];
-  readonly #token: string;
+  readonly #tokens: TokenFiles;
+  readonly #adminToken: string;
   readonly #processes = new NodeProcesses((exit) => this.#onExit(exit));
   readonly #pids = new Map<string, number | undefined>();
   #phase: Phase = "starting";
@@ -36,11 +37,15 @@ export class LocalCluster {
     this.#finish = resolve;
   });
 
-  /** A cluster of `nodes` that is not started yet; every node gets `token`. */
-  constructor(options: ClusterOptions, nodes: readonly NodeSpec[], token: string) {
+  /**
+   * A cluster of `nodes` that is not started yet; every node reads the tokens from their files under
+   * the data directory, and the launcher calls the API with `adminToken` (the admin file's).
+   */
+  constructor(options: ClusterOptions, nodes: readonly NodeSpec[], adminToken: string) {
     this.#options = options;
     this.#nodes = nodes;
-    this.#token = token;
+    this.#tokens = tokenFiles(options.dataDir);
+    this.#adminToken = adminToken;
   }
 
   /** Starts the nodes and supervises them; resolves with the exit code once every node is stopped. */
@@ -60,9 +65,9 @@ export class LocalCluster {
   }
 
   #startAll(): void {
-    const env = { ...process.env, RAFT_CLUSTER_TOKEN: this.#token };
+    const env = { ...process.env };
     for (const spec of this.#nodes) {
-      const pid = this.#processes.start(spec, spawnCommand(this.#options.runtime, spec), env);
+      const pid = this.#processes.start(spec, spawnCommand(this.#options.runtime, spec, this.#tokens), env);
       this.#pids.set(spec.id, pid);
       console.log(`started ${spec.id} (pid ${pid ?? "?"}) on ${spec.url}`);
     }
@@ -71,13 +76,13 @@ export class LocalCluster {
   /** Waits for every node, bootstraps a new cluster, waits for a leader; the leader's id. */
   async #setUp(): Promise<string> {
     await Promise.all(this.#nodes.map((n) => waitUntilLive(n, LIVE_TIMEOUT_MS)));
-    if (await isNewCluster(this.#nodes)) {
-      const created = await bootstrap(this.#nodes);
+    if (await isNewCluster(this.#nodes, this.#adminToken)) {
+      const created = await bootstrap(this.#nodes, this.#adminToken);
       console.log(created ? "cluster bootstrapped" : "cluster already bootstrapped");
     } else {
       console.log(`restarted from the existing data under ${displayPath(this.#options.dataDir)} (no bootstrap)`);
     }
-    return await waitForLeader(this.#nodes, LEADER_TIMEOUT_MS);
+    return await waitForLeader(this.#nodes, this.#adminToken, LEADER_TIMEOUT_MS);
   }
 
   #welcome(leader: string): void {
@@ -90,7 +95,7 @@ export class LocalCluster {
       nodes: this.#nodes,
       pids: this.#pids,
       dataDir,
-      tokenFile: tokenFile(dataDir),
+      tokens: this.#tokens,
       leader,
       exampleRestart,
     };
@@ -98,7 +103,7 @@ export class LocalCluster {
   }
 
   #restartCommand(spec: NodeSpec): string {
-    return restartCommand(this.#options.runtime, spec, tokenFile(this.#options.dataDir));
+    return restartCommand(this.#options.runtime, spec, this.#tokens);
   }
 
   #onExit(exit: NodeExit): void {

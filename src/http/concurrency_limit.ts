@@ -4,14 +4,12 @@
  * links (`/v1/raft`, long-lived WebSockets) are not counted.
  */
 import type { MiddlewareHandler } from "hono";
+import { PEER_PATH } from "../../schemas/peer_frame.ts";
 import type { AppEnv } from "./http_context.ts";
 import { apiError } from "./http_errors.ts";
 
 /** Requests a node serves at once by default. */
 export const DEFAULT_MAX_CONCURRENT_REQUESTS = 1024;
-
-/** The path of the peer endpoint, which the limit leaves alone. */
-const PEER_PATH = "/v1/raft";
 
 /** Middleware: at most `limit` requests in progress; the others get 503 `overloaded`. */
 export function concurrencyLimit(limit: number): MiddlewareHandler<AppEnv> {

@@ -11,7 +11,7 @@ import type { ApiErrorCode } from "../../schemas/api_errors.ts";
 import { createLogger, type Logger } from "../server/logger.ts";
 import { METRICS_CONTENT_TYPE } from "../server/metrics.ts";
 import type { NodeService } from "../server/service.ts";
-import { bearerCheck, mutatingOnly } from "./admin_auth.ts";
+import { type ApiAuth, type AuthFailure, authorize } from "./api_auth.ts";
 import { concurrencyLimit, DEFAULT_MAX_CONCURRENT_REQUESTS } from "./concurrency_limit.ts";
 import { type ErrorReport, rateLimitedErrorReports } from "./error_reports.ts";
 import { type FetchFunction, LeaderRouter } from "./forward.ts";
@@ -45,6 +45,8 @@ export interface RouteSet {
 export interface RequestMetrics {
   /** An API request for `route` (the route pattern) answered `status` after `seconds`. */
   observeRequest(method: string, route: string, status: number, seconds: number): void;
+  /** A `/v1` request was refused by the token check, for `why`. */
+  observeAuthFailure(why: AuthFailure): void;
   /** Every metric in the Prometheus text format. */
   render(): string;
 }
@@ -52,10 +54,10 @@ export interface RequestMetrics {
 /** Options of {@link createApiApp}. */
 export interface HttpAppOptions {
   /**
-   * When set, every mutating `/v1` request needs `authorization: Bearer <adminToken>`, and so do
-   * the reads whose route requires it (`GET /v1/snapshot`).
+   * Who may call `/v1`: the node's tokens (admin, and optionally read-only), or {@link OPEN_API}
+   * (no token needed: an explicit insecure choice). Health probes and the docs need no token.
    */
-  readonly adminToken?: string;
+  readonly auth: ApiAuth;
   /** Sends forwarded requests to the leader; default: the global `fetch`. */
   readonly fetch?: FetchFunction;
   /** How long to wait for the leader's answer to a forwarded request; default 5000 ms. */
@@ -81,15 +83,14 @@ export interface HttpAppOptions {
 }
 
 /** The API app of `service` serving `routes`: leader forwarding, auth, the OpenAPI document and error envelopes. */
-export function createApiApp(service: NodeService, routes: RouteSet, options: HttpAppOptions = {}): ApiApp {
-  if (options.adminToken === "") throw new Error("Cannot require an empty admin token: omit adminToken instead");
+export function createApiApp(service: NodeService, routes: RouteSet, options: HttpAppOptions): ApiApp {
   const app = newApiApp();
   const leaderRouter = new LeaderRouter(service, { fetch: options.fetch, timeoutMs: options.forwardTimeoutMs });
-  const adminCheck = options.adminToken === undefined ? null : bearerCheck(options.adminToken);
+  const metrics = options.metrics;
+  const checkToken = authorize(options.auth, (why) => metrics?.observeAuthFailure(why));
   app.use(async (c, next) => {
     c.set("service", service);
     c.set("leaderRouter", leaderRouter);
-    c.set("adminCheck", adminCheck);
     await next();
     if (!c.res.headers.has(SERVED_BY_HEADER)) c.res.headers.set(SERVED_BY_HEADER, service.self.id);
   });
@@ -105,7 +106,6 @@ export function createApiApp(service: NodeService, routes: RouteSet, options: Ht
       }),
     );
   }
-  const metrics = options.metrics;
   if (metrics !== undefined) {
     app.use(async (c, next) => {
       const started = performance.now();
@@ -115,9 +115,9 @@ export function createApiApp(service: NodeService, routes: RouteSet, options: Ht
     });
     app.get("/metrics", (c) => c.body(metrics.render(), 200, { "content-type": METRICS_CONTENT_TYPE }));
   }
+  // The token first: a request without a valid one is refused before its body is read.
+  app.use("/v1/*", checkToken);
   app.use("/v1/*", concurrencyLimit(options.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS));
-  // Auth first: a request without the admin token is refused before its body is read.
-  if (adminCheck !== null) app.use("/v1/*", mutatingOnly(adminCheck));
   app.use("/v1/*", readBody(MAX_BODY_BYTES));
   routes.api(app);
   // The relative server first: the docs page then calls the node at whatever address it was opened
@@ -128,7 +128,7 @@ export function createApiApp(service: NodeService, routes: RouteSet, options: Ht
   ];
   let doc: OpenApiDocument | undefined;
   app.get("/openapi.json", (c) => {
-    doc ??= openApiDocument(app, { servers, adminToken: options.adminToken !== undefined });
+    doc ??= openApiDocument(app, { servers, tokens: options.auth.mode === "tokens" });
     return c.json(doc, 200);
   });
   routes.docs(app);
@@ -140,8 +140,8 @@ export function createApiApp(service: NodeService, routes: RouteSet, options: Ht
 
 /** Options of {@link buildApiDocument}. */
 export interface BuildOpenApiDocumentOptions {
-  /** Document the admin bearer token on mutating operations; default false. */
-  readonly adminToken?: boolean;
+  /** Document the bearer tokens on `/v1` operations (a node with tokens); default true. */
+  readonly tokens?: boolean;
   /** The document's `servers`; default: a node on the default local address. */
   readonly servers?: readonly OpenApiServer[];
 }
@@ -151,7 +151,7 @@ export function buildApiDocument(routes: RouteSet, options: BuildOpenApiDocument
   const app = newApiApp();
   routes.api(app);
   const servers = options.servers ?? [{ url: "http://127.0.0.1:7001", description: "A node on the default address" }];
-  return openApiDocument(app, { servers, adminToken: options.adminToken ?? false });
+  return openApiDocument(app, { servers, tokens: options.tokens ?? true });
 }
 
 /** An empty API app whose validation failures answer 400 `validation_failed`. */

@@ -1,7 +1,8 @@
 /** The Hono environment shared by the HTTP app, its routes and its middleware. */
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import type { MemberInfo, NodeService } from "../server/service.ts";
+import type { Access, AuthFailure } from "./api_auth.ts";
 import type { RequestKind } from "./http_errors.ts";
 
 /** Decides what a node that is not the leader does with a request that needs the leader (see forward.ts). */
@@ -16,8 +17,10 @@ export interface AppVariables {
   service: NodeService;
   /** Forwards or redirects requests that need the leader. */
   leaderRouter: LeaderRouting;
-  /** The admin-token check, or null when the node has no admin token (see admin_auth.ts). */
-  adminCheck: MiddlewareHandler<AppEnv> | null;
+  /** What the request's bearer token allows (see api_auth.ts); `admin` on a node without tokens. */
+  access: Access;
+  /** Counts a refusal of the token check (a route's own check, such as an admin-only read, included). */
+  onAuthFailure: (why: AuthFailure) => void;
 }
 
 /** The Hono environment of the API app. */

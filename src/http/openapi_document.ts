@@ -1,4 +1,6 @@
-/** The OpenAPI 3.1 document of the HTTP API: metadata, servers, tags and the admin-token scheme. */
+/** The OpenAPI 3.1 document of the HTTP API: metadata, servers, tags and the bearer-token scheme. */
+import { AUTH_ERROR_DESCRIPTIONS } from "../../schemas/api_errors.ts";
+import { ADMIN_SECURITY, BEARER_SCHEME, NO_SECURITY, READ_SECURITY } from "./api_auth.ts";
 import type { ApiApp } from "./http_context.ts";
 
 /** The OpenAPI document type this API produces. */
@@ -6,9 +8,6 @@ export type OpenApiDocument = ReturnType<ApiApp["getOpenAPI31Document"]>;
 
 /** Version of the HTTP API description (follows the package version). */
 export const API_VERSION = "0.1.0";
-
-/** Name of the bearer security scheme that guards mutating operations when an admin token is set. */
-export const ADMIN_TOKEN_SCHEME = "adminToken";
 
 /** A server entry of the document. */
 export interface OpenApiServer {
@@ -20,8 +19,8 @@ export interface OpenApiServer {
 export interface OpenApiDocumentOptions {
   /** Where the API is served. */
   readonly servers: readonly OpenApiServer[];
-  /** True when mutating operations require the admin bearer token. */
-  readonly adminToken: boolean;
+  /** True when `/v1` operations require a bearer token (false: a node started without tokens). */
+  readonly tokens: boolean;
 }
 
 const DESCRIPTION = `A node of a raftbare-ts Raft cluster: a replicated key-value store and cluster administration.
@@ -29,6 +28,7 @@ const DESCRIPTION = `A node of a raftbare-ts Raft cluster: a replicated key-valu
 - Send JSON bodies with \`content-type: application/json\` (\`curl --json '{"value":"on"}' -X PUT …\`).
 - Keys travel in the path percent-encoded (\`encodeURIComponent\`), so \`app/config\` is \`/v1/kv/app%2Fconfig\`.
 - Writes and \`linearizable\`/\`leader\` reads need the leader: a follower forwards them, or answers 307 to the leader with \`redirect=true\`.
+- Every \`/v1\` request needs \`authorization: Bearer <token>\`: the admin token, or the read-only token for reads (\`npm start\` keeps them in \`data/admin-token\` and \`data/read-token\`); health probes and this document need none.
 - Every error is \`{ "error": { "code", "message", "details"?, "definite"? } }\`. On writes, \`definite: true\` means the write certainly did not take effect; \`definite: false\` (after a timeout) means it may have.
 - Successful KV answers carry \`x-raft-index\` (the log index they reflect) and \`x-raft-term\`.`;
 
@@ -39,7 +39,7 @@ const TAGS = [
   { name: "health", description: "Liveness and readiness probes" },
 ];
 
-/** Methods whose operations change state (guarded by the admin token when one is set). */
+/** Methods whose operations change state (only the admin token may call them). */
 const MUTATING_METHODS = new Set(["post", "put", "patch", "delete"]);
 
 /** Builds the document of the operations registered on `app`. */
@@ -55,33 +55,54 @@ export function openApiDocument(app: ApiApp, options: OpenApiDocumentOptions): O
     servers: options.servers.map((s) => ({ ...s })),
     tags: TAGS,
   });
-  return options.adminToken ? withAdminSecurity(doc) : withoutSecurity(doc);
+  return options.tokens ? withBearerSecurity(doc) : withoutSecurity(doc);
 }
 
 /**
- * `doc` with the bearer scheme, required by every mutating operation and by the reads whose route
- * declares it (admin-only reads), and by no other.
+ * `doc` with the bearer scheme on every `/v1` operation: the admin role on mutating operations and
+ * on the reads whose route declares {@link ADMIN_SECURITY}, any token on the other reads, and no
+ * security outside `/v1` (health probes). Every secured operation documents 401, admin ones 403.
  */
-function withAdminSecurity(doc: OpenApiDocument): OpenApiDocument {
+function withBearerSecurity(doc: OpenApiDocument): OpenApiDocument {
   const securitySchemes = {
     ...doc.components?.securitySchemes,
-    [ADMIN_TOKEN_SCHEME]: {
+    [BEARER_SCHEME]: {
       type: "http" as const,
       scheme: "bearer",
-      description: "The node's admin token, required by every operation that changes state",
+      description:
+        "The node's admin token (every operation), or its read-only token (reads other than the snapshot download). " +
+        "`npm start` keeps them in `data/admin-token` and `data/read-token`.",
     },
   };
-  for (const item of Object.values(doc.paths ?? {})) {
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
     for (const [method, operation] of Object.entries(item)) {
       if (typeof operation !== "object" || operation === null || !("responses" in operation)) continue;
-      const adminOnly = operation.security?.some((s: Record<string, string[]>) => ADMIN_TOKEN_SCHEME in s) ?? false;
-      operation.security = MUTATING_METHODS.has(method) || adminOnly ? [{ [ADMIN_TOKEN_SCHEME]: [] }] : [];
+      if (!path.startsWith("/v1/") && path !== "/v1") {
+        operation.security = NO_SECURITY;
+        continue;
+      }
+      const adminOnly =
+        operation.security?.some((s: Record<string, string[]>) => s[BEARER_SCHEME]?.includes("admin")) ?? false;
+      const admin = MUTATING_METHODS.has(method) || adminOnly;
+      operation.security = admin ? ADMIN_SECURITY : READ_SECURITY;
+      const responses: Record<string, unknown> = { ...operation.responses };
+      responses["401"] = authResponse(401);
+      if (admin) responses["403"] = authResponse(403);
+      const byStatus = Object.keys(responses).sort();
+      const withAuth = Object.fromEntries(byStatus.map((status) => [status, responses[status]]));
+      operation.responses = withAuth as typeof operation.responses;
     }
   }
-  return { ...doc, components: { ...doc.components, securitySchemes } };
+  return { ...doc, security: READ_SECURITY, components: { ...doc.components, securitySchemes } };
 }
 
-/** `doc` without any operation's own security (a node without an admin token requires none). */
+/** A response object of the token check, with the error envelope (the document's `Error` schema). */
+function authResponse(status: keyof typeof AUTH_ERROR_DESCRIPTIONS) {
+  const schema = { $ref: "#/components/schemas/Error" };
+  return { description: AUTH_ERROR_DESCRIPTIONS[status], content: { "application/json": { schema } } };
+}
+
+/** `doc` without any operation's own security (a node started without tokens requires none). */
 function withoutSecurity(doc: OpenApiDocument): OpenApiDocument {
   for (const item of Object.values(doc.paths ?? {})) {
     for (const operation of Object.values(item)) {

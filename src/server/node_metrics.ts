@@ -16,6 +16,7 @@ export class NodeMetrics {
   readonly #registry = new MetricsRegistry();
   readonly #writes: Counter;
   readonly #requests: Counter;
+  readonly #authFailures: Counter;
   readonly #durations: Histogram;
   readonly #syncs: Histogram;
 
@@ -75,6 +76,10 @@ export class NodeMetrics {
     );
     this.#writes = r.counter("raft_client_writes_total", "Client writes by outcome (applied, or the error code).");
     this.#requests = r.counter("http_requests_total", "API requests by method, route and status.");
+    this.#authFailures = r.counter(
+      "http_auth_failures_total",
+      "API requests refused by the token check, by reason (missing, malformed, wrong_token, read_only).",
+    );
     this.#durations = r.histogram(
       "http_request_duration_seconds",
       "API request durations by method and route.",
@@ -97,6 +102,11 @@ export class NodeMetrics {
     const labels: Labels = { method, route };
     this.#requests.inc({ ...labels, status: String(status) });
     this.#durations.observe(labels, seconds);
+  }
+
+  /** A `/v1` request was refused by the token check, for `why`. */
+  observeAuthFailure(why: string): void {
+    this.#authFailures.inc({ reason: why });
   }
 
   /** Every metric in the Prometheus text format. */

@@ -8,7 +8,7 @@
 import type { Context, Env, Hono } from "hono";
 import type { UpgradeWebSocket, WSContext, WSEvents } from "hono/ws";
 import { type ApiErrorCode, errorEnvelope, errorStatus } from "../../schemas/api_errors.ts";
-import { NodeIdSchema } from "../../schemas/peer_frame.ts";
+import { NodeIdSchema, PEER_PATH } from "../../schemas/peer_frame.ts";
 import type { Message, NodeId } from "../core/mod.ts";
 import {
   DEFAULT_MAX_FRAME_BYTES,
@@ -21,8 +21,7 @@ import {
 } from "./codec.ts";
 import { checkUpgrade } from "./websocket_handshake.ts";
 
-/** The path of the peer endpoint. */
-export const PEER_PATH = "/v1/raft";
+export { PEER_PATH };
 /** Handshake header: the dialer's node id. */
 export const NODE_ID_HEADER = "x-raft-node-id";
 /** Handshake header: the dialer's own HTTP URL, so the receiver can dial back. */

@@ -185,7 +185,7 @@ export interface paths {
     };
     /**
      * Download the latest snapshot (a backup)
-     * @description Streams the latest snapshot file of the node that receives the request (never forwarded). The file is a self-describing backup: magic `RBSN`, format version, the log position it covers, the cluster configuration there and the state machine's data, closed by a CRC-32 (the format is in docs/storage.md). Restore it into a new single-node cluster with `npm run restore`. It holds every key: when the node has an admin token, this read needs it too. A node without a snapshot answers 404 `not_found` (take one with `POST /v1/snapshot`).
+     * @description Streams the latest snapshot file of the node that receives the request (never forwarded). The file is a self-describing backup: magic `RBSN`, format version, the log position it covers, the cluster configuration there and the state machine's data, closed by a CRC-32 (the format is in docs/storage.md). Restore it into a new single-node cluster with `npm run restore`. It holds every key: this read needs the admin token (the read-only token gets 403). A node without a snapshot answers 404 `not_found` (take one with `POST /v1/snapshot`).
      */
     get: operations["downloadSnapshot"];
     put?: never;
@@ -270,7 +270,7 @@ export interface components {
       };
     };
     /**
-     * @description What went wrong. Whether a failed write may still take effect is told by `definite`, not by the code: `no_leader`, `not_leader`, `overloaded` and `leader_transferring` come before anything was proposed (`definite: true`), while after `timeout`, `leader_unreachable` (a follower forwarded the write and the leader did not answer) and `shutting_down` the write may or may not have taken effect (`definite: false`). `overloaded` also answers a leader whose uncommitted entries reached their limit (no quorum keeps up); `leader_transferring` a leader that is handing leadership to another node (for at most an election timeout). `member_conflict`, `learner_behind`, `change_in_progress` and `quorum_at_risk` refuse a membership change before anything was proposed (`definite: true`). `nothing_to_snapshot` answers `POST /v1/snapshot` on a node that has applied nothing yet. `invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.
+     * @description What went wrong. Whether a failed write may still take effect is told by `definite`, not by the code: `no_leader`, `not_leader`, `overloaded` and `leader_transferring` come before anything was proposed (`definite: true`), while after `timeout`, `leader_unreachable` (a follower forwarded the write and the leader did not answer) and `shutting_down` the write may or may not have taken effect (`definite: false`). `overloaded` also answers a leader whose uncommitted entries reached their limit (no quorum keeps up); `leader_transferring` a leader that is handing leadership to another node (for at most an election timeout). `member_conflict`, `learner_behind`, `change_in_progress` and `quorum_at_risk` refuse a membership change before anything was proposed (`definite: true`). `nothing_to_snapshot` answers `POST /v1/snapshot` on a node that has applied nothing yet. `unauthorized` (401) answers a `/v1` request without a valid bearer token, `forbidden` (403) the read-only token on an operation that needs the admin token. `invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.
      * @enum {string}
      */
     ErrorCode:
@@ -293,6 +293,7 @@ export interface components {
       | "internal"
       | "validation_failed"
       | "unauthorized"
+      | "forbidden"
       | "not_found_route"
       | "method_not_allowed"
       | "unsupported_media_type"
@@ -573,8 +574,17 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description The admin token is missing or wrong (only when the node requires one) */
+      /** @description No valid bearer token was sent (`unauthorized`; a node started with `--insecure-no-auth true` requires none) */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The read-only token was sent to an operation that needs the admin token (`forbidden`) */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -656,6 +666,15 @@ export interface operations {
           "application/json": components["schemas"]["NodeStatus"];
         };
       };
+      /** @description No valid bearer token was sent (`unauthorized`; a node started with `--insecure-no-auth true` requires none) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description The path exists but not with this method */
       405: {
         headers: {
@@ -719,7 +738,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description The admin token is missing or wrong (only when the node requires one) */
+      /** @description No valid bearer token was sent (`unauthorized`; a node started with `--insecure-no-auth true` requires none) */
       401: {
         headers: {
           [name: string]: unknown;
@@ -820,8 +839,17 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description The admin token is missing or wrong (only when the node requires one) */
+      /** @description No valid bearer token was sent (`unauthorized`; a node started with `--insecure-no-auth true` requires none) */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The read-only token was sent to an operation that needs the admin token (`forbidden`) */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -937,8 +965,17 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description The admin token is missing or wrong (only when the node requires one) */
+      /** @description No valid bearer token was sent (`unauthorized`; a node started with `--insecure-no-auth true` requires none) */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The read-only token was sent to an operation that needs the admin token (`forbidden`) */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -1047,8 +1084,17 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description The admin token is missing or wrong (only when the node requires one) */
+      /** @description No valid bearer token was sent (`unauthorized`; a node started with `--insecure-no-auth true` requires none) */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The read-only token was sent to an operation that needs the admin token (`forbidden`) */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -1157,8 +1203,17 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description The admin token is missing or wrong (only when the node requires one) */
+      /** @description No valid bearer token was sent (`unauthorized`; a node started with `--insecure-no-auth true` requires none) */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The read-only token was sent to an operation that needs the admin token (`forbidden`) */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -1277,6 +1332,15 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description No valid bearer token was sent (`unauthorized`; a node started with `--insecure-no-auth true` requires none) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description The key does not exist (`not_found`); details carry the read index */
       404: {
         headers: {
@@ -1372,8 +1436,17 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description The admin token is missing or wrong (only when the node requires one) */
+      /** @description No valid bearer token was sent (`unauthorized`; a node started with `--insecure-no-auth true` requires none) */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The read-only token was sent to an operation that needs the admin token (`forbidden`) */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -1494,8 +1567,17 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description The admin token is missing or wrong (only when the node requires one) */
+      /** @description No valid bearer token was sent (`unauthorized`; a node started with `--insecure-no-auth true` requires none) */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The read-only token was sent to an operation that needs the admin token (`forbidden`) */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -1608,6 +1690,15 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description No valid bearer token was sent (`unauthorized`; a node started with `--insecure-no-auth true` requires none) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description A bug or a storage failure (`internal`) */
       500: {
         headers: {
@@ -1672,8 +1763,17 @@ export interface operations {
           "application/octet-stream": string;
         };
       };
-      /** @description The admin token is missing or wrong (only when the node requires one) */
+      /** @description No valid bearer token was sent (`unauthorized`; a node started with `--insecure-no-auth true` requires none) */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The read-only token was sent to an operation that needs the admin token (`forbidden`) */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -1737,8 +1837,17 @@ export interface operations {
           "application/json": components["schemas"]["SnapshotInfo"];
         };
       };
-      /** @description The admin token is missing or wrong (only when the node requires one) */
+      /** @description No valid bearer token was sent (`unauthorized`; a node started with `--insecure-no-auth true` requires none) */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The read-only token was sent to an operation that needs the admin token (`forbidden`) */
+      403: {
         headers: {
           [name: string]: unknown;
         };

@@ -20,7 +20,16 @@ const TEST_TIMEOUT_MS = 60_000;
 /** A shell script that starts the node in the background, prints its pid and waits for it. */
 function parentScript(runtime: NodeRuntime, port: number, dataDir: string): string {
   const { bin, args } = nodeCommand(runtime);
-  const flags = ["--id", "n1", "--listen", `127.0.0.1:${port}`, "--cluster-token", "s3cret-token"];
+  const flags = [
+    "--id",
+    "n1",
+    "--listen",
+    `127.0.0.1:${port}`,
+    "--cluster-token",
+    "s3cret-token",
+    "--insecure-no-auth",
+    "true",
+  ];
   const words = [bin, ...args, ...flags, "--data-dir", dataDir, "--exit-with-parent", "true"];
   return `${words.map(shellQuote).join(" ")} & echo "node pid $!"; wait`;
 }

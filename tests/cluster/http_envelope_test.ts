@@ -32,7 +32,12 @@ for (const runtime of ["bun", "deno"] as NodeRuntime[]) {
   describe(`every answer of a ${runtime} node process is the error envelope`, () => {
     const cluster = new ProcessCluster({ runtimes: [runtime], logLevel: "debug" });
     afterAll(() => cluster.stop(), { timeout: STOP_TIMEOUT_MS });
-    const raw = (request: RawRequest) => rawHttp(cluster.nodes[0].port, request);
+    // Requests carry the cluster's admin token, as a configured client's do (a request's own headers win).
+    const raw = (request: RawRequest) =>
+      rawHttp(cluster.nodes[0].port, {
+        ...request,
+        headers: { authorization: `Bearer ${cluster.adminToken}`, ...request.headers },
+      });
     const json = (body: string) => ({ "content-type": "application/json", "content-length": String(body.length) });
 
     clusterIt(cluster, "an unknown route answers 404 and a wrong method 405 with Allow", async () => {

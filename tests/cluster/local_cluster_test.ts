@@ -5,12 +5,12 @@
  * with the printed command, and the end of the launcher (SIGTERM, SIGKILL) taking every node with it.
  */
 import { describe, expect } from "bun:test";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { describeAnswer, httpJson } from "../helpers/http_json.ts";
+import { describeAnswer, httpJson, useBearerToken } from "../helpers/http_json.ts";
 import { canBind, freePortRange, LauncherProcess, ShellProcess } from "../helpers/launcher_process.ts";
 import { isRunning, waitUntilGone } from "../helpers/process_tree.ts";
 import { slowIt } from "../helpers/slow_test.ts";
@@ -56,7 +56,12 @@ class LauncherTest {
         "the cluster to run",
         90_000,
       );
-      if (!seen[0].includes("is in use")) return new Launched(launcher, basePort, launcher.nodePids());
+      if (!seen[0].includes("is in use")) {
+        // The launcher made the API tokens: this test's requests carry the admin token, as a user's do.
+        const adminToken = readFileSync(join(this.dataDir, "admin-token"), "utf8").trim();
+        for (let i = 0; i < nodes; i++) useBearerToken(`http://127.0.0.1:${basePort + i}`, adminToken);
+        return new Launched(launcher, basePort, launcher.nodePids());
+      }
       if (attempt >= LAUNCH_ATTEMPTS) throw new Error(`every launch found a port in use:\n${launcher.output}`);
       await launcher.waitForExit();
     }
@@ -301,9 +306,22 @@ describe("npm start (scripts/local_cluster.ts): a running cluster", () => {
     async (t) => {
       const run = await t.launch(3);
       expect(run.launcher.stdout).toContain("cluster bootstrapped");
-      expect(run.launcher.stdout).toContain(join(t.dataDir, "cluster-token"));
       expect(run.launcher.stdout).toContain("Restart one node by hand");
-      await putEventually(run.url("n1"), "greeting", "hello");
+      for (const name of ["cluster-token", "admin-token", "read-token"]) {
+        expect((statSync(join(t.dataDir, name)).mode & 0o777).toString(8)).toBe("600");
+      }
+      // The lines the welcome suggests, run as printed: the token line, then each curl.
+      const printed = run.launcher.stdout.split("\n").map((l) => l.trim());
+      const tokenLine = printed.find((l) => l.startsWith("TOKEN="));
+      const curls = printed.filter((l) => l.startsWith("curl "));
+      expect(tokenLine).toBe(`TOKEN="$(cat ${join(t.dataDir, "admin-token")})"`);
+      expect(curls.length).toBe(3);
+      for (const curl of curls) {
+        const tried = t.shell(`${tokenLine}\n${curl.replace(/^curl /, "curl --max-time 10 ")}`);
+        const exit = await tried.waitForExit();
+        expect({ curl, code: exit.code }).toEqual({ curl, code: 0 });
+        expect(JSON.parse(tried.stdout).error).toBeUndefined();
+      }
       await expectValue(run.url("n2"), "greeting", "hello");
 
       const command = await killNodeAndReadRestart(run, "n2", "n1, n3");

@@ -5,6 +5,7 @@
  */
 import { afterAll, describe, expect } from "bun:test";
 import { type AckedWrites, highestIndex, writeThroughEach } from "../helpers/cluster_kv.ts";
+import { bearerHeaders } from "../helpers/http_json.ts";
 import { ProcessCluster } from "../helpers/process_cluster.ts";
 import { parseExposition, sampleValue } from "../helpers/prometheus_text.ts";
 import { waitFor } from "../helpers/wait_for.ts";
@@ -18,7 +19,7 @@ describe("GET /metrics on three Bun node processes", () => {
   clusterIt(cluster, "reports the Raft state, follower progress, applied writes and API requests", async () => {
     const leader = await startAndBootstrap(cluster);
     await writeThroughEach([leader], "metrics", 5, acked);
-    const missing = await fetch(`${leader.url}/v1/kv/never-written`);
+    const missing = await fetch(`${leader.url}/v1/kv/never-written`, { headers: bearerHeaders(leader.url) });
     expect(missing.status).toBe(404);
     const status = await leader.status();
     const scrape = async () => {

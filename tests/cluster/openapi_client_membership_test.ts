@@ -5,6 +5,7 @@
  */
 import { afterAll, describe, expect } from "bun:test";
 import createClient from "openapi-fetch";
+import { bearerHeaders } from "../helpers/http_json.ts";
 import { ProcessCluster } from "../helpers/process_cluster.ts";
 import { waitFor } from "../helpers/wait_for.ts";
 import type { paths } from "./api_types.ts";
@@ -21,7 +22,7 @@ describe("the membership API through a generated client", () => {
     await cluster.bootstrap();
     const [n1, n2, n3, n4] = cluster.nodes;
     await cluster.waitForLeader([n1, n2, n3]);
-    const client = createClient<paths>({ baseUrl: n2.url }); // Any node: a follower forwards.
+    const client = createClient<paths>({ baseUrl: n2.url, headers: bearerHeaders(n2.url) }); // Any node: a follower forwards.
 
     const listed = await client.GET("/v1/cluster/members");
     const roles: Array<"voter" | "learner" | "joining_voter" | "leaving_voter"> = (listed.data?.members ?? []).map(

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import process from "node:process";
 import createClient from "openapi-fetch";
 import openapiTS, { astToString, COMMENT_HEADER } from "openapi-typescript";
-import { httpJson } from "../helpers/http_json.ts";
+import { bearerHeaders, httpJson } from "../helpers/http_json.ts";
 import { ProcessCluster, REPO_ROOT } from "../helpers/process_cluster.ts";
 import type { paths } from "./api_types.ts";
 import { clusterIt, STOP_TIMEOUT_MS } from "./cluster_scenarios.ts";
@@ -86,7 +86,7 @@ describe("a typed OpenAPI client against a live node", () => {
     async () => {
       await ensureStarted();
       const node = cluster.nodes[0];
-      const client = createClient<paths>({ baseUrl: node.url });
+      const client = createClient<paths>({ baseUrl: node.url, headers: bearerHeaders(node.url) });
       const boot = await client.POST("/v1/cluster", { body: { members: [{ id: node.id, url: node.url }] } });
       expect(boot.response.status).toBe(201);
       expect(boot.data?.members).toEqual([{ id: node.id, url: node.url }]);

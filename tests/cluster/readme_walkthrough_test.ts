@@ -6,7 +6,16 @@ import { afterAll, describe, expect } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ClusterNode, ProcessCluster, REPO_ROOT } from "../helpers/process_cluster.ts";
-import { headOf, jsonOf, localize, type Run, runShell, walkthroughCommands } from "../helpers/readme_shell.ts";
+import {
+  headOf,
+  jsonOf,
+  localize,
+  type Run,
+  readmeTokenDir,
+  runShell,
+  setupLines,
+  walkthroughCommands,
+} from "../helpers/readme_shell.ts";
 import { clusterIt, STOP_TIMEOUT_MS, startAndBootstrap } from "./cluster_scenarios.ts";
 
 /** Maps 7001 to the leader and 7002, 7003 to the followers (the redirect example needs a follower on 7002). */
@@ -24,8 +33,12 @@ describe("the README walkthrough", () => {
   afterAll(() => cluster.stop(), { timeout: STOP_TIMEOUT_MS });
 
   clusterIt(cluster, "every curl command of the walkthrough succeeds against a live cluster", async () => {
-    const commands = walkthroughCommands(readFileSync(join(REPO_ROOT, "README.md"), "utf8"));
+    const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
+    const commands = walkthroughCommands(readme);
     expect(commands.length).toBe(9);
+    const setup = setupLines(readme);
+    expect(setup).toEqual(['TOKEN="$(cat data/admin-token)"']);
+    const shell = { setup, cwd: readmeTokenDir(cluster.adminToken) };
     const leader = await startAndBootstrap(cluster);
     const ports = portMap(leader, cluster.nodes);
     const stale = cluster.nodes.find((n) => n.port === ports.get(7003)) as ClusterNode;
@@ -33,11 +46,14 @@ describe("the README walkthrough", () => {
     for (const command of commands) {
       // 7003 serves the stale read alone: let it apply the first write before (the README reads at once).
       if (command.includes("consistency=stale")) await cluster.waitForApplied(stale, jsonOf(runs[0]).index);
-      const run = await runShell(localize(command, ports));
+      const run = await runShell(localize(command, ports), shell);
       if (run.code !== 0) throw new Error(`exit ${run.code}: ${run.command}\n${run.stdout}\n${run.stderr}`);
       runs.push(run);
     }
     checkOutcomes(runs, leader);
+    // Without the token line, the same command is refused (the README's token is what lets it through).
+    const bare = await runShell(localize(commands[1], ports));
+    expect(jsonOf(bare).error.code).toBe("unauthorized");
   });
 });
 

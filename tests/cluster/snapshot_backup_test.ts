@@ -16,7 +16,7 @@ import {
   SNAPSHOT_SIZE_HEADER,
   SNAPSHOT_TERM_HEADER,
 } from "../../schemas/api_snapshot.ts";
-import { describeAnswer, httpJson } from "../helpers/http_json.ts";
+import { bearerHeaders, describeAnswer, httpJson, useBearerToken } from "../helpers/http_json.ts";
 import { ClusterNode, freePorts, ProcessCluster, REPO_ROOT } from "../helpers/process_cluster.ts";
 import { waitFor } from "../helpers/wait_for.ts";
 import { clusterIt, STOP_TIMEOUT_MS, startAndBootstrap } from "./cluster_scenarios.ts";
@@ -72,7 +72,13 @@ describe("snapshots and backups across processes", () => {
       expect(taken.body.index).toBeGreaterThanOrEqual(lastWrite);
       expect((await leader.status()).snapshotIndex).toBe(taken.body.index);
 
-      const res = await fetch(`${leader.url}/v1/snapshot`, { signal: AbortSignal.timeout(20_000) });
+      const noToken = await fetch(`${leader.url}/v1/snapshot`, { signal: AbortSignal.timeout(20_000) });
+      expect([noToken.status, ((await noToken.json()) as { error: { code: string } }).error.code]).toEqual([
+        401,
+        "unauthorized",
+      ]);
+      const headers = bearerHeaders(leader.url);
+      const res = await fetch(`${leader.url}/v1/snapshot`, { headers, signal: AbortSignal.timeout(20_000) });
       const body = new Uint8Array(await res.arrayBuffer());
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toBe("application/octet-stream");
@@ -111,7 +117,8 @@ describe("snapshots and backups across processes", () => {
       expect(again.code).toBe(2);
       expect(again.stderr).toContain(`the data directory ${dataDir} already holds`);
 
-      // The restored node: a new cluster token, its own id and URL, no --bootstrap.
+      // The restored node: new tokens, its own id and URL, no --bootstrap.
+      const restoredAdminToken = "a-new-admin-token-for-r1";
       const node = new ClusterNode("r1", "bun", port, dataDir);
       restored = node;
       node.spawn([
@@ -123,7 +130,10 @@ describe("snapshots and backups across processes", () => {
         dataDir,
         "--cluster-token",
         "a-new-cluster-token",
+        "--admin-token",
+        restoredAdminToken,
       ]);
+      useBearerToken(node.url, restoredAdminToken);
       await node.waitLive(30_000);
       const status = await waitFor(
         async () => {

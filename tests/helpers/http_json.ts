@@ -20,12 +20,36 @@ export interface HttpJsonOptions {
   readonly headers?: Record<string, string>;
 }
 
+/** The bearer token each node's origin (`http://127.0.0.1:7001`) wants, as a configured client keeps it. */
+const bearerTokens = new Map<string, string>();
+
+/**
+ * From now on, {@link httpJson} sends `authorization: Bearer <token>` to `baseUrl`'s origin unless
+ * the request sets its own `authorization` header (an empty one sends none). A cluster of node
+ * processes registers its admin token this way; `forgetBearerToken` undoes it.
+ */
+export function useBearerToken(baseUrl: string, token: string): void {
+  bearerTokens.set(new URL(baseUrl).origin, token);
+}
+
+/** Stops sending a token to `baseUrl`'s origin. */
+export function forgetBearerToken(baseUrl: string): void {
+  bearerTokens.delete(new URL(baseUrl).origin);
+}
+
+/** The `authorization` header {@link httpJson} sends to `url`: the registered token, if any. */
+export function bearerHeaders(url: string): Record<string, string> {
+  const token = bearerTokens.get(new URL(url).origin);
+  return token === undefined ? {} : { authorization: `Bearer ${token}` };
+}
+
 /**
  * Sends `method` `url` and decodes the answer: JSON when the answer says so, else the text.
  * Redirects are not followed. Rejects on network errors and timeouts (the message names the request).
  */
 export async function httpJson(method: string, url: string, options: HttpJsonOptions = {}): Promise<JsonAnswer> {
-  const headers: Record<string, string> = { ...options.headers };
+  const headers: Record<string, string> = { ...bearerHeaders(url), ...options.headers };
+  if (headers.authorization === "") delete headers.authorization;
   const init: RequestInit = { method, headers, redirect: "manual" };
   if (options.body !== undefined) {
     headers["content-type"] = "application/json";

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import type { FollowerProgressStatus } from "../../src/server/service.ts";
-import { describeAnswer, httpJson } from "./http_json.ts";
+import { describeAnswer, forgetBearerToken, httpJson, useBearerToken } from "./http_json.ts";
 import { delay, waitFor, within } from "./wait_for.ts";
 
 /** The runtime a node process runs on. */
@@ -312,6 +312,8 @@ export class ProcessCluster {
   readonly options: ProcessClusterOptions;
   /** A fresh random cluster token. */
   readonly token = randomBytes(18).toString("base64url");
+  /** A fresh random admin token of the API; `httpJson` sends it to every node of this cluster. */
+  readonly adminToken = randomBytes(18).toString("base64url");
   readonly nodes: ClusterNode[] = [];
 
   /** A cluster that is not started yet. */
@@ -331,6 +333,7 @@ export class ProcessCluster {
       this.options.runtimes.forEach((runtime, i) => {
         const id = `n${i + 1}`;
         this.nodes.push(new ClusterNode(id, runtime, ports[i], mkdtempSync(join(tmpdir(), `raftbare-${id}-`))));
+        useBearerToken(`http://127.0.0.1:${ports[i]}`, this.adminToken);
       });
       try {
         for (const node of this.nodes) node.spawn(this.#args(node));
@@ -467,7 +470,10 @@ export class ProcessCluster {
         await node.signal("SIGKILL");
       }),
     );
-    for (const node of this.nodes) rmSync(node.dataDir, { recursive: true, force: true });
+    for (const node of this.nodes) {
+      rmSync(node.dataDir, { recursive: true, force: true });
+      forgetBearerToken(node.url);
+    }
   }
 
   /** The captured output of every node. */
@@ -487,6 +493,7 @@ export class ProcessCluster {
   #args(node: ClusterNode): string[] {
     const o = this.options;
     const args = ["--id", node.id, "--listen", `127.0.0.1:${node.port}`, "--cluster-token", this.token];
+    args.push("--admin-token", this.adminToken);
     args.push("--data-dir", node.dataDir, "--log-level", o.logLevel ?? "info");
     args.push(
       "--election-timeout-ms",

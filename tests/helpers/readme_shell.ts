@@ -1,5 +1,8 @@
 /** Running the README's curl lines as a user would: pick them out, point them at a test cluster, run them in a shell. */
 import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** The `curl` lines of the README between `<!-- NAME:start -->` and `<!-- NAME:end -->` (default `walkthrough`). */
 export function walkthroughCommands(readme: string, name = "walkthrough"): string[] {
@@ -11,6 +14,34 @@ export function walkthroughCommands(readme: string, name = "walkthrough"): strin
     .split("\n")
     .map((line) => line.trim())
     .filter((line) => line.startsWith("curl "));
+}
+
+/**
+ * The lines of the README's block between the markers that set the shell up for its curl lines
+ * (such as `TOKEN="$(cat data/admin-token)"`): every line that is neither a curl line, a comment
+ * nor a fence.
+ */
+export function setupLines(readme: string, name = "walkthrough"): string[] {
+  const start = readme.indexOf(`<!-- ${name}:start -->`);
+  const end = readme.indexOf(`<!-- ${name}:end -->`);
+  if (start < 0 || end < start) throw new Error(`the README has no ${name} markers`);
+  return readme
+    .slice(start, end)
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("curl ") && !line.startsWith("#") && !line.startsWith("```"))
+    .filter((line) => !line.startsWith("<!--"));
+}
+
+/**
+ * A fresh directory laid out as the repository root after `npm start`, as far as the README's
+ * lines read it: `data/admin-token` holding `adminToken`. Run the README's lines there.
+ */
+export function readmeTokenDir(adminToken: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "raftbare-readme-"));
+  mkdirSync(join(dir, "data"));
+  writeFileSync(join(dir, "data", "admin-token"), `${adminToken}\n`, { mode: 0o600 });
+  return dir;
 }
 
 /** `command` with each README port (7001…) replaced by the port `ports` maps it to, and a time limit. */
@@ -31,10 +62,20 @@ export interface Run {
   readonly stderr: string;
 }
 
-/** Runs `command` with `sh -c` (the README lines use shell quoting); never rejects. */
-export function runShell(command: string): Promise<Run> {
+/** Where and after what a README line runs: its block's {@link setupLines}, in a {@link readmeTokenDir}. */
+export interface ReadmeShell {
+  readonly setup: readonly string[];
+  readonly cwd: string;
+}
+
+/**
+ * Runs `command` with `sh -c` (the README lines use shell quoting); with `shell`, after its setup
+ * lines and in its directory. Never rejects.
+ */
+export function runShell(command: string, shell?: ReadmeShell): Promise<Run> {
+  const script = shell === undefined ? command : [...shell.setup, command].join("\n");
   return new Promise((resolve) => {
-    execFile("sh", ["-c", command], { timeout: 20_000 }, (error, stdout, stderr) => {
+    execFile("sh", ["-c", script], { timeout: 20_000, cwd: shell?.cwd }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === "number" ? error.code : 1;
       resolve({ command, code, stdout, stderr });
     });

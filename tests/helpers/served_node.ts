@@ -2,6 +2,7 @@
  * The node app exactly as a node process serves it, in the test process: built by createNodeApp
  * and served by serveWithBun or serveWithDeno, whichever runtime runs the tests.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +10,7 @@ import type { Hono } from "hono";
 import { createNodeApp, type NodeApp, type NodeAppHost } from "../../src/node_app.ts";
 import { loadConfig } from "../../src/server/config.ts";
 import { defaultWebSocketImpl } from "../../src/transport/mod.ts";
+import { forgetBearerToken, useBearerToken } from "./http_json.ts";
 import { freePorts } from "./process_cluster.ts";
 import { IS_DENO } from "./slow_test.ts";
 
@@ -41,6 +43,7 @@ export interface ServedNodeApp {
 /**
  * Loads the configuration of node n1 from `--cluster-token token` and `flags` (on a free port, in a
  * fresh data directory), builds it with createNodeApp, serves it and starts it. Nothing is bootstrapped.
+ * Unless `flags` choose the API's auth, the node gets a random admin token that `httpJson` sends it.
  */
 export async function serveNodeApp(token: string, flags: readonly string[]): Promise<ServedNodeApp> {
   const [port] = await freePorts(1);
@@ -56,17 +59,23 @@ export async function serveNodeApp(token: string, flags: readonly string[]): Pro
     dataDir,
     ...flags,
   ];
+  const choosesAuth = flags.some((f) => /^--(admin-token|insecure-no-auth)/.test(f));
+  const adminToken = randomBytes(18).toString("base64url");
+  if (!choosesAuth) argv.push("--admin-token", adminToken);
   const loaded = loadConfig(argv, {});
   if (!loaded.ok) throw new Error(loaded.errors.join("; "));
   const { host, serve } = await runtimeServing();
   const node = createNodeApp(loaded.config, host);
   const server = serve(node.app, "127.0.0.1", port);
   node.start();
+  const url = `http://127.0.0.1:${server.port}`;
+  if (!choosesAuth) useBearerToken(url, adminToken);
   return {
     node,
     port: server.port,
-    url: `http://127.0.0.1:${server.port}`,
+    url,
     stop: async () => {
+      forgetBearerToken(url);
       node.stop();
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import { createHttpApp } from "../../routes/mod.ts";
+import { OPEN_API } from "../../src/http/api_auth.ts";
 import { FakeNodeService } from "../helpers/fake_service.ts";
 import { expectError, fixture, send } from "./helpers.ts";
 
@@ -28,7 +29,7 @@ describe("app-wide error answers", () => {
       throw new Error("disk on fire in segment 7");
     };
     const reported: unknown[] = [];
-    const app = createHttpApp(service, { onInternalError: (err) => reported.push(err) });
+    const app = createHttpApp(service, { auth: OPEN_API, onInternalError: (err) => reported.push(err) });
     const answer = await send(app, "GET", "/v1/kv/k");
     const error = expectError(answer, 500, "internal");
     expect(error.message).toBe("Internal error while serving GET /v1/kv/k");

@@ -5,7 +5,7 @@ const APP = "https://app.example";
 
 describe("CORS", () => {
   it("answers a preflight from an allowed origin, without the admin token, and marks the real answer", async () => {
-    const { app, service } = fixture({ corsOrigins: [APP], adminToken: "admin-secret-1" });
+    const { app, service } = fixture({ corsOrigins: [APP], auth: { mode: "tokens", adminToken: "admin-secret-1" } });
     service.seed("k", "v");
     const preflight = await app.request("/v1/kv/k", {
       method: "OPTIONS",
@@ -19,7 +19,7 @@ describe("CORS", () => {
     expect(preflight.headers.get("access-control-allow-origin")).toBe(APP);
     expect(preflight.headers.get("access-control-allow-methods")).toContain("PUT");
     expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("authorization");
-    const read = await app.request("/v1/kv/k", { headers: { origin: APP } });
+    const read = await app.request("/v1/kv/k", { headers: { origin: APP, authorization: "Bearer admin-secret-1" } });
     expect(read.status).toBe(200);
     expect(read.headers.get("access-control-allow-origin")).toBe(APP);
     expect(read.headers.get("access-control-expose-headers")).toContain("x-raft-index");

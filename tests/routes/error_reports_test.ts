@@ -1,5 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import { createHttpApp } from "../../routes/mod.ts";
+import { OPEN_API } from "../../src/http/api_auth.ts";
 import { rateLimitedErrorReports } from "../../src/http/error_reports.ts";
 import { createLogger } from "../../src/server/logger.ts";
 import { FakeNodeService } from "../helpers/fake_service.ts";
@@ -75,7 +76,10 @@ describe("createHttpApp() error reports", () => {
       throw new Error("disk on fire in segment 7");
     };
     const lines: string[] = [];
-    const app = createHttpApp(service, { logger: createLogger("n1", "info", (line) => lines.push(line)) });
+    const app = createHttpApp(service, {
+      auth: OPEN_API,
+      logger: createLogger("n1", "info", (line) => lines.push(line)),
+    });
     const answer = await send(app, "GET", "/v1/kv/k");
     expect(expectError(answer, 500, "internal").message).toBe("Internal error while serving GET /v1/kv/k");
     expect(lines.length).toBe(1);

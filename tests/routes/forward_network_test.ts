@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import { createHttpApp } from "../../routes/mod.ts";
+import { OPEN_API } from "../../src/http/api_auth.ts";
 import { FakeNodeService } from "../helpers/fake_service.ts";
 import { expectError, send } from "./helpers.ts";
 
@@ -21,12 +22,12 @@ function serve(fetch: (request: Request) => Response | Promise<Response>): Serve
 
 describe("forwarding over real HTTP", () => {
   const leader = new FakeNodeService({ id: "n2" });
-  const leaderServer = serve(createHttpApp(leader).fetch);
+  const leaderServer = serve(createHttpApp(leader, { auth: OPEN_API }).fetch);
   afterAll(() => leaderServer.close());
 
   it("a follower forwards a write to the leader over the network and relays its answer", async () => {
     const follower = new FakeNodeService({ id: "n1", leader: { id: "n2", url: leaderServer.url } });
-    const app = createHttpApp(follower);
+    const app = createHttpApp(follower, { auth: OPEN_API });
     const answer = await send(app, "PUT", "/v1/kv/a%2Fb", { value: "v" });
     expect(answer.status).toBe(200);
     expect(answer.body.key).toBe("a/b");
@@ -39,7 +40,7 @@ describe("forwarding over real HTTP", () => {
     const closed = serve(() => new Response("gone"));
     await closed.close();
     const follower = new FakeNodeService({ id: "n1", leader: { id: "n3", url: closed.url } });
-    const app = createHttpApp(follower);
+    const app = createHttpApp(follower, { auth: OPEN_API });
     // A refused connection proves nothing: the client may have sent the request on another one first.
     const error = expectError(await send(app, "PUT", "/v1/kv/k", { value: "v" }), 502, "leader_unreachable");
     expect(error.definite).toBe(false);
@@ -50,7 +51,7 @@ describe("forwarding over real HTTP", () => {
     const silent = serve(() => new Promise<Response>(() => {}));
     try {
       const follower = new FakeNodeService({ id: "n1", leader: { id: "n3", url: silent.url } });
-      const app = createHttpApp(follower, { forwardTimeoutMs: 50 });
+      const app = createHttpApp(follower, { auth: OPEN_API, forwardTimeoutMs: 50 });
       const error = expectError(await send(app, "PUT", "/v1/kv/k", { value: "v" }), 504, "timeout");
       expect(error.definite).toBe(false);
     } finally {

@@ -1,6 +1,7 @@
 /** Shared helpers of the route tests: an app over a fake node, JSON requests and a recording fetch. */
 import { expect } from "bun:test";
 import { createHttpApp } from "../../routes/mod.ts";
+import { OPEN_API } from "../../src/http/api_auth.ts";
 import type { FetchFunction } from "../../src/http/forward.ts";
 import type { HttpAppOptions } from "../../src/http/http_app.ts";
 import type { ApiApp } from "../../src/http/http_context.ts";
@@ -12,10 +13,13 @@ export interface Fixture {
   readonly service: FakeNodeService;
 }
 
-/** A fresh app over a fresh fake node (a one-node cluster led by `n1` unless told otherwise). */
-export function fixture(options: FakeServiceOptions & HttpAppOptions = {}): Fixture {
+/**
+ * A fresh app over a fresh fake node (a one-node cluster led by `n1` unless told otherwise). It
+ * needs no token unless `auth` says otherwise (auth_test.ts covers the tokens).
+ */
+export function fixture(options: FakeServiceOptions & Partial<HttpAppOptions> = {}): Fixture {
   const service = new FakeNodeService(options);
-  const app = createHttpApp(service, { onInternalError: () => {}, ...options });
+  const app = createHttpApp(service, { onInternalError: () => {}, auth: OPEN_API, ...options });
   return { app, service };
 }
 

@@ -96,7 +96,7 @@ describe("POST /v1/cluster/members", () => {
   });
 
   it("needs the admin token when one is set", async () => {
-    const { app } = fixture({ adminToken: "admin-secret-1" });
+    const { app } = fixture({ auth: { mode: "tokens", adminToken: "admin-secret-1" } });
     expectError(await send(app, "POST", "/v1/cluster/members", N2), 401, "unauthorized");
     const answer = await send(app, "POST", "/v1/cluster/members", N2, { authorization: "Bearer admin-secret-1" });
     expect(answer.status).toBe(201);

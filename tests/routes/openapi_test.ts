@@ -89,7 +89,7 @@ describe("GET /openapi.json", () => {
     expect(doc.components.schemas.ErrorCode.enum).toContain("no_leader");
   });
 
-  it("GET /openapi.json has no security scheme when no admin token is configured", async () => {
+  it("GET /openapi.json has no security scheme on a node started without tokens", async () => {
     const { app } = fixture();
     const doc = (await send(app, "GET", "/openapi.json")).body;
     expect(doc.components.securitySchemes).toBeUndefined();
@@ -97,37 +97,53 @@ describe("GET /openapi.json", () => {
     expect(operations(doc).filter(([, , op]) => op.security !== undefined)).toEqual([]);
   });
 
-  it("GET /openapi.json documents the bearer token on mutating operations and the snapshot download only when an admin token is set", async () => {
-    const { app } = fixture({ adminToken: "s3cret-admin-token" });
+  it("GET /openapi.json documents the bearer token on every /v1 operation, the admin role on writes and the snapshot download, and none on health probes", async () => {
+    const { app } = fixture({
+      auth: { mode: "tokens", adminToken: "s3cret-admin-token", readToken: "s3cret-read-token" },
+    });
     const doc = (await send(app, "GET", "/openapi.json")).body;
-    expect(doc.components.securitySchemes.adminToken).toMatchObject({ type: "http", scheme: "bearer" });
-    const secured = operations(doc)
-      .filter(([, , op]) => op.security.length > 0)
-      .map(([, , op]) => op.operationId);
-    expect(secured).toEqual([
-      "bootstrapCluster",
-      "addMember",
-      "promoteMember",
-      "removeMember",
-      "transferLeader",
-      "putKey",
-      "deleteKey",
-      "takeSnapshot",
-      "downloadSnapshot",
-    ]);
-    expect(JSON.stringify(doc)).not.toContain("s3cret-admin-token");
+    expect(doc.components.securitySchemes.bearerToken).toMatchObject({ type: "http", scheme: "bearer" });
+    expect(doc.security).toEqual([{ bearerToken: [] }]);
+    const roles = Object.fromEntries(
+      operations(doc).map(([, , op]) => [op.operationId, op.security.map((s: Json) => s.bearerToken ?? null)]),
+    );
+    expect(roles).toEqual({
+      bootstrapCluster: [["admin"]],
+      getStatus: [[]],
+      listMembers: [[]],
+      addMember: [["admin"]],
+      promoteMember: [["admin"]],
+      removeMember: [["admin"]],
+      transferLeader: [["admin"]],
+      putKey: [["admin"]],
+      getKey: [[]],
+      deleteKey: [["admin"]],
+      listKeys: [[]],
+      takeSnapshot: [["admin"]],
+      downloadSnapshot: [["admin"]],
+      livez: [],
+      readyz: [],
+    });
+    for (const [, path, op] of operations(doc)) {
+      const statuses = Object.keys(op.responses);
+      expect({ path, has401: statuses.includes("401") }).toEqual({ path, has401: path.startsWith("/v1") });
+      const admin = op.security[0]?.bearerToken?.includes("admin") ?? false;
+      expect({ path, has403: statuses.includes("403") }).toEqual({ path, has403: admin });
+      expect(statuses).toEqual([...statuses].sort());
+    }
+    expect(JSON.stringify(doc)).not.toContain("s3cret");
   });
 
   it("buildOpenApiDocument() matches the served document apart from servers", async () => {
-    const { app } = fixture();
+    const { app } = fixture({ auth: { mode: "tokens", adminToken: "s3cret-admin-token" } });
     const served = (await send(app, "GET", "/openapi.json")).body;
     const built = buildOpenApiDocument({ servers: served.servers });
     expect(JSON.parse(JSON.stringify(built))).toEqual(served);
   });
 
-  it("the committed openapi.json is the document a node with an admin token serves (regenerate: bun scripts/dump_openapi.ts openapi.json --admin-token)", () => {
+  it("the committed openapi.json is the document a node with tokens serves (regenerate: bun scripts/dump_openapi.ts openapi.json)", () => {
     const committed = JSON.parse(readFileSync(new URL("../../openapi.json", import.meta.url), "utf8"));
-    const built = JSON.parse(JSON.stringify(buildOpenApiDocument({ adminToken: true })));
+    const built = JSON.parse(JSON.stringify(buildOpenApiDocument()));
     expect(committed).toEqual(built);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import { createHttpApp } from "../../routes/mod.ts";
+import { OPEN_API } from "../../src/http/api_auth.ts";
 import { createLogger } from "../../src/server/logger.ts";
 import { FakeNodeService } from "../helpers/fake_service.ts";
 import { expectError } from "./helpers.ts";
@@ -37,7 +38,10 @@ async function put(app: { fetch: (r: Request) => Response | Promise<Response> },
 function loggingApp() {
   const lines: string[] = [];
   const service = new FakeNodeService();
-  const app = createHttpApp(service, { logger: createLogger("n1", "debug", (line) => lines.push(line)) });
+  const app = createHttpApp(service, {
+    auth: OPEN_API,
+    logger: createLogger("n1", "debug", (line) => lines.push(line)),
+  });
   return { app, service, lines };
 }
 

@@ -79,7 +79,7 @@ describe("GET /v1/snapshot", () => {
 
 describe("the snapshot routes and the admin token", () => {
   it("POST and GET /v1/snapshot answer 401 without the token, and serve it with the token", async () => {
-    const { app, service } = fixture({ adminToken: TOKEN });
+    const { app, service } = fixture({ auth: { mode: "tokens", adminToken: TOKEN } });
     const postError = expectError(await send(app, "POST", "/v1/snapshot"), 401, "unauthorized");
     expect(postError.definite).toBe(true);
     const getAnswer = await send(app, "GET", "/v1/snapshot");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { nodeSpecs, REPO_ROOT } from "../../scripts/local_cluster/layout.ts";
+import { nodeSpecs, REPO_ROOT, tokenFiles } from "../../scripts/local_cluster/layout.ts";
 import { restartCommand, shellQuote, spawnCommand } from "../../scripts/local_cluster/node_commands.ts";
 import { parseCommandLine } from "../../scripts/local_cluster/options.ts";
 
@@ -47,33 +47,34 @@ describe("parseCommandLine()", () => {
 
 describe("the node commands of the local cluster", () => {
   const options = { nodes: 3, basePort: 7001, dataDir: join(REPO_ROOT, "data"), runtime: "bun" as const };
-  const token = join(REPO_ROOT, "data", "cluster-token");
+  const tokens = tokenFiles(join(REPO_ROOT, "data"));
   const n2 = nodeSpecs(options)[1];
+  const FILES =
+    "--cluster-token-file data/cluster-token --admin-token-file data/admin-token --read-token-file data/read-token";
 
   it("restartCommand() is the command the README shows, relative to the repository root", () => {
-    const bun = restartCommand("bun", n2, token);
-    expect(bun).toBe(
-      'RAFT_CLUSTER_TOKEN="$(cat data/cluster-token)" npx bun src/main.ts --id n2 --listen 127.0.0.1:7002 --data-dir data/n2',
-    );
+    const bun = restartCommand("bun", n2, tokens);
+    expect(bun).toBe(`npx bun src/main.ts --id n2 --listen 127.0.0.1:7002 --data-dir data/n2 ${FILES}`);
     expect(readFileSync(join(REPO_ROOT, "README.md"), "utf8")).toContain(`\n${bun}\n`);
-    expect(restartCommand("deno", n2, token)).toBe(
-      'RAFT_CLUSTER_TOKEN="$(cat data/cluster-token)" npx deno run --allow-all src/main.ts --id n2 --listen 127.0.0.1:7002 --data-dir data/n2',
+    expect(restartCommand("deno", n2, tokens)).toBe(
+      `npx deno run --allow-all src/main.ts --id n2 --listen 127.0.0.1:7002 --data-dir data/n2 ${FILES}`,
     );
   });
 
   it("restartCommand() quotes a data directory outside the repository that needs quoting", () => {
     const odd = nodeSpecs({ ...options, dataDir: "/tmp/it's here" })[0];
-    expect(restartCommand("bun", odd, "/tmp/it's here/cluster-token")).toBe(
-      `RAFT_CLUSTER_TOKEN="$(cat '/tmp/it'\\''s here/cluster-token')" npx bun src/main.ts --id n1 --listen 127.0.0.1:7001 --data-dir '/tmp/it'\\''s here/n1'`,
+    const q = "'/tmp/it'\\''s here";
+    expect(restartCommand("bun", odd, tokenFiles("/tmp/it's here"))).toBe(
+      `npx bun src/main.ts --id n1 --listen 127.0.0.1:7001 --data-dir ${q}/n1' --cluster-token-file ${q}/cluster-token' --admin-token-file ${q}/admin-token' --read-token-file ${q}/read-token'`,
     );
     expect(shellQuote("plain/path-1.2")).toBe("plain/path-1.2");
   });
 
-  it("spawnCommand() passes --exit-with-parent true and never the cluster token", () => {
-    const command = spawnCommand("bun", n2);
+  it("spawnCommand() passes --exit-with-parent true and the token files, never a token", () => {
+    const command = spawnCommand("bun", n2, tokens);
     expect(command.args.join(" ")).toBe(
-      `src/main.ts --id n2 --listen 127.0.0.1:7002 --data-dir ${n2.dataDir} --exit-with-parent true`,
+      `src/main.ts --id n2 --listen 127.0.0.1:7002 --data-dir ${n2.dataDir} --cluster-token-file ${tokens.cluster} --admin-token-file ${tokens.admin} --read-token-file ${tokens.read} --exit-with-parent true`,
     );
-    expect(command.args.join(" ")).not.toContain("token");
+    expect(command.args.some((a) => a.startsWith("--") && a.endsWith("-token"))).toBe(false);
   });
 });

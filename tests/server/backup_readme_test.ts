@@ -29,8 +29,9 @@ function argsAfter(line: string, marker: string): string[] {
 
 describe("the README's snapshots and backup commands", () => {
   it("download from and snapshot on /v1/snapshot, restore with flags the restore command takes, and start the restored node", () => {
-    const [post, get, restore, start] = backupLines();
-    expect(post).toBe("curl -s -X POST http://127.0.0.1:7001/v1/snapshot");
+    const [tokenLine, post, get, restore, start] = backupLines();
+    expect(tokenLine).toBe('TOKEN="$(cat data/admin-token)"');
+    expect(post).toBe('curl -s -H "authorization: Bearer $TOKEN" -X POST http://127.0.0.1:7001/v1/snapshot');
     expect(get).toMatch(/^curl -s .*-o backup\.snap http:\/\/127\.0\.0\.1:7001\/v1\/snapshot$/);
     const restoreArgs = argsAfter(restore, "npm run restore --");
     const loaded = loadSettings(RestoreConfigSchema, RESTORE_KEYS, restoreArgs, {});
@@ -40,8 +41,9 @@ describe("the README's snapshots and backup commands", () => {
     });
     const scripts = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")).scripts;
     expect(scripts.restore).toBe("bun src/restore.ts");
-    const token = /^RAFT_CLUSTER_TOKEN=(\S+) /.exec(start)?.[1];
-    const node = loadConfig(argsAfter(start, "npx bun src/main.ts"), { RAFT_CLUSTER_TOKEN: token });
+    const env = Object.fromEntries([...start.matchAll(/(RAFT_[A-Z_]+)=(\S+) /g)].map((m) => [m[1], m[2]]));
+    expect(Object.keys(env).sort()).toEqual(["RAFT_ADMIN_TOKEN", "RAFT_CLUSTER_TOKEN"]);
+    const node = loadConfig(argsAfter(start, "npx bun src/main.ts"), env);
     expect(node.ok).toBe(true);
     if (!node.ok || !loaded.ok) return;
     expect([node.config.id, node.config.advertiseUrl, node.config.dataDir, node.config.bootstrap]).toEqual([

@@ -6,7 +6,7 @@ import { CONFIG_KEYS } from "../../schemas/node_config.ts";
 import { flagName, loadConfig } from "../../src/server/config.ts";
 import { REPO_ROOT } from "../helpers/process_cluster.ts";
 
-const REQUIRED = ["--id", "n1", "--cluster-token", "s3cret-token"];
+const REQUIRED = ["--id", "n1", "--cluster-token", "s3cret-token", "--admin-token", "s3cret-admin-token"];
 
 describe("loadConfig() --exit-with-parent", () => {
   it("loadConfig() defaults --exit-with-parent to false", () => {
@@ -107,13 +107,13 @@ describe("loadConfig() token files", () => {
     const dir = mkdtempSync(join(tmpdir(), "raftbare-tokens-"));
     try {
       writeFileSync(join(dir, "cluster"), "from-a-file-123\n");
-      writeFileSync(join(dir, "admin"), "  admin-from-file  ");
+      writeFileSync(join(dir, "admin"), "  admin-token-from-a-file  ");
       const loaded = loadConfig(["--id", "n1", "--cluster-token-file", join(dir, "cluster")], {
         RAFT_ADMIN_TOKEN_FILE: join(dir, "admin"),
       });
       expect(loaded.ok && [loaded.config.clusterToken, loaded.config.adminToken]).toEqual([
         "from-a-file-123",
-        "admin-from-file",
+        "admin-token-from-a-file",
       ]);
       const twice = loadConfig([...REQUIRED, "--cluster-token-file", join(dir, "cluster")], {});
       expect(twice.ok).toBe(false);
@@ -129,5 +129,55 @@ describe("loadConfig() token files", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("loadConfig() API tokens", () => {
+  const BASE = ["--id", "n1", "--cluster-token", "s3cret-token"];
+  const errorsOf = (argv: string[], env: Record<string, string> = {}) => {
+    const loaded = loadConfig(argv, env);
+    return loaded.ok ? [] : loaded.errors;
+  };
+
+  it("refuses to start without an admin token unless --insecure-no-auth true says so, and says how", () => {
+    const errors = errorsOf(BASE).join("\n");
+    expect(errors).toContain("--admin-token-file");
+    expect(errors).toContain("--insecure-no-auth true");
+    const open = loadConfig([...BASE, "--insecure-no-auth", "true"], {});
+    expect(open.ok && open.config.insecureNoAuth).toBe(true);
+    expect(errorsOf([...BASE, "--insecure-no-auth", "false"]).length).toBeGreaterThan(0);
+  });
+
+  it("reads the admin and read-only tokens from flags, files and the environment", () => {
+    const loaded = loadConfig(BASE, {
+      RAFT_ADMIN_TOKEN: "admin-token-from-env",
+      RAFT_READ_TOKEN: "read-token-from-env",
+    });
+    expect(loaded.ok && [loaded.config.adminToken, loaded.config.readToken]).toEqual([
+      "admin-token-from-env",
+      "read-token-from-env",
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), "raftbare-tokens-"));
+    try {
+      writeFileSync(join(dir, "read"), "read-token-from-a-file\n");
+      const fromFile = loadConfig(
+        [...BASE, "--admin-token", "s3cret-admin-token", "--read-token-file", join(dir, "read")],
+        {},
+      );
+      expect(fromFile.ok && fromFile.config.readToken).toBe("read-token-from-a-file");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses contradictions and weak tokens, naming the flag", () => {
+    const admin = ["--admin-token", "s3cret-admin-token"];
+    expect(errorsOf([...BASE, ...admin, "--insecure-no-auth", "true"]).join("\n")).toContain("contradict");
+    expect(errorsOf([...BASE, "--insecure-no-auth", "true", "--read-token", "s3cret-read-token"]).join("\n")).toContain(
+      "needs an admin token",
+    );
+    expect(errorsOf([...BASE, ...admin, "--read-token", "s3cret-admin-token"]).join("\n")).toContain("must differ");
+    expect(errorsOf([...BASE, "--admin-token", "short"]).join("\n")).toContain("--admin-token (RAFT_ADMIN_TOKEN)");
+    expect(errorsOf([...BASE, "--admin-token", "has spaces in it, sixteen+"]).join("\n")).toContain("bearer token");
   });
 });

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect } from "bun:test";
 import { Buffer } from "node:buffer";
 import { defaultWebSocketImpl } from "../../src/transport/mod.ts";
-import { httpJson } from "../helpers/http_json.ts";
+import { bearerHeaders, httpJson } from "../helpers/http_json.ts";
 import { type RawAnswer, rawHttp } from "../helpers/raw_http.ts";
 import { type ServedNodeApp, serveNodeApp } from "../helpers/served_node.ts";
 import { IS_DENO, slowIt } from "../helpers/slow_test.ts";
@@ -49,7 +49,9 @@ const upgrade = {
 describe(`the node app served by ${RUNTIME}`, () => {
   let served: ServedNode;
   const slow = { timeoutMs: 60_000 };
-  const raw = (request: Parameters<typeof rawHttp>[1]) => rawHttp(served.port, request);
+  // Requests carry the node's admin token, as a configured client's do (the peer endpoint's own headers win).
+  const raw = (request: Parameters<typeof rawHttp>[1]) =>
+    rawHttp(served.port, { ...request, headers: { ...bearerHeaders(served.url), ...request.headers } });
 
   beforeAll(async () => {
     served = await serveNode();

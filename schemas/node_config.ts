@@ -65,6 +65,11 @@ export const NodeConfigSchema = z
     id: NodeIdSchema,
     listen: Listen.default({ hostname: "127.0.0.1", port: 7001 }),
     advertiseUrl: HttpUrl.optional(),
+    /** PEM certificate (chain) and private key: serve https and wss (both or neither). */
+    tlsCertFile: z.string().min(1).optional(),
+    tlsKeyFile: z.string().min(1).optional(),
+    /** PEM bundle of CA certificates this node trusts as a client (peer links, forwarding, join). */
+    tlsCaFile: z.string().min(1).optional(),
     dataDir: z.string().min(1).optional(),
     clusterToken: z.string().min(8, "the cluster token must be at least 8 characters"),
     /** The bearer token of every `/v1` operation. */
@@ -137,9 +142,17 @@ export const NodeConfigSchema = z
     message: "heartbeatMs must be at most half of electionTimeoutMs",
     path: ["heartbeatMs"],
   })
+  .refine((c) => c.tlsCertFile === undefined || c.tlsKeyFile !== undefined, {
+    message: "required with --tls-cert-file (give both or neither)",
+    path: ["tlsKeyFile"],
+  })
+  .refine((c) => c.tlsKeyFile === undefined || c.tlsCertFile !== undefined, {
+    message: "required with --tls-key-file (give both or neither)",
+    path: ["tlsCertFile"],
+  })
   .transform((c) => ({
     ...c,
-    advertiseUrl: c.advertiseUrl ?? `http://${c.listen.hostname}:${c.listen.port}`,
+    advertiseUrl: c.advertiseUrl ?? `${c.tlsCertFile ? "https" : "http"}://${c.listen.hostname}:${c.listen.port}`,
     dataDir: c.dataDir ?? `data/${c.id}`,
   }));
 
@@ -151,6 +164,9 @@ export const CONFIG_KEYS = [
   "id",
   "listen",
   "advertiseUrl",
+  "tlsCertFile",
+  "tlsKeyFile",
+  "tlsCaFile",
   "dataDir",
   "clusterToken",
   "clusterTokenFile",

@@ -14,21 +14,28 @@ import { envName, flagName, loadConfig } from "./server/config.ts";
 import { joinCluster } from "./server/join.ts";
 import { StartupError } from "./server/runtime.ts";
 import { waitForStopRequest } from "./server/stop_request.ts";
+import { readNodeTls, type ServerTls } from "./server/tls.ts";
 import { StorageError } from "./storage/mod.ts";
-import { defaultWebSocketImpl } from "./transport/mod.ts";
+import { type OutboundClients, outboundClients } from "./transport/mod.ts";
 
-type Serve = (app: import("hono").Hono, host: string, port: number) => { port: number; stop: () => Promise<void> };
+type Serve = (
+  app: import("hono").Hono,
+  host: string,
+  port: number,
+  tls?: ServerTls,
+) => { port: number; stop: () => Promise<void> };
 
-async function runtimeHost(): Promise<{ host: NodeAppHost; serve: Serve }> {
-  const webSocket = await defaultWebSocketImpl();
+async function runtimeHost(clients: OutboundClients): Promise<{ host: NodeAppHost; serve: Serve }> {
+  const { WebSocket: webSocket, fetch } = clients;
   if (typeof Bun !== "undefined") {
     const { bunHost, serveWithBun } = await import("./http/serve_bun.ts");
-    return { host: { ...bunHost, webSocket, runtimeInfo: { name: "bun", version: Bun.version } }, serve: serveWithBun };
+    const runtimeInfo = { name: "bun" as const, version: Bun.version };
+    return { host: { ...bunHost, webSocket, fetch, runtimeInfo }, serve: serveWithBun };
   }
   if (typeof Deno !== "undefined") {
     const { denoHost, serveWithDeno } = await import("./http/serve_deno.ts");
     const runtimeInfo = { name: "deno" as const, version: Deno.version.deno };
-    return { host: { ...denoHost, webSocket, runtimeInfo }, serve: serveWithDeno };
+    return { host: { ...denoHost, webSocket, fetch, runtimeInfo }, serve: serveWithDeno };
   }
   throw new Error("run the node with Bun or Deno (Node.js needs a build step this project does not ship)");
 }
@@ -50,8 +57,14 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = loaded.config;
+  const tls = readNodeTls(config);
+  if (!tls.ok) {
+    console.error(`cannot start node ${config.id}: unusable TLS files:\n  ${tls.errors.join("\n  ")}`);
+    return 2;
+  }
   mkdirSync(config.dataDir, { recursive: true });
-  const { host, serve } = await runtimeHost();
+  const clients = outboundClients(tls.tls.ca);
+  const { host, serve } = await runtimeHost(clients);
   const { createNodeApp } = await import("./node_app.ts");
   let node: ReturnType<typeof createNodeApp>;
   try {
@@ -69,7 +82,7 @@ async function main(): Promise<number> {
     node.stop();
     return 2;
   }
-  const server = serve(node.app, config.listen.hostname, config.listen.port);
+  const server = serve(node.app, config.listen.hostname, config.listen.port, tls.tls.server);
   node.start();
   node.logger.info(
     `listening on ${config.listen.hostname}:${server.port} as ${config.advertiseUrl} (${host.runtimeInfo.name} ${host.runtimeInfo.version})`,
@@ -86,6 +99,7 @@ async function main(): Promise<number> {
       via: config.join,
       self: { id: config.id, url: config.advertiseUrl },
       adminToken: config.adminToken,
+      fetch: clients.fetch,
       // Until it votes: a learner that restarts before its promotion asks again, and the leader
       // then promotes it once caught up.
       isVoter: () => raft().config.isVoter(raft().id),

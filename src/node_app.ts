@@ -17,7 +17,13 @@ import { createNodeCore, type NodeCore } from "./server/node_core.ts";
 import type { RaftRuntime, RuntimeOptions } from "./server/runtime.ts";
 import { StorageAdapter } from "./server/storage_adapter.ts";
 import { acquireDirLock, openFileStorage } from "./storage/mod.ts";
-import { PeerTransport, registerPeerEndpoint, SnapshotReceiver, type WebSocketImpl } from "./transport/mod.ts";
+import {
+  type ClientFetch,
+  PeerTransport,
+  registerPeerEndpoint,
+  SnapshotReceiver,
+  type WebSocketImpl,
+} from "./transport/mod.ts";
 
 /** Per-runtime pieces handed in by the entry file. */
 export interface NodeAppHost {
@@ -25,6 +31,8 @@ export interface NodeAppHost {
   readonly runtimeInfo: RuntimeInfo;
   /** The WebSocket client constructor for peer links. */
   readonly webSocket: WebSocketImpl;
+  /** The fetch that forwards requests to the leader; default the global fetch. */
+  readonly fetch?: ClientFetch;
 }
 
 /** A wired node, ready to be served. */
@@ -80,6 +88,7 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
   // One app, so the peer endpoint and every unmatched request get the API's error envelopes.
   const app = createHttpApp(service, {
     auth: apiAuthOf(config),
+    fetch: host.fetch,
     logger,
     maxConcurrentRequests: config.maxConcurrentRequests,
     corsOrigins: config.corsOrigin,

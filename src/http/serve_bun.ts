@@ -8,6 +8,7 @@ import http from "node:http";
 import type { Hono } from "hono";
 import { upgradeWebSocket, websocket } from "hono/bun";
 import type { UpgradeWebSocket } from "hono/ws";
+import type { ServerTls } from "../server/tls.ts";
 
 /** The Bun pieces a node app needs. */
 export const bunHost = { upgradeWebSocket: upgradeWebSocket as UpgradeWebSocket };
@@ -19,12 +20,21 @@ export const bunHost = { upgradeWebSocket: upgradeWebSocket as UpgradeWebSocket 
  */
 export const MAX_REQUEST_HEAD_BYTES = 256 * 1024;
 
-/** Listens on `hostname:port`; returns the bound port and a stop function that closes sockets. */
-export function serveWithBun(app: Hono, hostname: string, port: number): { port: number; stop: () => Promise<void> } {
+/**
+ * Listens on `hostname:port` (https and wss with `tls`); returns the bound port and a stop function
+ * that closes sockets.
+ */
+export function serveWithBun(
+  app: Hono,
+  hostname: string,
+  port: number,
+  tls?: ServerTls,
+): { port: number; stop: () => Promise<void> } {
   raiseRequestHeadLimit();
   const server = Bun.serve({
     hostname,
     port,
+    ...(tls === undefined ? {} : { tls: { cert: tls.cert, key: tls.key } }),
     fetch: app.fetch,
     // No limit of Bun's own: the app refuses a body over its limit with 413 in the envelope, from
     // Content-Length before reading any of it; Bun discards an unread body as it arrives.

@@ -7,14 +7,21 @@
 import type { Hono } from "hono";
 import { upgradeWebSocket } from "hono/deno";
 import type { UpgradeWebSocket } from "hono/ws";
+import type { ServerTls } from "../server/tls.ts";
 
 /** The Deno pieces a node app needs. */
 export const denoHost = { upgradeWebSocket: upgradeWebSocket as UpgradeWebSocket };
 
-/** Listens on `hostname:port`; returns the bound port and a stop function. */
-export function serveWithDeno(app: Hono, hostname: string, port: number): { port: number; stop: () => Promise<void> } {
+/** Listens on `hostname:port` (https and wss with `tls`); returns the bound port and a stop function. */
+export function serveWithDeno(
+  app: Hono,
+  hostname: string,
+  port: number,
+  tls?: ServerTls,
+): { port: number; stop: () => Promise<void> } {
   const controller = new AbortController();
-  const server = Deno.serve({ hostname, port, signal: controller.signal, onListen: () => {} }, app.fetch);
+  const options = { hostname, port, signal: controller.signal, onListen: () => {} };
+  const server = Deno.serve(tls === undefined ? options : { ...options, cert: tls.cert, key: tls.key }, app.fetch);
   return {
     port: server.addr.port,
     stop: async () => {

@@ -83,7 +83,7 @@ export function loadSettings<T>(
 const MAX_SECRET_FILE_BYTES = 4096;
 
 /**
- * For every setting `xFile` among `keys` that was given, reads the file (trimmed) into `x`, so a
+ * For every setting `xFile` among `keys` whose `x` is also among them, reads the file (trimmed) into `x`, so a
  * token need not appear on the command line, where `ps` shows it. Giving both `x` and `xFile` is an
  * error. Returns the problems found.
  */
@@ -92,6 +92,7 @@ function readSecretFiles(raw: Record<string, string>, keys: readonly string[]): 
   for (const fileKey of keys) {
     if (!fileKey.endsWith("File") || raw[fileKey] === undefined) continue;
     const key = fileKey.slice(0, -"File".length);
+    if (!keys.includes(key)) continue; // A file setting of its own (say --tls-cert-file), not a secret's.
     const path = raw[fileKey];
     delete raw[fileKey];
     if (raw[key] !== undefined) {

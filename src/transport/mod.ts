@@ -57,4 +57,5 @@ export {
   type SnapshotRejection,
   snapshotChunks,
 } from "./snapshot_stream.ts";
+export { type ClientFetch, type OutboundClients, outboundClients } from "./tls_client.ts";
 export { defaultWebSocketImpl, type PeerSocket, type WebSocketImpl } from "./websocket_client.ts";

@@ -18,6 +18,8 @@ export interface HttpJsonOptions {
   readonly timeoutMs?: number;
   /** Extra request headers. */
   readonly headers?: Record<string, string>;
+  /** Sends the request (say, one that trusts a test CA); default the global fetch. */
+  readonly fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
 
 /** The bearer token each node's origin (`http://127.0.0.1:7001`) wants, as a configured client keeps it. */
@@ -59,7 +61,7 @@ export async function httpJson(method: string, url: string, options: HttpJsonOpt
   let res: Response;
   let text: string;
   try {
-    res = await fetch(url, init);
+    res = await (options.fetch ? options.fetch(url, init) : fetch(url, init));
     text = await res.text();
   } catch (error) {
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

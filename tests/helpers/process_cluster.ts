@@ -7,13 +7,14 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { type AddressInfo, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import type { FollowerProgressStatus } from "../../src/server/service.ts";
+import { type ClientFetch, outboundClients } from "../../src/transport/mod.ts";
 import { describeAnswer, forgetBearerToken, httpJson, useBearerToken } from "./http_json.ts";
 import { delay, waitFor, within } from "./wait_for.ts";
 
@@ -66,6 +67,8 @@ export interface ProcessClusterOptions {
   readonly logLevel?: "debug" | "info" | "warn" | "error";
   /** How many of the nodes (the first ones) `bootstrap()` makes voters; the rest start empty, as spares (default all). */
   readonly voters?: number;
+  /** Serve https and wss with these PEM files; the nodes, and this cluster's own requests, trust `caFile`. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
 }
 
 /** Most output kept per node (older output is dropped first). */
@@ -166,10 +169,12 @@ export class ClusterNode {
   readonly id: string;
   readonly runtime: NodeRuntime;
   readonly port: number;
-  /** `http://127.0.0.1:<port>`. */
+  /** `http://127.0.0.1:<port>` (`https://` with `fetch`). */
   readonly url: string;
   /** The node's data directory (kept across restarts). */
   readonly dataDir: string;
+  /** The fetch that reaches a node served over TLS (it trusts the cluster's CA); undefined: plain http. */
+  readonly fetch: ClientFetch | undefined;
   #child: ChildProcess | null = null;
   #alive = false;
   #exited: Promise<void> = Promise.resolve();
@@ -178,13 +183,14 @@ export class ClusterNode {
   #log = "";
   #lastStart = "";
 
-  /** A node that is not started yet; `dataDir` must exist. */
-  constructor(id: string, runtime: NodeRuntime, port: number, dataDir: string) {
+  /** A node that is not started yet; `dataDir` must exist. With `fetch`, the node is served over https. */
+  constructor(id: string, runtime: NodeRuntime, port: number, dataDir: string, fetch?: ClientFetch) {
     this.id = id;
     this.runtime = runtime;
     this.port = port;
-    this.url = `http://127.0.0.1:${port}`;
+    this.url = `${fetch === undefined ? "http" : "https"}://127.0.0.1:${port}`;
     this.dataDir = dataDir;
+    this.fetch = fetch;
   }
 
   /** The pid of the current process, if it is running. */
@@ -290,7 +296,7 @@ export class ClusterNode {
     await waitFor(
       async () => {
         if (!this.running) return "exited";
-        const answer = await httpJson("GET", `${this.url}/livez`, { timeoutMs: 2000 });
+        const answer = await httpJson("GET", `${this.url}/livez`, { timeoutMs: 2000, fetch: this.fetch });
         return answer.status === 200 ? "live" : undefined;
       },
       { timeoutMs, intervalMs: 50, what: `${this.id} (${this.runtime}) to answer GET /livez` },
@@ -301,7 +307,7 @@ export class ClusterNode {
 
   /** This node's `GET /v1/status`. */
   async status(): Promise<NodeStatusBody> {
-    const answer = await httpJson("GET", `${this.url}/v1/status`, { timeoutMs: 3000 });
+    const answer = await httpJson("GET", `${this.url}/v1/status`, { timeoutMs: 3000, fetch: this.fetch });
     if (answer.status !== 200) throw new Error(`GET /v1/status on ${this.id}: ${describeAnswer(answer)}`);
     return answer.body as NodeStatusBody;
   }
@@ -315,10 +321,14 @@ export class ProcessCluster {
   /** A fresh random admin token of the API; `httpJson` sends it to every node of this cluster. */
   readonly adminToken = randomBytes(18).toString("base64url");
   readonly nodes: ClusterNode[] = [];
+  /** With `tls`: the fetch that trusts the cluster's CA (the nodes' own client settings); else undefined. */
+  readonly fetch: ClientFetch | undefined;
 
   /** A cluster that is not started yet. */
   constructor(options: ProcessClusterOptions) {
     this.options = options;
+    const tls = options.tls;
+    this.fetch = tls === undefined ? undefined : outboundClients(readFileSync(tls.caFile, "utf8")).fetch;
   }
 
   /**
@@ -332,8 +342,10 @@ export class ProcessCluster {
       const ports = await freePorts(this.options.runtimes.length);
       this.options.runtimes.forEach((runtime, i) => {
         const id = `n${i + 1}`;
-        this.nodes.push(new ClusterNode(id, runtime, ports[i], mkdtempSync(join(tmpdir(), `raftbare-${id}-`))));
-        useBearerToken(`http://127.0.0.1:${ports[i]}`, this.adminToken);
+        const dataDir = mkdtempSync(join(tmpdir(), `raftbare-${id}-`));
+        const node = new ClusterNode(id, runtime, ports[i], dataDir, this.fetch);
+        this.nodes.push(node);
+        useBearerToken(node.url, this.adminToken);
       });
       try {
         for (const node of this.nodes) node.spawn(this.#args(node));
@@ -368,7 +380,7 @@ export class ProcessCluster {
   /** `POST /v1/cluster` on the first node with every founder (see `voters`) as a voter; expects 201. */
   async bootstrap(): Promise<void> {
     const members = this.founders.map((n) => ({ id: n.id, url: n.url }));
-    const answer = await httpJson("POST", `${this.nodes[0].url}/v1/cluster`, { body: { members } });
+    const answer = await httpJson("POST", `${this.nodes[0].url}/v1/cluster`, { body: { members }, fetch: this.fetch });
     if (answer.status !== 201) throw new Error(`bootstrap on ${this.nodes[0].id}: ${describeAnswer(answer)}`);
   }
 
@@ -503,6 +515,9 @@ export class ProcessCluster {
     );
     if (o.snapshotEvery !== undefined) args.push("--snapshot-every", String(o.snapshotEvery));
     if (o.requestTimeoutMs !== undefined) args.push("--request-timeout-ms", String(o.requestTimeoutMs));
+    if (o.tls !== undefined) {
+      args.push("--tls-cert-file", o.tls.certFile, "--tls-key-file", o.tls.keyFile, "--tls-ca-file", o.tls.caFile);
+    }
     args.push(...(o.extraArgs?.(node) ?? []));
     return args;
   }

@@ -26,6 +26,7 @@ function everyOperation(): Array<{ method: string; path: string; operationId: st
 
 /** A body each write accepts (validation happens after the token check, so any JSON would do for 401). */
 function bodyOf(method: string, path: string): unknown {
+  if (method === "GET" || method === "DELETE") return undefined;
   if (method === "PUT") return { value: "v" };
   if (path === "/v1/cluster") return { members: [{ id: "n1", url: "http://10.0.0.1:7001" }] };
   if (path === "/v1/cluster/members") return { id: "n2", url: "http://10.0.0.2:7001" };

@@ -16,7 +16,7 @@ export const transferLeaderRoute = createRoute({
     "The leader brings the target voter up to date and hands leadership to it (writes are refused with " +
     "503 `leader_transferring` meanwhile, for at most an election timeout). Answers once a new leader is " +
     "known, or 504 `timeout` if the transfer did not finish. Without `to`, the most caught-up voter is chosen.",
-  middleware: [requireLeader("write")] as const,
+  middleware: [requireLeader("write", "membership")] as const,
   request: {
     query: MembershipQuerySchema,
     body: { required: true, content: { "application/json": { schema: TransferBodySchema } } },

@@ -17,7 +17,7 @@ export const addMemberRoute = createRoute({
     "true, the leader promotes it to voter through joint consensus once it is caught up. Answers once the " +
     "change is committed: 201 when it was added, 200 when it already was a member at this URL (idempotent). " +
     "The same id at another URL is 409 `member_conflict`.",
-  middleware: [requireLeader("write")] as const,
+  middleware: [requireLeader("write", "membership")] as const,
   request: {
     query: MembershipQuerySchema,
     body: { required: true, content: { "application/json": { schema: AddMemberBodySchema } } },

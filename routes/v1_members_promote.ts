@@ -16,7 +16,7 @@ export const promoteMemberRoute = createRoute({
     "Makes the learner a voter through joint consensus and answers once the final configuration is " +
     "committed. Refused with 409 `learner_behind` while it lags behind the commit index, and with 409 " +
     "`change_in_progress` while another change is not finished. Promoting a voter changes nothing (200).",
-  middleware: [requireLeader("write")] as const,
+  middleware: [requireLeader("write", "membership")] as const,
   request: { params: MemberParamsSchema, query: MembershipQuerySchema },
   responses: {
     200: { description: "Promoted", content: { "application/json": { schema: MembershipChangeSchema } } },

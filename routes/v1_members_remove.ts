@@ -17,7 +17,7 @@ export const removeMemberRoute = createRoute({
     "committed. Removing the leader works: it steps down once the new configuration commits, and the others " +
     "elect a leader. Refused with 409 `quorum_at_risk` when the voters left would include fewer reachable ones " +
     "than a quorum, unless `force=true`.",
-  middleware: [requireLeader("write")] as const,
+  middleware: [requireLeader("write", "membership")] as const,
   request: { params: MemberParamsSchema, query: RemoveMemberQuerySchema },
   responses: {
     200: { description: "Removed", content: { "application/json": { schema: MembershipChangeSchema } } },

@@ -9,10 +9,12 @@ import { createHttpApp } from "../routes/mod.ts";
 import type { NodeConfig } from "../schemas/node_config.ts";
 import { NodeId } from "./core/mod.ts";
 import { type ApiAuth, OPEN_API } from "./http/api_auth.ts";
+import { forwardTimeoutsFor } from "./http/forward.ts";
 import type { ApplyResult } from "./kv/mod.ts";
 import { systemClock } from "./server/clock.ts";
 import type { KvNodeService, RuntimeInfo } from "./server/kv_service.ts";
 import { createLogger, type Logger } from "./server/logger.ts";
+import { DEFAULT_MEMBERSHIP_SETTINGS } from "./server/membership.ts";
 import { createNodeCore, type NodeCore } from "./server/node_core.ts";
 import type { RaftRuntime, RuntimeOptions } from "./server/runtime.ts";
 import { StorageAdapter } from "./server/storage_adapter.ts";
@@ -89,6 +91,8 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
   const app = createHttpApp(service, {
     auth: apiAuthOf(config),
     fetch: host.fetch,
+    // A follower waits a little longer than the leader may, so the leader's own answer comes through.
+    forwardTimeouts: forwardTimeoutsFor(config.requestTimeoutMs, DEFAULT_MEMBERSHIP_SETTINGS.changeTimeoutMs),
     logger,
     maxConcurrentRequests: config.maxConcurrentRequests,
     corsOrigins: config.corsOrigin,

@@ -4,14 +4,32 @@
  * A forwarded request carries `x-raft-forwarded: <sender id>` and is never forwarded again.
  */
 import type { MiddlewareHandler } from "hono";
+import { DEFAULT_MEMBERSHIP_SETTINGS } from "../server/membership.ts";
 import type { MemberInfo, NodeService, ServiceError } from "../server/service.ts";
-import type { ApiContext, AppEnv } from "./http_context.ts";
+import type { ApiContext, AppEnv, ForwardWait } from "./http_context.ts";
 import { apiError, type RequestKind, serviceErrorResponse } from "./http_errors.ts";
 
 /** The header that marks a forwarded request; its value is the forwarding node's id. */
 export const FORWARDED_HEADER = "x-raft-forwarded";
-/** How long a follower waits for the leader's answer to a forwarded request, by default. */
-export const DEFAULT_FORWARD_TIMEOUT_MS = 5000;
+/** How long a follower waits for the leader's answer to a forwarded request, per {@link ForwardWait}. */
+export type ForwardTimeouts = Readonly<Record<ForwardWait, number>>;
+
+/** What a follower waits beyond the leader's own bound, so the leader's answer (even its own timeout) arrives first. */
+export const FORWARD_MARGIN_MS = 1000;
+
+/** The default request timeout of a node (`--request-timeout-ms`). */
+const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
+
+/** Forward timeouts for a leader that waits at most `requestMs` on a request and `membershipMs` on a membership change. */
+export function forwardTimeoutsFor(requestMs: number, membershipMs: number): ForwardTimeouts {
+  return { request: requestMs + FORWARD_MARGIN_MS, membership: membershipMs + FORWARD_MARGIN_MS };
+}
+
+/** Forward timeouts for a leader with the default request and membership timeouts. */
+export const DEFAULT_FORWARD_TIMEOUTS: ForwardTimeouts = forwardTimeoutsFor(
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_MEMBERSHIP_SETTINGS.changeTimeoutMs,
+);
 
 /** The `fetch` used to forward requests (injectable for tests). */
 export type FetchFunction = (url: string, init: RequestInit) => Promise<Response>;
@@ -20,8 +38,8 @@ export type FetchFunction = (url: string, init: RequestInit) => Promise<Response
 export interface LeaderRouterOptions {
   /** Sends forwarded requests; default: the global `fetch`. */
   readonly fetch?: FetchFunction;
-  /** Forwarding timeout in milliseconds; default {@link DEFAULT_FORWARD_TIMEOUT_MS}. */
-  readonly timeoutMs?: number;
+  /** Forwarding timeouts in milliseconds; default {@link DEFAULT_FORWARD_TIMEOUTS}. */
+  readonly timeouts?: Partial<ForwardTimeouts>;
 }
 
 /** Request headers copied onto a forwarded request. */
@@ -42,13 +60,17 @@ const RELAYED_RESPONSE_HEADERS = [
 export class LeaderRouter {
   readonly #service: NodeService;
   readonly #fetch: FetchFunction;
-  readonly #timeoutMs: number;
+  readonly #timeouts: ForwardTimeouts;
 
   /** A router for requests arriving at `service`. */
   constructor(service: NodeService, options: LeaderRouterOptions = {}) {
     this.#service = service;
     this.#fetch = options.fetch ?? ((url, init) => fetch(url, init));
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_FORWARD_TIMEOUT_MS;
+    this.#timeouts = { ...DEFAULT_FORWARD_TIMEOUTS, ...options.timeouts };
+    for (const [wait, ms] of Object.entries(this.#timeouts)) {
+      if (!Number.isInteger(ms) || ms <= 0)
+        throw new RangeError(`forward timeout ${wait} must be a positive integer: ${ms}`);
+    }
   }
 
   /** Answers a request this node cannot serve itself, given the leader it knows (or null). */
@@ -81,23 +103,24 @@ export class LeaderRouter {
       const value = c.req.header(name);
       if (value !== undefined) headers.set(name, value);
     }
-    const init: RequestInit = { method, headers, redirect: "manual", signal: AbortSignal.timeout(this.#timeoutMs) };
+    const timeoutMs = this.#timeouts[c.var.forwardWait];
+    const init: RequestInit = { method, headers, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) };
     if (text !== "") init.body = text;
     try {
       const answer = await this.#fetch(url, init);
       return await relay(answer);
     } catch (err) {
-      return this.#failure(c, leader, err, kind);
+      return this.#failure(c, leader, err, kind, timeoutMs);
     }
   }
 
   /** Answers a forward that failed: 504 after a timeout, 502 when the leader did not answer otherwise. */
-  #failure(c: ApiContext, leader: MemberInfo, err: unknown, kind: RequestKind): Response {
+  #failure(c: ApiContext, leader: MemberInfo, err: unknown, kind: RequestKind, timeoutMs: number): Response {
     const write = kind === "write";
     const where = `the leader ${leader.id} at ${leader.url}`;
     const what = `${c.req.method} ${new URL(c.req.url).pathname}`;
     if (isTimeout(err)) {
-      const message = `Timed out after ${this.#timeoutMs} ms waiting for ${where} to answer ${what}`;
+      const message = `Timed out after ${timeoutMs} ms waiting for ${where} to answer ${what}`;
       return apiError(c, "timeout", message, { definite: write ? false : undefined, details: { leader } });
     }
     // Even a refused connection proves nothing: the HTTP client may have sent the request on
@@ -109,9 +132,13 @@ export class LeaderRouter {
   }
 }
 
-/** Middleware: lets the request through on the leader, else forwards or redirects it. */
-export function requireLeader(kind: RequestKind): MiddlewareHandler<AppEnv> {
+/**
+ * Middleware: lets the request through on the leader, else forwards or redirects it. `wait` says
+ * what the leader's answer may wait for, which sets how long a follower waits for it.
+ */
+export function requireLeader(kind: RequestKind, wait: ForwardWait = "request"): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    c.set("forwardWait", wait);
     const service = c.var.service;
     // A stale read is served by any node from its local state.
     if (kind === "read" && c.req.query("consistency") === "stale") return next();

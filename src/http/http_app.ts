@@ -14,7 +14,7 @@ import type { NodeService } from "../server/service.ts";
 import { type ApiAuth, type AuthFailure, authorize } from "./api_auth.ts";
 import { concurrencyLimit, DEFAULT_MAX_CONCURRENT_REQUESTS } from "./concurrency_limit.ts";
 import { type ErrorReport, rateLimitedErrorReports } from "./error_reports.ts";
-import { type FetchFunction, LeaderRouter } from "./forward.ts";
+import { type FetchFunction, type ForwardTimeouts, LeaderRouter } from "./forward.ts";
 import type { ApiApp, AppEnv } from "./http_context.ts";
 import { apiError, isWriteMethod } from "./http_errors.ts";
 import { notFoundHandler } from "./not_found.ts";
@@ -60,8 +60,11 @@ export interface HttpAppOptions {
   readonly auth: ApiAuth;
   /** Sends forwarded requests to the leader; default: the global `fetch`. */
   readonly fetch?: FetchFunction;
-  /** How long to wait for the leader's answer to a forwarded request; default 5000 ms. */
-  readonly forwardTimeoutMs?: number;
+  /**
+   * How long to wait for the leader's answer to a forwarded request, by what the request waits for
+   * on the leader; default: the default request and membership timeouts plus a margin (forward.ts).
+   */
+  readonly forwardTimeouts?: Partial<ForwardTimeouts>;
   /** The document's `servers`; default: this node's advertised URL. */
   readonly servers?: readonly OpenApiServer[];
   /**
@@ -85,12 +88,13 @@ export interface HttpAppOptions {
 /** The API app of `service` serving `routes`: leader forwarding, auth, the OpenAPI document and error envelopes. */
 export function createApiApp(service: NodeService, routes: RouteSet, options: HttpAppOptions): ApiApp {
   const app = newApiApp();
-  const leaderRouter = new LeaderRouter(service, { fetch: options.fetch, timeoutMs: options.forwardTimeoutMs });
+  const leaderRouter = new LeaderRouter(service, { fetch: options.fetch, timeouts: options.forwardTimeouts });
   const metrics = options.metrics;
   const checkToken = authorize(options.auth, (why) => metrics?.observeAuthFailure(why));
   app.use(async (c, next) => {
     c.set("service", service);
     c.set("leaderRouter", leaderRouter);
+    c.set("forwardWait", "request");
     await next();
     if (!c.res.headers.has(SERVED_BY_HEADER)) c.res.headers.set(SERVED_BY_HEADER, service.self.id);
   });

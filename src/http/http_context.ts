@@ -11,6 +11,13 @@ export interface LeaderRouting {
   route(c: ApiContext, leader: MemberInfo | null, kind: RequestKind): Promise<Response> | Response;
 }
 
+/**
+ * What the leader's answer to a request may wait for: `request` for writes and linearizable reads
+ * (bounded by the node's request timeout), `membership` for membership changes and leadership
+ * transfers (bounded by the membership change timeout).
+ */
+export type ForwardWait = "request" | "membership";
+
 /** Per-request variables that `createHttpApp` sets before any route runs. */
 export interface AppVariables {
   /** The node the routes act on. */
@@ -19,6 +26,11 @@ export interface AppVariables {
   leaderRouter: LeaderRouting;
   /** What the request's bearer token allows (see api_auth.ts); `admin` on a node without tokens. */
   access: Access;
+  /**
+   * What the route's answer may wait for on the leader (`request` unless the route's
+   * `requireLeader` says otherwise); sets how long a forwarded request waits for the leader.
+   */
+  forwardWait: ForwardWait;
   /** Counts a refusal of the token check (a route's own check, such as an admin-only read, included). */
   onAuthFailure: (why: AuthFailure) => void;
 }

@@ -51,7 +51,7 @@ describe("forwarding over real HTTP", () => {
     const silent = serve(() => new Promise<Response>(() => {}));
     try {
       const follower = new FakeNodeService({ id: "n1", leader: { id: "n3", url: silent.url } });
-      const app = createHttpApp(follower, { auth: OPEN_API, forwardTimeoutMs: 50 });
+      const app = createHttpApp(follower, { auth: OPEN_API, forwardTimeouts: { request: 50 } });
       const error = expectError(await send(app, "PUT", "/v1/kv/k", { value: "v" }), 504, "timeout");
       expect(error.definite).toBe(false);
     } finally {

@@ -1,9 +1,21 @@
 import { describe, expect, it } from "bun:test";
+import { DEFAULT_FORWARD_TIMEOUTS, FORWARD_MARGIN_MS, type ForwardTimeouts } from "../../src/http/forward.ts";
+import { DEFAULT_MEMBERSHIP_SETTINGS } from "../../src/server/membership.ts";
 import { expectError, fixture, LEADER, RecordingFetch, send } from "./helpers.ts";
 
 /** A follower of {@link LEADER} whose forwarded requests go to `recorder`. */
-function follower(recorder = new RecordingFetch(), forwardTimeoutMs?: number) {
-  return { ...fixture({ leader: LEADER, fetch: recorder.fetch, forwardTimeoutMs }), recorder };
+function follower(recorder = new RecordingFetch(), forwardTimeouts?: Partial<ForwardTimeouts>) {
+  return { ...fixture({ leader: LEADER, fetch: recorder.fetch, forwardTimeouts }), recorder };
+}
+
+/** A fetch that never answers: it rejects only when its request is aborted. */
+function silentLeader(): RecordingFetch {
+  return new RecordingFetch(
+    (request) =>
+      new Promise((_, reject) => {
+        request.signal?.addEventListener("abort", () => reject(request.signal?.reason));
+      }),
+  );
 }
 
 describe("forwarding to the leader", () => {
@@ -143,15 +155,53 @@ describe("no leader and redirects", () => {
   });
 });
 
+describe("forward timeouts", () => {
+  it("by default a follower waits longer than the leader's own bounds, so the leader's answer (even its timeout) wins", () => {
+    expect(FORWARD_MARGIN_MS).toBeGreaterThan(0);
+    expect(DEFAULT_FORWARD_TIMEOUTS.request).toBe(5000 + FORWARD_MARGIN_MS);
+    expect(DEFAULT_FORWARD_TIMEOUTS.membership).toBe(DEFAULT_MEMBERSHIP_SETTINGS.changeTimeoutMs + FORWARD_MARGIN_MS);
+  });
+
+  const membershipCalls: ReadonlyArray<readonly [string, string, unknown]> = [
+    ["POST", "/v1/cluster/members", { id: "n4", url: "http://10.0.0.4:7001" }],
+    ["POST", "/v1/cluster/members/n2/promote", undefined],
+    ["DELETE", "/v1/cluster/members/n2", undefined],
+    ["POST", "/v1/cluster/leader", {}],
+  ];
+  for (const [method, path, body] of membershipCalls) {
+    it(`${method} ${path} waits the membership timeout for the leader, not the request timeout`, async () => {
+      const recorder = silentLeader();
+      const { app } = follower(recorder, { request: 10_000_000, membership: 25 });
+      const error = expectError(await send(app, method, path, body), 504, "timeout");
+      expect(error.message).toContain("25 ms");
+      expect(error.definite).toBe(false);
+      expect(recorder.requests.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual([`${method} ${path}`]);
+    });
+  }
+
+  for (const [method, path, body] of [
+    ["PUT", "/v1/kv/k", { value: "v" }],
+    ["DELETE", "/v1/kv/k", undefined],
+    ["GET", "/v1/kv/k", undefined],
+    ["GET", "/v1/kv", undefined],
+    ["GET", "/v1/cluster/members", undefined],
+  ] as const) {
+    it(`${method} ${path} waits the request timeout for the leader`, async () => {
+      const { app } = follower(silentLeader(), { request: 25, membership: 10_000_000 });
+      const error = expectError(await send(app, method, path, body), 504, "timeout");
+      expect(error.message).toContain("25 ms");
+    });
+  }
+
+  it("refuses a forward timeout that is not a positive integer", () => {
+    expect(() => follower(new RecordingFetch(), { membership: 0 })).toThrow(/membership/);
+    expect(() => follower(new RecordingFetch(), { request: Number.NaN })).toThrow(/request/);
+  });
+});
+
 describe("forwarding failures", () => {
   it("a forwarded write that times out answers 504 timeout with definite: false", async () => {
-    const recorder = new RecordingFetch(
-      (request) =>
-        new Promise((_, reject) => {
-          request.signal?.addEventListener("abort", () => reject(request.signal?.reason));
-        }),
-    );
-    const { app } = follower(recorder, 20);
+    const { app } = follower(silentLeader(), { request: 20 });
     const error = expectError(await send(app, "PUT", "/v1/kv/k", { value: "v" }), 504, "timeout");
     expect(error.definite).toBe(false);
     expect(error.message).toContain("20 ms");

@@ -173,6 +173,8 @@ const RECOVERY_MAX_MS = 10_000;
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 /** Entries per catch-up AppendEntriesCall. */
 const MAX_MESSAGE_ENTRIES = 4096;
+/** Committed configurations logged at once, at most (a restarted node finds its whole log committed). */
+const MAX_CONFIGS_LOGGED = 4;
 /** How often {@link RaftRuntime.waitForLeader} looks. */
 const LEADER_POLL_MS = 20;
 
@@ -549,25 +551,34 @@ export class RaftRuntime<R> {
     }
   }
 
-  /** Logs each configuration once it is committed (on every node: the log is the same everywhere). */
+  /**
+   * Logs each configuration entry once it is committed (on every node: the log is the same
+   * everywhere), the joint one of a change included even when its successor follows in the same turn.
+   */
   #logConfigCommitted(): void {
-    const node = this.#node;
-    const index = node.log.latestConfigIndex();
-    if (index === this.#committedConfigIndex || index > node.commitIndex) return;
-    this.#committedConfigIndex = index;
-    const config = node.config;
-    if (config.isEmpty) return; // A node that never joined a cluster.
-    const voters = config.isJoint
-      ? `${config.voters.join(",")} -> ${config.newVoters.join(",")}`
-      : config.voters.join(",");
-    this.#deps.logger.info(`configuration at index ${index} committed: voters ${voters}`, {
-      event: "config_committed",
-      index,
-      voters: config.voters,
-      newVoters: config.isJoint ? config.newVoters : undefined,
-      learners: config.nonVoters,
-      joint: config.isJoint,
-    });
+    const entries = this.#node.log.entries;
+    const newest = entries.configAtOrBefore(this.#node.commitIndex);
+    if (newest === undefined || newest.index <= this.#committedConfigIndex) return;
+    const fresh: Array<{ readonly index: number; readonly config: ClusterConfig }> = [];
+    for (let c: typeof newest | undefined = newest; c !== undefined && c.index > this.#committedConfigIndex; ) {
+      fresh.unshift(c);
+      if (fresh.length >= MAX_CONFIGS_LOGGED) break; // After a restart: the latest few are enough.
+      c = entries.configAtOrBefore(c.index - 1);
+    }
+    this.#committedConfigIndex = newest.index;
+    for (const { index, config } of fresh) {
+      const voters = config.isJoint
+        ? `${config.voters.join(",")} -> ${config.newVoters.join(",")}`
+        : config.voters.join(",");
+      this.#deps.logger.info(`configuration at index ${index} committed: voters ${voters}`, {
+        event: "config_committed",
+        index,
+        voters: config.voters,
+        newVoters: config.isJoint ? config.newVoters : undefined,
+        learners: config.nonVoters,
+        joint: config.isJoint,
+      });
+    }
   }
 
   /** A leader tells followers about a new commit index soon, unless a proposal carries it first. */

@@ -198,6 +198,8 @@ export class RaftRuntime<R> {
   #commitNoticeScheduled = false;
   #peerKey = "";
   #roleKey = "";
+  /** The core's inconsistency report logged last. */
+  #inconsistencyLogged: string | null = null;
   /** The index of the latest configuration logged as committed (-1: none yet). */
   #committedConfigIndex = -1;
   readonly #metrics: RuntimeMetrics;
@@ -527,6 +529,7 @@ export class RaftRuntime<R> {
     this.#refreshPeers(); // Links to new members and contacts exist before anything is sent.
     this.#executor.execute(this.#node);
     this.#logRoleChange();
+    this.#logInconsistency();
     this.#applyCommitted();
     this.#logConfigCommitted();
     this.#refreshPeers();
@@ -546,9 +549,17 @@ export class RaftRuntime<R> {
     if (campaigning) logger.info(`starting an election for term ${term}`, { event: "election_started", term, role });
     const known = leader === null ? "no known leader" : `leader ${leader}`;
     logger.info(`${role} in term ${term} (${known})`, { event: "role_changed", term, role, leader });
-    if (node.inconsistency !== null) {
-      logger.error(`inconsistent peer input: ${node.inconsistency}`, { event: "inconsistent_peer_input", term });
-    }
+  }
+
+  /** Logs the core's report of peer input that contradicts a Raft invariant, once per report. */
+  #logInconsistency(): void {
+    const inconsistency = this.#node.inconsistency;
+    if (inconsistency === null || inconsistency === this.#inconsistencyLogged) return;
+    this.#inconsistencyLogged = inconsistency;
+    this.#deps.logger.error(`inconsistent peer input: ${inconsistency}`, {
+      event: "inconsistent_peer_input",
+      term: this.#node.currentTerm,
+    });
   }
 
   /**

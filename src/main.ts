@@ -86,6 +86,12 @@ async function main(): Promise<number> {
   node.start();
   node.logger.info(
     `listening on ${config.listen.hostname}:${server.port} as ${config.advertiseUrl} (${host.runtimeInfo.name} ${host.runtimeInfo.version})`,
+    {
+      event: "node_started",
+      url: config.advertiseUrl,
+      runtime: host.runtimeInfo.name,
+      version: host.runtimeInfo.version,
+    },
   );
   if (decision.action === "bootstrap" && config.bootstrap !== undefined) {
     const result = await node.service.bootstrap(config.bootstrap);

@@ -16,11 +16,13 @@ import type { KvNodeService, RuntimeInfo } from "./server/kv_service.ts";
 import { createLogger, type Logger } from "./server/logger.ts";
 import { DEFAULT_MEMBERSHIP_SETTINGS } from "./server/membership.ts";
 import { createNodeCore, type NodeCore } from "./server/node_core.ts";
+import { NodeMetrics } from "./server/node_metrics.ts";
 import type { RaftRuntime, RuntimeOptions } from "./server/runtime.ts";
 import { StorageAdapter } from "./server/storage_adapter.ts";
 import { acquireDirLock, openFileStorage } from "./storage/mod.ts";
 import {
   type ClientFetch,
+  frameKindOf,
   PeerTransport,
   registerPeerEndpoint,
   SnapshotReceiver,
@@ -66,26 +68,36 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
     lock.release();
     throw error;
   }
+  logRecovery(logger, storage);
+  const metrics = new NodeMetrics();
   const transport = new PeerTransport({
     selfId: NodeId.of(config.id),
     selfUrl: config.advertiseUrl,
     token: config.clusterToken,
     link: { WebSocket: host.webSocket },
-    onPeerError: (peer, e) => logger.warn(`peer ${peer} refused a frame: ${e.code}: ${e.message}`),
+    onPeerError: (peer, e) =>
+      logger.warn(`peer ${peer} refused a frame: ${e.code}: ${e.message}`, {
+        event: "peer_refused_frame",
+        peer,
+        code: e.code,
+      }),
+    observer: metrics.peers,
   });
   let core: NodeCore;
   try {
     core = createNodeCore(
       { self, runtime: runtimeOptions(config), runtimeInfo: host.runtimeInfo },
-      { storage, transport, clock: systemClock, random: Math.random, logger },
+      { storage, transport, clock: systemClock, random: Math.random, logger, metrics },
     );
   } catch (error) {
     storage.close();
     lock.release();
     throw error;
   }
-  const { runtime, service, metrics } = core;
-  storage.onSyncDuration = (seconds) => metrics.observeSync(seconds);
+  const { runtime, service } = core;
+  storage.onSync = (seconds, entries) => metrics.observeSync(seconds, entries);
+  const recoveredSnapshot = storage.recovered.snapshot;
+  if (recoveredSnapshot !== null) metrics.snapshotRecovered(recoveredSnapshot.data.byteLength);
   const receiver = new SnapshotReceiver({});
   // One app, so the peer endpoint and every unmatched request get the API's error envelopes.
   const app = createHttpApp(service, {
@@ -100,17 +112,29 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
   });
   registerPeerEndpoint(app, host.upgradeWebSocket, {
     token: config.clusterToken,
-    onMessage: (_from, message) => runtime.handleMessage(message),
+    onMessage: (from, message) => {
+      metrics.peers.received(from, frameKindOf(message));
+      runtime.handleMessage(message);
+    },
     onSnapshotChunk: (from, chunk) => {
+      metrics.peers.received(from, "snapshot_chunk");
       const result = receiver.accept(chunk);
       if (result.status === "complete") runtime.handleSnapshot(from, result.received.snapshot);
-      else if (result.status === "rejected") logger.warn(`snapshot chunk from ${from} refused: ${result.message}`);
+      else if (result.status === "rejected") {
+        metrics.snapshotInstall("transfer_failed", chunk.totalBytes);
+        logger.warn(`snapshot chunk from ${from} refused: ${result.message}`, {
+          event: "snapshot_refused",
+          from,
+          reason: "transfer_failed",
+        });
+      }
     },
     onPeerOpen: (peer) => {
       if (peer.url !== null) runtime.learnAddress(peer.id, peer.url);
     },
     onPeerClose: (peer) => receiver.abort(peer.id),
     onUpgradeError: (e) => logger.warn(`peer endpoint: the WebSocket upgrade failed: ${String(e)}`),
+    onReject: (reason) => metrics.peers.rejected(reason),
   });
   return {
     app: app as unknown as Hono, // The API app; its per-request variables are its own business.
@@ -125,6 +149,16 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
       lock.release();
     },
   };
+}
+
+/** Logs what opening the storage found (one `storage_recovered` event). */
+function logRecovery(logger: Logger, storage: StorageAdapter): void {
+  const summary = storage.recoverySummary;
+  const what = summary.isNew
+    ? "created new storage"
+    : `recovered ${summary.entries} entries up to index ${summary.lastIndex} after snapshot index ${summary.snapshotIndex}`;
+  const torn = summary.tornTail ? `; cut a torn tail of ${summary.tornTailBytes} bytes` : "";
+  logger.info(`${what}${torn}`, { event: "storage_recovered", ...summary });
 }
 
 /** The API's tokens from the configuration (which insists on a token or an explicit `--insecure-no-auth`). */

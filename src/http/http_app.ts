@@ -7,6 +7,7 @@ import { type Hook, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, ErrorHandler } from "hono";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
+import { matchedRoutes } from "hono/route";
 import type { ApiErrorCode } from "../../schemas/api_errors.ts";
 import { createLogger, type Logger } from "../server/logger.ts";
 import { METRICS_CONTENT_TYPE } from "../server/metrics.ts";
@@ -85,6 +86,20 @@ export interface HttpAppOptions {
   readonly maxConcurrentRequests?: number;
 }
 
+/**
+ * The route pattern a request matched, for metrics: the last matched route handler's, even when a
+ * middleware answered first (a refused token, the concurrency limit, an oversized body), so refused
+ * requests count under the route they asked for; `unmatched` when no route matched (a bounded label).
+ */
+function routeLabel(c: Context): string {
+  const routes = matchedRoutes(c);
+  const isRoute = (r: { method: string; path: string }) => r.method !== "ALL" && r.path !== "/*" && r.path !== "*"; // Middleware is registered for ALL.
+  const answered = routes[c.req.routeIndex];
+  if (answered !== undefined && isRoute(answered)) return answered.path;
+  for (let i = routes.length - 1; i >= 0; i--) if (isRoute(routes[i])) return routes[i].path;
+  return "unmatched";
+}
+
 /** The API app of `service` serving `routes`: leader forwarding, auth, the OpenAPI document and error envelopes. */
 export function createApiApp(service: NodeService, routes: RouteSet, options: HttpAppOptions): ApiApp {
   const app = newApiApp();
@@ -114,8 +129,7 @@ export function createApiApp(service: NodeService, routes: RouteSet, options: Ht
     app.use(async (c, next) => {
       const started = performance.now();
       await next();
-      const route = c.req.routePath === "/*" || c.req.routePath === "*" ? "unmatched" : c.req.routePath;
-      metrics.observeRequest(c.req.method, route, c.res.status, (performance.now() - started) / 1000);
+      metrics.observeRequest(c.req.method, routeLabel(c), c.res.status, (performance.now() - started) / 1000);
     });
     app.get("/metrics", (c) => c.body(metrics.render(), 200, { "content-type": METRICS_CONTENT_TYPE }));
   }

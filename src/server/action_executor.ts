@@ -39,6 +39,8 @@ export interface ExecutorHooks {
   sendSnapshot(to: NodeId): void;
   /** A sync completed: the log is durable up to `position` (report it to the node, run a turn). */
   durable(position: LogPosition | null): void;
+  /** An AppendEntriesCall with `entries` entries went to the transport for `recipients` peers (metrics). */
+  sentAppendEntries?(entries: number, recipients: number): void;
 }
 
 /** Messages waiting until `threshold` writes are durable. */
@@ -146,6 +148,7 @@ export class ActionExecutor {
   }
 
   #send(to: readonly NodeId[], message: Message): void {
+    if (message.type === "AppendEntriesCall") this.#hooks.sentAppendEntries?.(message.entries.length, to.length);
     if (to.length === 1) this.#transport.send(to[0], message);
     else this.#transport.broadcast(to, message);
   }

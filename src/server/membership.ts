@@ -120,6 +120,7 @@ export class Membership<R> {
     const next = config.with({ nonVoters: [...config.nonVoters, id], addresses: { [id]: url } });
     const outcome = await this.#change(this.#rt.proposeConfig(next), (c) => c.nonVoters.includes(id));
     if (outcome !== null) return outcome;
+    this.#rt.logger.info(`added ${id} at ${url} as a learner`, { event: "member_added", id, url, learner });
     if (!learner) this.#expectPromotion(id);
     return { ok: true, changed: true, members: this.list() };
   }
@@ -135,6 +136,7 @@ export class Membership<R> {
     const outcome = await this.#change(result, (c) => c.voters.includes(id));
     if (outcome !== null) return outcome;
     this.#pending.delete(id);
+    this.#rt.logger.info(`promoted ${id} to voter`, { event: "member_promoted", id, auto: false });
     return { ok: true, changed: true, members: this.list() };
   }
 
@@ -158,6 +160,7 @@ export class Membership<R> {
       : config.with({ nonVoters: config.nonVoters.filter((n) => n !== id) });
     const outcome = await this.#change(this.#rt.proposeConfig(next), (c) => !c.contains(id));
     if (outcome !== null) return outcome;
+    this.#rt.logger.info(`removed ${id}`, { event: "member_removed", id, force });
     return { ok: true, changed: true, members: this.list() };
   }
 
@@ -181,12 +184,16 @@ export class Membership<R> {
       return leader !== null && leader !== this.#self.id;
     }, this.#settings.changeTimeoutMs);
     const leader = this.#rt.node.leaderId;
+    const term = this.#rt.node.currentTerm;
+    const outcome = moved && leader !== null ? "moved" : "timeout";
+    const fields = { event: "leader_transfer", target, leader, term, outcome } as const;
+    this.#rt.logger.info(`leadership transfer to ${target}: ${outcome} (leader ${leader ?? "unknown"})`, fields);
     if (!moved || leader === null) {
       return fail("timeout", `leadership did not move to ${target} within ${this.#settings.changeTimeoutMs} ms`, {
         definite: false,
       });
     }
-    return { ok: true, leader: { id: leader, url: this.#rt.urlOf(leader) ?? "" }, term: this.#rt.node.currentTerm };
+    return { ok: true, leader: { id: leader, url: this.#rt.urlOf(leader) ?? "" }, term };
   }
 
   /** Stops the promotion checks. */
@@ -257,6 +264,9 @@ export class Membership<R> {
     for (const id of [...this.#pending]) {
       if (!config.nonVoters.includes(id)) {
         if (!config.contains(id) || (config.isVoter(id) && !config.isJoint)) this.#pending.delete(id);
+        if (config.isVoter(id) && !config.isJoint) {
+          this.#rt.logger.info(`promoted ${id} to voter once caught up`, { event: "member_promoted", id, auto: true });
+        }
         continue;
       }
       const result = this.#rt.promoteLearner(id, this.#settings.promoteLag);

@@ -40,6 +40,18 @@ interface Metric {
   render(): string[];
 }
 
+/** One series of a counter, bound to its labels: increment it without looking the labels up. */
+export interface CounterChild {
+  /** Adds `by` (default 1, never negative). */
+  inc(by?: number): void;
+}
+
+/** One series of a histogram, bound to its labels. */
+export interface HistogramChild {
+  /** Records `value`. */
+  observe(value: number): void;
+}
+
 /** A monotonically increasing count, per label set. */
 export class Counter implements Metric {
   readonly name: string;
@@ -54,9 +66,22 @@ export class Counter implements Metric {
 
   /** Adds `by` (default 1, never negative) to the series of `labels`. */
   inc(labels: Labels = {}, by = 1): void {
-    if (!(by >= 0)) throw new Error(`a counter only grows (got ${by})`);
+    this.child(labels).inc(by);
+  }
+
+  /**
+   * The series of `labels` (created at 0, so it shows in scrapes), as a handle for hot paths:
+   * callers keep it instead of looking their labels up on every increment. Past
+   * {@link MAX_SERIES}, the handle is the overflow series.
+   */
+  child(labels: Labels = {}): CounterChild {
     const series = seriesFor(this.#series, labels, () => ({ value: 0 }));
-    series.value += by;
+    return {
+      inc: (by = 1) => {
+        if (!(by >= 0)) throw new Error(`a counter only grows (got ${by})`);
+        series.value += by;
+      },
+    };
   }
 
   /** The value of the series of `labels` (0 if none). */
@@ -90,10 +115,21 @@ export class Histogram implements Metric {
 
   /** Records `value` in the series of `labels`. */
   observe(labels: Labels, value: number): void {
+    this.child(labels).observe(value);
+  }
+
+  /** The series of `labels` (created empty), as a handle for hot paths; see {@link Counter.child}. */
+  child(labels: Labels = {}): HistogramChild {
     const series = seriesFor(this.#series, labels, () => ({ counts: this.#buckets.map(() => 0), sum: 0, count: 0 }));
-    for (let i = 0; i < this.#buckets.length; i++) if (value <= this.#buckets[i]) series.counts[i]++;
-    series.sum += value;
-    series.count++;
+    const buckets = this.#buckets;
+    return {
+      observe: (value) => {
+        if (Number.isNaN(value)) throw new Error("a histogram observes numbers (got NaN)");
+        for (let i = 0; i < buckets.length; i++) if (value <= buckets[i]) series.counts[i]++;
+        series.sum += value;
+        series.count++;
+      },
+    };
   }
 
   render(): string[] {

@@ -33,6 +33,8 @@ export interface NodeCorePorts {
   readonly clock: Clock;
   readonly random: () => number;
   readonly logger: Logger;
+  /** The metrics to report to (the node process builds them first, for its transport); default: new ones. */
+  readonly metrics?: NodeMetrics;
   /** Wraps the state machine the runtime applies entries to (the simulator observes applies). */
   readonly decorateMachine?: (machine: StateMachine<ApplyResult>) => StateMachine<ApplyResult>;
 }
@@ -58,7 +60,7 @@ export function createNodeCore(options: NodeCoreOptions, ports: NodeCorePorts): 
     },
     machine,
   );
-  const metrics = new NodeMetrics(() => service.status());
+  const metrics = ports.metrics ?? new NodeMetrics();
   const runtime = new RaftRuntime<ApplyResult>(options.runtime, {
     storage: ports.storage,
     transport: ports.transport,
@@ -66,7 +68,9 @@ export function createNodeCore(options: NodeCoreOptions, ports: NodeCorePorts): 
     clock: ports.clock,
     random: ports.random,
     logger: ports.logger,
+    metrics,
   });
   service.attach(runtime, ports.clock);
+  metrics.attach({ status: () => service.status(), isMember: (id) => runtime.node.config.contains(id) });
   return { runtime, service, machine, metrics };
 }

@@ -1,28 +1,74 @@
 /**
- * What a node measures: its Raft state and each follower's replication (read when scraped), the
- * outcomes of client writes, and API requests by route and status with their durations.
+ * What a node measures: its Raft state and each follower's replication (read when scraped), log
+ * syncs and batch sizes, peer traffic, snapshots, the outcomes of client writes, and API requests
+ * by route and status with their durations.
  */
-import { type Counter, type Histogram, type Labels, MetricsRegistry } from "./metrics.ts";
+import { assert, type NodeId } from "../core/mod.ts";
+import {
+  type Counter,
+  type CounterChild,
+  type Histogram,
+  type HistogramChild,
+  type Labels,
+  MetricsRegistry,
+} from "./metrics.ts";
+import { PeerMetrics } from "./peer_metrics.ts";
+import {
+  type RuntimeMetrics,
+  SNAPSHOT_INSTALL_OUTCOMES,
+  SNAPSHOT_TRIGGERS,
+  type SnapshotInstallOutcome,
+  type SnapshotTrigger,
+} from "./runtime_metrics.ts";
 import type { NodeStatus } from "./service.ts";
 
 /** Upper bounds of the request-duration buckets, in seconds. */
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Upper bounds of the log-sync buckets, in seconds (an fsync takes from microseconds to seconds). */
 const SYNC_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+/** Upper bounds of the batch-size buckets, in entries (0: a sync of the term or vote only, or a heartbeat). */
+const ENTRY_BUCKETS = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
+/** Upper bounds of the snapshot-duration buckets, in seconds. */
+const SNAPSHOT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const ROLES: ReadonlyArray<NodeStatus["role"]> = ["follower", "precandidate", "candidate", "leader"];
 
+/** What the metrics read at scrape time: the node's status, and which ids are members. */
+export interface MetricsSource {
+  /** The node's status. */
+  status(): NodeStatus;
+  /** True iff `id` is a member of the node's configuration (only members are `peer` labels). */
+  isMember(id: NodeId): boolean;
+}
+
 /** The metrics of one node. */
-export class NodeMetrics {
+export class NodeMetrics implements RuntimeMetrics {
   readonly #registry = new MetricsRegistry();
+  /** Per-peer traffic: the transport's observer, and the peer endpoint reports to it. */
+  readonly peers: PeerMetrics;
   readonly #writes: Counter;
   readonly #requests: Counter;
   readonly #authFailures: Counter;
   readonly #durations: Histogram;
-  readonly #syncs: Histogram;
+  readonly #syncs: HistogramChild;
+  readonly #syncEntries: HistogramChild;
+  readonly #appendSizes: HistogramChild;
+  readonly #snapshotsTaken = new Map<SnapshotTrigger, CounterChild>();
+  readonly #snapshotInstalls = new Map<SnapshotInstallOutcome, CounterChild>();
+  readonly #snapshotDurations: HistogramChild;
+  /** The size of the latest snapshot taken or installed (or recovered at startup); null: none yet. */
+  #snapshotBytes: number | null = null;
+  #source: MetricsSource | null = null;
 
-  /** Metrics of the node whose status `status()` reads (called at scrape time only). */
-  constructor(status: () => NodeStatus) {
+  /**
+   * The metrics of a node; call {@link NodeMetrics.attach} once the node exists (the transport
+   * that reports to {@link NodeMetrics.peers} is built before it).
+   */
+  constructor() {
     const r = this.#registry;
+    const status = () => {
+      assert(this.#source !== null, "the metrics are attached to a node before they are scraped");
+      return this.#source.status();
+    };
     const one = (read: (s: NodeStatus) => number) => () => [[{}, read(status())] as const];
     r.gauge(
       "raft_term",
@@ -69,11 +115,25 @@ export class NodeMetrics {
         p.lastContactMs === null ? [] : [[{ peer: p.id }, p.lastContactMs / 1000] as const],
       ),
     );
-    this.#syncs = r.histogram(
-      "raft_log_sync_duration_seconds",
-      "Durations of log syncs (one write and one fdatasync per group commit).",
-      SYNC_BUCKETS,
-    );
+    this.#syncs = r
+      .histogram(
+        "raft_log_sync_duration_seconds",
+        "Durations of log syncs (one write and one fdatasync per group commit).",
+        SYNC_BUCKETS,
+      )
+      .child();
+    this.#syncEntries = r
+      .histogram("raft_log_sync_entries", "Log entries made durable per log sync (group commit).", ENTRY_BUCKETS)
+      .child();
+    this.#appendSizes = r
+      .histogram(
+        "raft_append_entries_sent_entries",
+        "Entries per AppendEntries call handed to the transport, one observation per recipient.",
+        ENTRY_BUCKETS,
+      )
+      .child();
+    this.peers = new PeerMetrics(r, (id) => this.#source?.isMember(id) ?? false);
+    this.#snapshotDurations = this.#registerSnapshots(r);
     this.#writes = r.counter("raft_client_writes_total", "Client writes by outcome (applied, or the error code).");
     this.#requests = r.counter("http_requests_total", "API requests by method, route and status.");
     this.#authFailures = r.counter(
@@ -87,9 +147,58 @@ export class NodeMetrics {
     );
   }
 
-  /** A log sync (write plus fdatasync) took `seconds`. */
-  observeSync(seconds: number): void {
-    this.#syncs.observe({}, seconds);
+  /** Registers the snapshot metrics; returns the duration histogram. */
+  #registerSnapshots(r: MetricsRegistry): HistogramChild {
+    const taken = r.counter(
+      "raft_snapshots_taken_total",
+      "Snapshots this node took, by trigger (auto, api, transfer).",
+    );
+    for (const trigger of SNAPSHOT_TRIGGERS) this.#snapshotsTaken.set(trigger, taken.child({ trigger }));
+    const durations = r
+      .histogram(
+        "raft_snapshot_duration_seconds",
+        "Durations of taking a snapshot (state machine and durable snapshot file).",
+        SNAPSHOT_BUCKETS,
+      )
+      .child();
+    const installs = r.counter("raft_snapshot_installs_total", "Snapshots received from the leader, by outcome.");
+    for (const outcome of SNAPSHOT_INSTALL_OUTCOMES) this.#snapshotInstalls.set(outcome, installs.child({ outcome }));
+    r.gauge("raft_snapshot_last_size_bytes", "The size of the latest snapshot taken, installed or recovered.", () =>
+      this.#snapshotBytes === null ? [] : [[{}, this.#snapshotBytes] as const],
+    );
+    return durations;
+  }
+
+  /** Reads the node's status and members from `source` from now on (once). */
+  attach(source: MetricsSource): void {
+    assert(this.#source === null, "the metrics are attached to one node");
+    this.#source = source;
+  }
+
+  /** A log sync (write plus fdatasync) made `entries` entries durable in `seconds`. */
+  observeSync(seconds: number, entries: number): void {
+    this.#syncs.observe(seconds);
+    this.#syncEntries.observe(entries);
+  }
+
+  appendEntriesSent(entries: number, recipients: number): void {
+    for (let i = 0; i < recipients; i++) this.#appendSizes.observe(entries);
+  }
+
+  snapshotTaken(trigger: SnapshotTrigger, bytes: number, seconds: number): void {
+    this.#snapshotsTaken.get(trigger)?.inc();
+    this.#snapshotDurations.observe(seconds);
+    this.#snapshotBytes = bytes;
+  }
+
+  snapshotInstall(outcome: SnapshotInstallOutcome, bytes: number): void {
+    this.#snapshotInstalls.get(outcome)?.inc();
+    if (outcome === "installed") this.#snapshotBytes = bytes;
+  }
+
+  /** The node started from a stored snapshot of `bytes` bytes. */
+  snapshotRecovered(bytes: number): void {
+    this.#snapshotBytes = bytes;
   }
 
   /** A client write ended with `outcome` (`applied` or an error code). */

@@ -41,6 +41,12 @@ import type {
 } from "./ports.ts";
 import { type ProposalOutcome, ProposalTracker } from "./proposal_tracker.ts";
 import { ReadBarrier, type ReadOutcome } from "./read_barrier.ts";
+import {
+  NO_RUNTIME_METRICS,
+  type RuntimeMetrics,
+  type SnapshotInstallOutcome,
+  type SnapshotTrigger,
+} from "./runtime_metrics.ts";
 
 /** Settings of the runtime loop. */
 export interface RuntimeOptions {
@@ -98,6 +104,8 @@ export interface RuntimeDeps<R> {
   readonly clock: Clock;
   readonly random: () => number;
   readonly logger: Logger;
+  /** Where batch sizes and snapshots are reported; default: nowhere. */
+  readonly metrics?: RuntimeMetrics;
 }
 
 /** A member of a new cluster: its id and the base URL its peers reach it at. */
@@ -165,6 +173,8 @@ const RECOVERY_MAX_MS = 10_000;
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 /** Entries per catch-up AppendEntriesCall. */
 const MAX_MESSAGE_ENTRIES = 4096;
+/** Committed configurations logged at once, at most (a restarted node finds its whole log committed). */
+const MAX_CONFIGS_LOGGED = 4;
 /** How often {@link RaftRuntime.waitForLeader} looks. */
 const LEADER_POLL_MS = 20;
 
@@ -188,6 +198,11 @@ export class RaftRuntime<R> {
   #commitNoticeScheduled = false;
   #peerKey = "";
   #roleKey = "";
+  /** The core's inconsistency report logged last. */
+  #inconsistencyLogged: string | null = null;
+  /** The index of the latest configuration logged as committed (-1: none yet). */
+  #committedConfigIndex = -1;
+  readonly #metrics: RuntimeMetrics;
   /** Payload bytes taken in since the last turn. */
   #batchBytes = 0;
   /** When this node last handled a call from the leader it follows. */
@@ -198,6 +213,7 @@ export class RaftRuntime<R> {
   constructor(options: RuntimeOptions, deps: RuntimeDeps<R>) {
     this.#options = options;
     this.#deps = deps;
+    this.#metrics = deps.metrics ?? NO_RUNTIME_METRICS;
     const settings = { electionTimeoutMs: options.electionTimeoutMs, heartbeatMs: options.heartbeatMs };
     this.#timer = new ElectionTimer(deps.clock, deps.random, settings, () => this.#onTimer());
     this.#proposals = new ProposalTracker(options.maxPendingProposals, deps.clock, options.requestTimeoutMs);
@@ -205,6 +221,11 @@ export class RaftRuntime<R> {
     this.#directory = new MemberDirectory(options.id);
     this.#node = this.#recoverNode(deps.storage.recovered);
     this.#executor = this.#newExecutor();
+  }
+
+  /** The runtime's logger (the membership operations log through it too). */
+  get logger(): Logger {
+    return this.#deps.logger;
   }
 
   /** The core node (read-only use: status and accessors). */
@@ -341,7 +362,7 @@ export class RaftRuntime<R> {
    */
   snapshotNow(): SnapshotNowOutcome {
     if (this.#stopped || this.#down) return { kind: "unavailable", reason: this.#stopped ? "stopped" : "storage" };
-    const taken = this.#guard(() => this.#takeSnapshot());
+    const taken = this.#guard(() => this.#takeSnapshot("api"));
     if (taken === undefined) return { kind: "unavailable", reason: "storage" };
     const position = this.#node.log.snapshotPosition;
     if (taken) return { kind: "taken", position };
@@ -446,6 +467,7 @@ export class RaftRuntime<R> {
     return new ActionExecutor(this.#deps.storage, this.#deps.transport, {
       armTimer: () => this.#timer.reset(this.#node.role === "leader"),
       sendSnapshot: (to) => this.#sendSnapshot(to),
+      sentAppendEntries: (entries, recipients) => this.#metrics.appendEntriesSent(entries, recipients),
       durable: (position) => {
         if (position !== null) this.#node.handleLogDurable(position);
         this.#scheduleTurn();
@@ -507,7 +529,9 @@ export class RaftRuntime<R> {
     this.#refreshPeers(); // Links to new members and contacts exist before anything is sent.
     this.#executor.execute(this.#node);
     this.#logRoleChange();
+    this.#logInconsistency();
     this.#applyCommitted();
+    this.#logConfigCommitted();
     this.#refreshPeers();
     this.#reads.poll((seq) => this.#node.getHeartbeatStatus(seq), this.appliedIndex);
     this.#maybeNotifyCommit();
@@ -519,9 +543,53 @@ export class RaftRuntime<R> {
     const key = `${node.role}/${node.currentTerm}/${node.leaderId}`;
     if (key === this.#roleKey) return;
     this.#roleKey = key;
-    const leader = node.leaderId === null ? "no known leader" : `leader ${node.leaderId}`;
-    this.#deps.logger.info(`${node.role} in term ${node.currentTerm} (${leader})`);
-    if (node.inconsistency !== null) this.#deps.logger.error(`inconsistent peer input: ${node.inconsistency}`);
+    const logger = this.#deps.logger;
+    const { role, currentTerm: term, leaderId: leader } = node;
+    const campaigning = role === "candidate" || role === "precandidate";
+    if (campaigning) logger.info(`starting an election for term ${term}`, { event: "election_started", term, role });
+    const known = leader === null ? "no known leader" : `leader ${leader}`;
+    logger.info(`${role} in term ${term} (${known})`, { event: "role_changed", term, role, leader });
+  }
+
+  /** Logs the core's report of peer input that contradicts a Raft invariant, once per report. */
+  #logInconsistency(): void {
+    const inconsistency = this.#node.inconsistency;
+    if (inconsistency === null || inconsistency === this.#inconsistencyLogged) return;
+    this.#inconsistencyLogged = inconsistency;
+    this.#deps.logger.error(`inconsistent peer input: ${inconsistency}`, {
+      event: "inconsistent_peer_input",
+      term: this.#node.currentTerm,
+    });
+  }
+
+  /**
+   * Logs each configuration entry once it is committed (on every node: the log is the same
+   * everywhere), the joint one of a change included even when its successor follows in the same turn.
+   */
+  #logConfigCommitted(): void {
+    const entries = this.#node.log.entries;
+    const newest = entries.configAtOrBefore(this.#node.commitIndex);
+    if (newest === undefined || newest.index <= this.#committedConfigIndex) return;
+    const fresh: Array<{ readonly index: number; readonly config: ClusterConfig }> = [];
+    for (let c: typeof newest | undefined = newest; c !== undefined && c.index > this.#committedConfigIndex; ) {
+      fresh.unshift(c);
+      if (fresh.length >= MAX_CONFIGS_LOGGED) break; // After a restart: the latest few are enough.
+      c = entries.configAtOrBefore(c.index - 1);
+    }
+    this.#committedConfigIndex = newest.index;
+    for (const { index, config } of fresh) {
+      const voters = config.isJoint
+        ? `${config.voters.join(",")} -> ${config.newVoters.join(",")}`
+        : config.voters.join(",");
+      this.#deps.logger.info(`configuration at index ${index} committed: voters ${voters}`, {
+        event: "config_committed",
+        index,
+        voters: config.voters,
+        newVoters: config.isJoint ? config.newVoters : undefined,
+        learners: config.nonVoters,
+        joint: config.isJoint,
+      });
+    }
   }
 
   /** A leader tells followers about a new commit index soon, unless a proposal carries it first. */
@@ -555,14 +623,15 @@ export class RaftRuntime<R> {
       const result = machine.apply(i, entry.data);
       this.#proposals.applied(i, entries.getTerm(i) as number, result);
     }
-    if (this.appliedIndex - node.log.snapshotPosition.index >= this.#options.snapshotEvery) this.#takeSnapshot();
+    if (this.appliedIndex - node.log.snapshotPosition.index >= this.#options.snapshotEvery) this.#takeSnapshot("auto");
   }
 
   /** Snapshots the state machine at its applied index and compacts the log to it; false if it cannot. */
-  #takeSnapshot(): boolean {
+  #takeSnapshot(trigger: SnapshotTrigger): boolean {
     const node = this.#node;
     const at = node.log.getPositionAndConfig(this.appliedIndex);
     if (at === undefined || at.position.index <= node.log.snapshotPosition.index) return false;
+    const started = this.#deps.clock.now();
     // Snapshot files are not ordered with the log: the term the snapshot is from must be durable first.
     if (this.#deps.storage.durableTerm < at.position.term) this.#executor.flushNow();
     const snapshot = { position: at.position, config: at.config, data: this.#deps.stateMachine.snapshot() };
@@ -570,7 +639,18 @@ export class RaftRuntime<R> {
     if (!node.handleSnapshotInstalled(at.position, at.config)) {
       throw new RaftInvariantError(`the core refused local snapshot ${LogPosition.format(at.position)}`);
     }
-    this.#deps.logger.info(`snapshot at ${LogPosition.format(at.position)}; log compacted`);
+    const seconds = Math.max(0, this.#deps.clock.now() - started) / 1000;
+    const bytes = snapshot.data.byteLength;
+    this.#metrics.snapshotTaken(trigger, bytes, seconds);
+    const { index, term } = at.position;
+    this.#deps.logger.info(`snapshot at ${LogPosition.format(at.position)}; log compacted`, {
+      event: "snapshot_taken",
+      index,
+      term,
+      trigger,
+      bytes,
+      durationMs: Math.round(seconds * 1e6) / 1e3,
+    });
     this.#scheduleTurn();
     return true;
   }
@@ -579,13 +659,16 @@ export class RaftRuntime<R> {
     const node = this.#node;
     const at = snapshot.position;
     if (!node.acceptsSnapshotFrom(from, snapshot.config)) {
-      this.#deps.logger.warn(`ignoring snapshot ${LogPosition.format(at)} from ${from}: not a member`);
+      this.#snapshotRefused(from, snapshot, "not_member", "not a member");
       return false;
     }
-    if (!node.prepareSnapshotInstall(at)) return false; // Stale, or we lead.
+    if (!node.prepareSnapshotInstall(at)) {
+      this.#metrics.snapshotInstall("stale", snapshot.data.byteLength); // Stale, or we lead: nothing to log.
+      return false;
+    }
     const machine = this.#deps.stateMachine;
     if (!machine.restore(snapshot.data)) {
-      this.#deps.logger.warn(`ignoring snapshot ${LogPosition.format(at)} from ${from}: its state does not decode`);
+      this.#snapshotRefused(from, snapshot, "undecodable", "its state does not decode");
       this.#executor.execute(node); // The term may have changed: persist it all the same.
       this.#executor.flushNow();
       return false;
@@ -598,10 +681,30 @@ export class RaftRuntime<R> {
       throw new RaftInvariantError(`the core refused snapshot ${LogPosition.format(at)} after it was stored`);
     }
     this.#proposals.skippedThrough(at.index);
-    this.#deps.logger.info(`installed snapshot ${LogPosition.format(at)} from ${from}`);
+    const bytes = snapshot.data.byteLength;
+    this.#metrics.snapshotInstall("installed", bytes);
+    this.#deps.logger.info(`installed snapshot ${LogPosition.format(at)} from ${from}`, {
+      event: "snapshot_installed",
+      index: at.index,
+      term: at.term,
+      from,
+      bytes,
+    });
     this.#refreshPeers();
     this.#scheduleTurn();
     return true;
+  }
+
+  #snapshotRefused(from: NodeId, snapshot: StoredSnapshot, outcome: SnapshotInstallOutcome, why: string): void {
+    const at = snapshot.position;
+    this.#metrics.snapshotInstall(outcome, snapshot.data.byteLength);
+    this.#deps.logger.warn(`ignoring snapshot ${LogPosition.format(at)} from ${from}: ${why}`, {
+      event: "snapshot_refused",
+      index: at.index,
+      term: at.term,
+      from,
+      reason: outcome,
+    });
   }
 
   #sendSnapshot(to: NodeId): void {
@@ -611,7 +714,14 @@ export class RaftRuntime<R> {
     const snapshot = this.#snapshotForTransfer();
     if (snapshot === null) return; // Nothing applied yet that a snapshot could hold; asked again later.
     this.#snapshotSends.set(to, -1);
-    this.#deps.logger.info(`sending snapshot ${LogPosition.format(snapshot.position)} to ${to}`);
+    const { index, term } = snapshot.position;
+    this.#deps.logger.info(`sending snapshot ${LogPosition.format(snapshot.position)} to ${to}`, {
+      event: "snapshot_sent",
+      index,
+      term,
+      to,
+      bytes: snapshot.data.byteLength,
+    });
     const done = () => this.#snapshotSends.set(to, this.#deps.clock.now());
     this.#deps.transport.sendSnapshot(to, snapshot).then(done, done);
   }
@@ -624,7 +734,7 @@ export class RaftRuntime<R> {
   #snapshotForTransfer(): StoredSnapshot | null {
     const latest = this.#deps.storage.latestSnapshot();
     if (latest?.config.contains(this.#options.id)) return latest;
-    return this.#takeSnapshot() ? this.#deps.storage.latestSnapshot() : latest;
+    return this.#takeSnapshot("transfer") ? this.#deps.storage.latestSnapshot() : latest;
   }
 
   // ------------------------------------------------------------ storage failures
@@ -643,6 +753,7 @@ export class RaftRuntime<R> {
   #storageFailed(error: StorageError): void {
     this.#deps.logger.error(
       `storage failed (${error.message}); nothing unsynced was acknowledged; restarting from disk`,
+      { event: "storage_failed", code: error.code },
     );
     this.#down = true;
     this.#timer.stop();
@@ -667,13 +778,19 @@ export class RaftRuntime<R> {
       this.#node = this.#recoverNode(recovered);
       this.#executor = this.#newExecutor();
     } catch (error) {
-      this.#deps.logger.error(`storage still unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      const why = error instanceof Error ? error.message : String(error);
+      this.#deps.logger.error(`storage still unavailable: ${why}`, { event: "storage_failed" });
       this.#scheduleRecovery();
       return;
     }
     this.#down = false;
     this.#recoveryDelayMs = RECOVERY_MIN_MS;
-    this.#deps.logger.info(`storage reopened; node restarted as generation ${this.#node.generation}`);
+    const generation = this.#node.generation as number;
+    this.#deps.logger.info(`storage reopened; node restarted as generation ${generation}`, {
+      event: "storage_reopened",
+      generation,
+      lastIndex: this.#node.log.lastPosition.index,
+    });
     this.#peerKey = "";
     this.#refreshPeers();
     this.#scheduleTurn();

@@ -3,6 +3,28 @@ import type { LogEntries, NodeId, Term } from "../core/mod.ts";
 import type { OpenedStorage } from "../storage/mod.ts";
 import type { RecoveredState, RuntimeStorage, SnapshotFileReader, StoredSnapshot } from "./ports.ts";
 
+/** What opening the storage found, for the startup log. */
+export interface RecoverySummary {
+  /** True iff this open created the storage (nothing was stored). */
+  readonly isNew: boolean;
+  /** This run's restart generation. */
+  readonly generation: number;
+  /** Segment files and records replayed. */
+  readonly segments: number;
+  readonly records: number;
+  /** Entries in the log after the snapshot, and the index of the last one (the snapshot's if none). */
+  readonly entries: number;
+  readonly lastIndex: number;
+  /** The index the snapshot covers (0: none), and its size in bytes. */
+  readonly snapshotIndex: number;
+  readonly snapshotBytes: number;
+  /** True iff a torn write was cut off the end of the log, and how many bytes it held. */
+  readonly tornTail: boolean;
+  readonly tornTailBytes: number;
+  /** True iff the repair option cut the log at a corrupt record. */
+  readonly repaired: boolean;
+}
+
 /** Opens the node's storage; called again to recover after a failed write. */
 export type StorageOpener = () => OpenedStorage;
 
@@ -22,6 +44,26 @@ export function recoveredOf(opened: OpenedStorage): RecoveredState {
   };
 }
 
+/** What `opened` recovered, in numbers. */
+export function recoverySummary(opened: OpenedStorage): RecoverySummary {
+  const r = opened.recovered;
+  const entries = r.log.entries;
+  const report = r.report;
+  return {
+    isNew: r.isNew,
+    generation: r.generation as number,
+    segments: report.segments,
+    records: report.records,
+    entries: entries.length,
+    lastIndex: entries.lastIndex as number,
+    snapshotIndex: r.snapshot.position.index as number,
+    snapshotBytes: opened.snapshot?.data.byteLength ?? 0,
+    tornTail: report.tornTail !== null,
+    tornTailBytes: report.tornTail?.droppedBytes ?? 0,
+    repaired: report.repaired !== null,
+  };
+}
+
 /**
  * {@link RuntimeStorage} over a log store and a snapshot store whose syncs complete at once: one
  * write and one fdatasync per sync (group commit), before `sync` returns.
@@ -30,6 +72,8 @@ export class StorageAdapter implements RuntimeStorage {
   readonly #open: StorageOpener;
   #opened: OpenedStorage;
   #recovered: RecoveredState;
+  /** Entries appended since the last sync (the next sync makes them durable). */
+  #unsyncedEntries = 0;
 
   /** Opens the storage now (throws a StorageError if it cannot). */
   constructor(open: StorageOpener) {
@@ -41,6 +85,11 @@ export class StorageAdapter implements RuntimeStorage {
   /** The state found by the latest open. */
   get recovered(): RecoveredState {
     return this.#recovered;
+  }
+
+  /** What the latest open found, in numbers (for the startup log). */
+  get recoverySummary(): RecoverySummary {
+    return recoverySummary(this.#opened);
   }
 
   get durableTerm(): Term {
@@ -57,6 +106,7 @@ export class StorageAdapter implements RuntimeStorage {
 
   append(entries: LogEntries): void {
     this.#opened.log.append(entries);
+    this.#unsyncedEntries += entries.length;
   }
 
   sync(done: () => void): void {
@@ -68,13 +118,15 @@ export class StorageAdapter implements RuntimeStorage {
     if (this.#opened.log.hasPending) this.#timedSync();
   }
 
-  /** Told how long each log sync (write plus fdatasync) took, in seconds (for metrics). */
-  onSyncDuration: ((seconds: number) => void) | null = null;
+  /** Told how long each log sync (write plus fdatasync) took, in seconds, and how many entries it made durable (for metrics). */
+  onSync: ((seconds: number, entries: number) => void) | null = null;
 
   #timedSync(): void {
     const started = performance.now();
+    const entries = this.#unsyncedEntries;
+    this.#unsyncedEntries = 0; // A failed sync discards what was buffered (see LogStore).
     this.#opened.log.sync();
-    this.onSyncDuration?.((performance.now() - started) / 1000);
+    this.onSync?.((performance.now() - started) / 1000, entries);
   }
 
   installSnapshot(snapshot: StoredSnapshot, keepLog: boolean): void {
@@ -96,6 +148,7 @@ export class StorageAdapter implements RuntimeStorage {
 
   reopen(): RecoveredState {
     this.close();
+    this.#unsyncedEntries = 0;
     this.#opened = this.#open();
     this.#recovered = recoveredOf(this.#opened);
     return this.#recovered;

@@ -17,14 +17,17 @@ export {
   type SnapshotChunk,
   snapshotChunkToFrame,
 } from "./codec.ts";
+export { FRAME_KINDS, type FrameKind, frameKindOf } from "./frame_kind.ts";
 export {
   checkHandshake,
   type HandshakeResult,
   NODE_ID_HEADER,
   NODE_URL_HEADER,
   PEER_PATH,
+  PEER_REJECT_REASONS,
   type PeerEndpointOptions,
   type PeerHandshake,
+  type PeerRejectReason,
   peerConnectionEvents,
   peerEndpointHandler,
   registerPeerEndpoint,
@@ -43,6 +46,7 @@ export {
   type OutgoingSnapshot,
   type PeerAddress,
   type PeerStats,
+  type PeerTrafficObserver,
   PeerTransport,
   type PeerTransportOptions,
   peerSocketUrl,

@@ -17,6 +17,7 @@ import {
   frameToMessage,
   frameToSnapshotChunk,
   type PeerError,
+  type PeerErrorCode,
   type SnapshotChunk,
 } from "./codec.ts";
 import { checkUpgrade } from "./websocket_handshake.ts";
@@ -45,6 +46,33 @@ export type HandshakeResult =
       readonly message: string;
     };
 
+/**
+ * Why the endpoint refused a dial or a frame: a handshake refusal (`unauthorized`: a wrong or
+ * missing cluster token, i.e. another cluster or an outsider; `invalid_handshake`;
+ * `upgrade_required`: a plain HTTP request; `upgrade_failed`), or the code of a refused frame.
+ * A fixed set, so metrics labelled with it stay bounded.
+ */
+export type PeerRejectReason =
+  | "unauthorized"
+  | "invalid_handshake"
+  | "upgrade_required"
+  | "upgrade_failed"
+  | PeerErrorCode;
+
+/** Every {@link PeerRejectReason}. */
+export const PEER_REJECT_REASONS: readonly PeerRejectReason[] = [
+  "unauthorized",
+  "invalid_handshake",
+  "upgrade_required",
+  "upgrade_failed",
+  "invalid_json",
+  "invalid_frame",
+  "unsupported_version",
+  "frame_too_large",
+  "sender_mismatch",
+  "unexpected_frame",
+];
+
 /** What the endpoint needs from the runtime. Callbacks must not throw. */
 export interface PeerEndpointOptions {
   /** The cluster token every dialer must present as `authorization: Bearer <token>`. */
@@ -63,6 +91,8 @@ export interface PeerEndpointOptions {
   readonly onFrameError?: (from: NodeId, error: { readonly code: string; readonly message: string }) => void;
   /** The runtime failed to upgrade a handshake that passed every check (answered 500 `internal`). */
   readonly onUpgradeError?: (error: unknown) => void;
+  /** A dial or a frame was refused, for `reason` (metrics; the dialer may be anyone). */
+  readonly onReject?: (reason: PeerRejectReason) => void;
 }
 
 /** Checks the handshake headers of a dial: the bearer token, the node id and the optional URL. */
@@ -96,14 +126,19 @@ export function peerEndpointHandler(upgradeWebSocket: UpgradeWebSocket, options:
   return async (c: Context): Promise<Response> => {
     const handshake = checkHandshake(c.req.raw.headers, options.token);
     if (!handshake.ok) {
+      options.onReject?.(handshake.code);
       const headers: Record<string, string> = handshake.code === "unauthorized" ? { "www-authenticate": "Bearer" } : {};
       return answer(c, handshake.code, handshake.message, headers);
     }
     const upgrade = checkUpgrade(c.req.raw.headers);
-    if (!upgrade.ok) return answer(c, upgrade.code, upgrade.message, upgrade.headers);
+    if (!upgrade.ok) {
+      options.onReject?.(upgrade.code);
+      return answer(c, upgrade.code, upgrade.message, upgrade.headers);
+    }
     try {
       return await upgradeWebSocket(c, peerConnectionEvents(handshake.peer, options));
     } catch (error) {
+      options.onReject?.("upgrade_failed");
       options.onUpgradeError?.(error);
       const message = `Cannot open peer connection from ${handshake.peer.id}: the WebSocket upgrade failed`;
       return answer(c, "internal", message);
@@ -193,6 +228,7 @@ function frameInput(
 }
 
 function refuse(peer: PeerHandshake, options: PeerEndpointOptions, ws: WSContext, error: PeerError): void {
+  options.onReject?.(error.code);
   try {
     ws.send(encodeError(error));
   } catch {

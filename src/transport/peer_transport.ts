@@ -5,6 +5,7 @@
  */
 import type { ClusterConfig, LogPosition, Message, NodeId } from "../core/mod.ts";
 import { decodeFrame, encodeMessage, encodeSnapshotChunk, type SnapshotChunk } from "./codec.ts";
+import { type FrameKind, frameKindOf } from "./frame_kind.ts";
 import { NODE_ID_HEADER, NODE_URL_HEADER, PEER_PATH } from "./peer_endpoint.ts";
 import { DEFAULT_HIGH_WATER_MARK, PeerLink, type PeerLinkOptions, SYSTEM_TIMERS } from "./peer_link.ts";
 import { DEFAULT_SNAPSHOT_CHUNK_BYTES, snapshotChunks } from "./snapshot_stream.ts";
@@ -33,6 +34,23 @@ export interface PeerStats {
   readonly refused: number;
 }
 
+/**
+ * Told what happens on the links, for metrics; called on hot paths, so it must be cheap and must
+ * not throw. Peer ids are those the transport was given in `setPeers`.
+ */
+export interface PeerTrafficObserver {
+  /** A frame of `kind` was handed to the link to `peer`. */
+  sent(peer: NodeId, kind: FrameKind): void;
+  /** A frame of `kind` to `peer` was dropped: the link was down or saturated. */
+  dropped(peer: NodeId, kind: FrameKind): void;
+  /** The connection to `peer` failed: a dial that did not open, or an open connection that went away. */
+  linkFailed(peer: NodeId): void;
+  /** The link to `peer` opened again after it had been open before. */
+  reconnected(peer: NodeId): void;
+  /** `peer` sent back an Error frame: it refused one of this node's frames. */
+  refusedByPeer(peer: NodeId): void;
+}
+
 /** Link settings a transport passes to each {@link PeerLink}. */
 export type LinkSettings = Omit<PeerLinkOptions, "url" | "headers" | "onOpen" | "onClose" | "onText">;
 
@@ -54,6 +72,8 @@ export interface PeerTransportOptions {
   readonly onPeerError?: (peer: NodeId, error: { readonly code: string; readonly message: string }) => void;
   /** A link to `peer` opened (`connected` true) or went down (false). */
   readonly onLinkChange?: (peer: NodeId, connected: boolean) => void;
+  /** Told of every frame sent or dropped and every link failure (metrics). */
+  readonly observer?: PeerTrafficObserver;
 }
 
 /** The snapshot `sendSnapshot` streams. */
@@ -73,6 +93,14 @@ interface Peer {
   dropped: number;
   refused: number;
 }
+
+const NO_OBSERVER: PeerTrafficObserver = {
+  sent() {},
+  dropped() {},
+  linkFailed() {},
+  reconnected() {},
+  refusedByPeer() {},
+};
 
 const DRAIN_POLL_MS = 5;
 
@@ -100,12 +128,14 @@ export class PeerTransport {
   readonly #options: PeerTransportOptions;
   readonly #peers = new Map<NodeId, Peer>();
   readonly #snapshotting = new Set<NodeId>();
+  readonly #observer: PeerTrafficObserver;
   #snapshotCount = 0;
   #closed = false;
 
   /** Creates a transport with no peers; call {@link PeerTransport.setPeers}. */
   constructor(options: PeerTransportOptions) {
     this.#options = options;
+    this.#observer = options.observer ?? NO_OBSERVER;
   }
 
   /**
@@ -131,16 +161,21 @@ export class PeerTransport {
 
   /** Sends one message to `to`; false if it was dropped (unknown peer, link down or saturated). */
   send(to: NodeId, message: Message): boolean {
-    return this.sendEncoded(to, encodeMessage(message));
+    return this.sendEncoded(to, encodeMessage(message), frameKindOf(message));
   }
 
-  /** Sends an already encoded frame to `to` (lets a broadcast encode once); false if dropped. */
-  sendEncoded(to: NodeId, text: string): boolean {
+  /** Sends an already encoded frame of `kind` to `to` (lets a broadcast encode once); false if dropped. */
+  sendEncoded(to: NodeId, text: string, kind: FrameKind): boolean {
     const peer = this.#peers.get(to);
     if (peer === undefined) return false; // Not a peer (any more): nothing to count against.
     const sent = peer.link.send(text);
-    if (sent) peer.sent += 1;
-    else peer.dropped += 1;
+    if (sent) {
+      peer.sent += 1;
+      this.#observer.sent(to, kind);
+    } else {
+      peer.dropped += 1;
+      this.#observer.dropped(to, kind);
+    }
     return sent;
   }
 
@@ -148,14 +183,15 @@ export class PeerTransport {
   broadcast(to: readonly NodeId[], message: Message): number {
     if (to.length === 0) return 0;
     const text = encodeMessage(message);
+    const kind = frameKindOf(message);
     let sent = 0;
-    for (const id of to) if (this.sendEncoded(id, text)) sent += 1;
+    for (const id of to) if (this.sendEncoded(id, text, kind)) sent += 1;
     return sent;
   }
 
   /** Sends one snapshot chunk to `to`; false if it was dropped. */
   sendSnapshotChunk(to: NodeId, chunk: SnapshotChunk): boolean {
-    return this.sendEncoded(to, encodeSnapshotChunk(chunk));
+    return this.sendEncoded(to, encodeSnapshotChunk(chunk), "snapshot_chunk");
   }
 
   /**
@@ -207,12 +243,20 @@ export class PeerTransport {
 
   #openLink(id: NodeId, url: string): PeerLink {
     const { selfId, selfUrl, token } = this.#options;
+    let opened = false;
     return new PeerLink({
       ...this.#options.link,
       url: peerSocketUrl(url),
       headers: { authorization: `Bearer ${token}`, [NODE_ID_HEADER]: selfId, [NODE_URL_HEADER]: selfUrl },
-      onOpen: () => this.#options.onLinkChange?.(id, true),
-      onClose: () => this.#options.onLinkChange?.(id, false),
+      onOpen: () => {
+        if (opened) this.#observer.reconnected(id);
+        opened = true;
+        this.#options.onLinkChange?.(id, true);
+      },
+      onClose: () => {
+        this.#observer.linkFailed(id); // The link calls onClose only for connections it did not close itself.
+        this.#options.onLinkChange?.(id, false);
+      },
       onText: (text) => this.#handleText(id, text),
     });
   }
@@ -222,7 +266,10 @@ export class PeerTransport {
     const decoded = decodeFrame(text);
     if (!decoded.ok || decoded.frame.type !== "Error") return; // Outbound links carry nothing else.
     const peer = this.#peers.get(id);
-    if (peer !== undefined) peer.refused += 1;
+    if (peer !== undefined) {
+      peer.refused += 1;
+      this.#observer.refusedByPeer(id);
+    }
     this.#options.onPeerError?.(id, { code: decoded.frame.code, message: decoded.frame.message });
   }
 

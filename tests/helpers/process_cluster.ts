@@ -182,6 +182,7 @@ export class ClusterNode {
   #starts = 0;
   #log = "";
   #lastStart = "";
+  #stderr = "";
 
   /** A node that is not started yet; `dataDir` must exist. With `fetch`, the node is served over https. */
   constructor(id: string, runtime: NodeRuntime, port: number, dataDir: string, fetch?: ClientFetch) {
@@ -206,6 +207,11 @@ export class ClusterNode {
   /** Everything the node printed (stdout and stderr of every start), oldest first. */
   get output(): string {
     return this.#log;
+  }
+
+  /** What the node printed on stderr (every start, line by line, bounded like {@link ClusterNode.output}). */
+  get errorOutput(): string {
+    return this.#stderr;
   }
 
   /** What the process spawned last printed so far (bounded like {@link ClusterNode.output}). */
@@ -234,7 +240,10 @@ export class ClusterNode {
     liveChildren.add(child);
     this.note(`--- ${this.id} start #${start} (${this.runtime}, pid ${child.pid ?? "?"}) on ${this.url}`);
     const streams = [child.stdout, child.stderr].map((stream) => {
-      const lines = lineSplitter((line) => this.note(line));
+      const lines = lineSplitter((line) => {
+        this.note(line);
+        if (stream === child.stderr) this.#stderr = bounded(`${this.#stderr}${line}\n`);
+      });
       stream?.on("data", (chunk: Buffer) => lines.push(chunk));
       return lines;
     });

@@ -40,6 +40,29 @@ describe("MetricsRegistry", () => {
     expect(sampleValue(parsed, "requests_total", { overflow: "true" })).toBe(50);
   });
 
+  it("series handles count into the same series as labelled increments, shown at 0 once created", () => {
+    const r = new MetricsRegistry();
+    const c = r.counter("frames_total", "Frames.");
+    const child = c.child({ peer: "n2" });
+    expect(sampleValue(parseExposition(r.render()), "frames_total", { peer: "n2" })).toBe(0);
+    child.inc();
+    child.inc(2);
+    c.inc({ peer: "n2" });
+    expect(c.value({ peer: "n2" })).toBe(4);
+    expect(() => child.inc(-1)).toThrow("only grows");
+    const h = r.histogram("sizes", "Sizes.", [0, 1, 4]);
+    const sizes = h.child();
+    sizes.observe(0);
+    sizes.observe(3);
+    expect(() => sizes.observe(Number.NaN)).toThrow("NaN");
+    const parsed = parseExposition(r.render());
+    expect(sampleValue(parsed, "sizes_bucket", { le: "0" })).toBe(1);
+    expect(sampleValue(parsed, "sizes_bucket", { le: "4" })).toBe(2);
+    expect(sampleValue(parsed, "sizes_count")).toBe(2);
+    for (let i = 0; i < MAX_SERIES + 5; i++) c.child({ peer: `p${i}` }).inc();
+    expect(c.value({ overflow: "true" })).toBe(6); // Handles past the bound fold into the overflow series.
+  });
+
   it("refuses bad names, duplicate metrics, shrinking counters and unordered buckets", () => {
     const r = new MetricsRegistry();
     r.counter("a_total", "A.");

@@ -97,7 +97,7 @@ describe("PeerTransport", () => {
     const sb = socketTo("ws://127.0.0.1:7002/v1/raft").sent;
     const sc = socketTo("ws://127.0.0.1:7003/v1/raft").sent;
     expect(sb).toEqual(sc);
-    expect(transport.sendEncoded(b, sb[0])).toBe(true);
+    expect(transport.sendEncoded(b, sb[0], "request_vote_call")).toBe(true);
     transport.close();
   });
 

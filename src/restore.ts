@@ -46,7 +46,7 @@ function main(): number {
   }
   const { index, term } = result.position;
   console.log(
-    `restored ${backup} into ${dataDir}: ${result.keys} keys at index ${index}, term ${term}; ` +
+    `restored ${backup} into ${dataDir}: ${result.keys === 1 ? "1 key" : `${result.keys} keys`} at index ${index}, term ${term}; ` +
       `a new cluster whose only member is ${id}=${advertiseUrl} (the backup's members ${result.oldMembers} are not kept)`,
   );
   console.log(`start it with: bun src/main.ts --id ${id} --data-dir ${dataDir} --cluster-token <a new token> …`);

@@ -238,6 +238,8 @@ const backup: Record<string, GuideStep> = {
     check: (runs, w) => {
       const { index, term } = w.notes.snapshot ?? { index: -1, term: -1 };
       expect(runs[2].stdout).toContain(`restored backup.snap into data/r1: 1 key at index ${index}, term ${term};`);
+      // The start command it suggests serves where the new configuration says r1 is (the guide's next block).
+      expect(runs[2].stdout).toContain("start it with: bun src/main.ts --id r1 --listen 127.0.0.1:");
       w.useToken(["r1", "r2"], w.token("r-admin-token"));
     },
   },

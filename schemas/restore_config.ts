@@ -18,6 +18,8 @@ export const RestoreConfigSchema = z
   .transform((c) => ({
     backup: c.backup,
     id: c.id,
+    /** `host:port`, for the command that starts the restored node. */
+    listen: `${c.listen.hostname}:${c.listen.port}`,
     advertiseUrl: c.advertiseUrl ?? `http://${c.listen.hostname}:${c.listen.port}`,
     dataDir: c.dataDir ?? `data/${c.id}`,
   }));

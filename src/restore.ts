@@ -29,7 +29,7 @@ function main(): number {
     console.error(`invalid restore settings:\n  ${loaded.errors.join("\n  ")}\n\n${usage()}`);
     return 2;
   }
-  const { backup, id, advertiseUrl, dataDir } = loaded.config;
+  const { backup, id, listen, advertiseUrl, dataDir } = loaded.config;
   let result: ReturnType<typeof restoreBackup>;
   try {
     result = restoreBackup({ backup, self: { id, url: advertiseUrl }, dataDir });
@@ -46,10 +46,15 @@ function main(): number {
   }
   const { index, term } = result.position;
   console.log(
-    `restored ${backup} into ${dataDir}: ${result.keys} keys at index ${index}, term ${term}; ` +
+    `restored ${backup} into ${dataDir}: ${result.keys === 1 ? "1 key" : `${result.keys} keys`} at index ${index}, term ${term}; ` +
       `a new cluster whose only member is ${id}=${advertiseUrl} (the backup's members ${result.oldMembers} are not kept)`,
   );
-  console.log(`start it with: bun src/main.ts --id ${id} --data-dir ${dataDir} --cluster-token <a new token> …`);
+  // The node must serve at the URL the new configuration names: give it the same --listen (and --advertise-url).
+  const address =
+    advertiseUrl === `http://${listen}` ? `--listen ${listen}` : `--listen … --advertise-url ${advertiseUrl}`;
+  console.log(
+    `start it with: bun src/main.ts --id ${id} ${address} --data-dir ${dataDir} --cluster-token-file <new token> --admin-token-file <new token> (no --bootstrap)`,
+  );
   return 0;
 }
 

@@ -291,7 +291,9 @@ export class Membership<R> {
     if (remaining.length === 0) return `removing ${id} would leave no voter`;
     if (this.reachableQuorum(remaining) !== false) return null;
     const up = this.list().filter((m) => m.reachable === true && remaining.includes(m.id as NodeId)).length;
-    return `removing ${id} would leave ${remaining.length} voters of which ${up} are reachable, fewer than a quorum of ${Math.floor(remaining.length / 2) + 1}; add ?force=true to remove it anyway`;
+    const voters = remaining.length === 1 ? "1 voter" : `${remaining.length} voters`;
+    const reachable = up === 1 ? "1 is reachable" : `${up} are reachable`;
+    return `removing ${id} would leave ${voters} of which ${reachable}, fewer than a quorum of ${Math.floor(remaining.length / 2) + 1}; add ?force=true to remove it anyway`;
   }
 
   #mostCaughtUpVoter(): NodeId | undefined {

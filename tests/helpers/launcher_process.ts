@@ -57,9 +57,9 @@ export class CapturedProcess {
   readonly exited: Promise<ExitStatus>;
   #status: ExitStatus | undefined;
 
-  /** Spawns `bin` `args` from the repository root with stdin ignored and no `RAFT_*` variables. */
-  constructor(bin: string, args: readonly string[]) {
-    this.child = spawn(bin, [...args], { cwd: REPO_ROOT, env: envWithoutRaft(), stdio: ["ignore", "pipe", "pipe"] });
+  /** Spawns `bin` `args` in `cwd` (default the repository root) with stdin ignored and no `RAFT_*` variables. */
+  constructor(bin: string, args: readonly string[], cwd: string = REPO_ROOT) {
+    this.child = spawn(bin, [...args], { cwd, env: envWithoutRaft(), stdio: ["ignore", "pipe", "pipe"] });
     if (this.child.pid === undefined) throw new Error(`could not spawn ${bin}`);
     this.pid = this.child.pid;
     this.child.stdout?.on("data", (chunk: Buffer) => {
@@ -148,11 +148,11 @@ export class LauncherProcess extends CapturedProcess {
   }
 }
 
-/** A shell command (`sh -c`) run from the repository root, e.g. a command the launcher printed. */
+/** A shell command (`sh -c`) run from the repository root (or `cwd`), e.g. a command the launcher printed. */
 export class ShellProcess extends CapturedProcess {
-  /** Runs `command` with `sh -c`. */
-  constructor(command: string) {
-    super("sh", ["-c", command]);
+  /** Runs `command` with `sh -c` in `cwd` (default the repository root). */
+  constructor(command: string, cwd?: string) {
+    super("sh", ["-c", command], cwd);
   }
 
   /** The pid of the node process (the deepest process running `src/main.ts`) below the shell, if any. */

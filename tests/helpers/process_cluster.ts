@@ -7,7 +7,7 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { type AddressInfo, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -67,6 +67,8 @@ export interface ProcessClusterOptions {
   readonly logLevel?: "debug" | "info" | "warn" | "error";
   /** How many of the nodes (the first ones) `bootstrap()` makes voters; the rest start empty, as spares (default all). */
   readonly voters?: number;
+  /** Where node `id` keeps its data (created empty at start, deleted by `stop()`); default a fresh temp directory. */
+  readonly dataDirOf?: (id: string) => string;
   /** Serve https and wss with these PEM files; the nodes, and this cluster's own requests, trust `caFile`. */
   readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
 }
@@ -351,7 +353,7 @@ export class ProcessCluster {
       const ports = await freePorts(this.options.runtimes.length);
       this.options.runtimes.forEach((runtime, i) => {
         const id = `n${i + 1}`;
-        const dataDir = mkdtempSync(join(tmpdir(), `raftbare-${id}-`));
+        const dataDir = this.#makeDataDir(id);
         const node = new ClusterNode(id, runtime, ports[i], dataDir, this.fetch);
         this.nodes.push(node);
         useBearerToken(node.url, this.adminToken);
@@ -505,6 +507,13 @@ export class ProcessCluster {
   /** Prints every node's output to stderr, headed by `reason`. */
   printLogs(reason: string): void {
     console.error(`\n----- node output (${reason}) -----\n${this.logs()}----- end of node output -----\n`);
+  }
+
+  #makeDataDir(id: string): string {
+    const chosen = this.options.dataDirOf?.(id);
+    if (chosen === undefined) return mkdtempSync(join(tmpdir(), `raftbare-${id}-`));
+    mkdirSync(chosen, { recursive: true });
+    return chosen;
   }
 
   get #startTimeoutMs(): number {

@@ -37,7 +37,13 @@ describe("the README's snapshots and backup commands", () => {
     const loaded = loadSettings(RestoreConfigSchema, RESTORE_KEYS, restoreArgs, {});
     expect(loaded).toEqual({
       ok: true,
-      config: { backup: "backup.snap", id: "r1", advertiseUrl: "http://127.0.0.1:7101", dataDir: "data/r1" },
+      config: {
+        backup: "backup.snap",
+        id: "r1",
+        listen: "127.0.0.1:7101",
+        advertiseUrl: "http://127.0.0.1:7101",
+        dataDir: "data/r1",
+      },
     });
     const scripts = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")).scripts;
     expect(scripts.restore).toBe("bun src/restore.ts");

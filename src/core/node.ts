@@ -277,6 +277,11 @@ export class RaftNode {
     const current = this.#log.latestConfig();
     if (!current.nonVoters.includes(id)) return this.#reject("not_a_learner", `${id} is not a learner`);
     const match = state.followers.get(id)?.matchIndex ?? 0;
+    // A learner that has acknowledged nothing may be unreachable (a wrong URL, not started yet):
+    // however short the log, a voter this leader never heard from would only weaken the quorum.
+    if (match === 0) {
+      return this.#reject("learner_behind", `${id} has not acknowledged any entry yet; retry once it replicates`);
+    }
     if (match + maxLag < this.#commitIndex) {
       return this.#reject(
         "learner_behind",

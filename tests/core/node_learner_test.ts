@@ -46,6 +46,26 @@ describe("learner promotion", () => {
     expect(n0.config.isJoint).toBe(false);
   });
 
+  it("refuses a learner that has acknowledged no entry yet, however short the log and large the allowed lag", () => {
+    const c = bootstrapped(["n0", "n1", "n2"]);
+    const n0 = c.node("n0");
+    c.add("n3");
+    c.isolated.add(id("n3")); // Never reachable: a wrong URL, or a node not started yet.
+    expect(n0.proposeConfig(n0.config.with({ nonVoters: ids("n3") })).ok).toBe(true);
+    c.run();
+    expect(n0.commitIndex).toBeLessThan(10);
+    const refused = n0.promoteLearner(id("n3"), 1000);
+    expect(refused).toMatchObject({ ok: false, reason: "learner_behind" });
+    expect(refused.ok === false && refused.detail).toContain("has not acknowledged any entry yet");
+    expect(n0.config.nonVoters).toEqual(ids("n3"));
+    c.isolated.delete(id("n3"));
+    n0.handleElectionTimeout(); // A heartbeat round: n3 answers and catches up.
+    c.run();
+    n0.handleElectionTimeout();
+    c.run();
+    expect(n0.promoteLearner(id("n3"), 1000).ok).toBe(true);
+  });
+
   it("refuses a voter or an unknown node (not_a_learner), and a non-leader (not_leader)", () => {
     const c = withLearner();
     expect(c.node("n0").promoteLearner(id("n1"))).toMatchObject({ ok: false, reason: "not_a_learner" });

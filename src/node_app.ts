@@ -37,6 +37,8 @@ export interface NodeAppHost {
   readonly webSocket: WebSocketImpl;
   /** The fetch that forwards requests to the leader; default the global fetch. */
   readonly fetch?: ClientFetch;
+  /** Where log lines go; default stderr. */
+  readonly writeLog?: (line: string) => void;
 }
 
 /** A wired node, ready to be served. */
@@ -56,7 +58,7 @@ export interface NodeApp {
  * StartupError if the stored state is one the node cannot run from.
  */
 export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
-  const logger = createLogger(config.id, config.logLevel, undefined, config.logFormat);
+  const logger = createLogger(config.id, config.logLevel, host.writeLog, config.logFormat);
   const self = { id: config.id, url: config.advertiseUrl };
   const lock = acquireDirLock(config.dataDir);
   let storage: StorageAdapter;
@@ -95,6 +97,7 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
     throw error;
   }
   const { runtime, service } = core;
+  warnOnAddressMismatch(logger, runtime, config);
   storage.onSync = (seconds, entries) => metrics.observeSync(seconds, entries);
   const recoveredSnapshot = storage.recovered.snapshot;
   if (recoveredSnapshot !== null) metrics.snapshotRecovered(recoveredSnapshot.data.byteLength);
@@ -149,6 +152,20 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
       lock.release();
     },
   };
+}
+
+/**
+ * Warns when the stored configuration has this node at another URL than the one it now
+ * advertises: peers and forwarding followers dial the stored URL, so they will not reach it.
+ */
+function warnOnAddressMismatch(logger: Logger, runtime: RaftRuntime<ApplyResult>, config: NodeConfig): void {
+  const stored = runtime.urlOf(NodeId.of(config.id));
+  const advertised = config.advertiseUrl;
+  if (stored === undefined || stored === advertised) return;
+  logger.warn(
+    `the cluster configuration has ${config.id} at ${stored}, but it now advertises ${advertised}: other nodes dial ${stored}; start it with --listen or --advertise-url for ${stored}, or remove and re-add it at the new URL`,
+    { event: "address_mismatch", stored, advertised },
+  );
 }
 
 /** Logs what opening the storage found (one `storage_recovered` event). */

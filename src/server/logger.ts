@@ -12,6 +12,7 @@ const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 /** The named events a node logs (the `event` field), so log collectors can select them. */
 export type LogEvent =
   | "node_started"
+  | "address_mismatch"
   | "storage_recovered"
   | "storage_failed"
   | "storage_reopened"

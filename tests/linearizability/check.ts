@@ -24,6 +24,8 @@ export interface KeyReport<I, O> {
   readonly key: string;
   /** The operations searched (see constrainingOperations), in call order; the result's indexes refer to these. */
   readonly operations: readonly Operation<I, O>[];
+  /** The key's operations left out of the search: failed ones, and read-only ones with an unknown outcome. */
+  readonly dropped: readonly Operation<I, O>[];
   readonly result: SearchResult;
 }
 
@@ -53,34 +55,38 @@ export function checkOperations<S, I, O>(
   let steps = 0;
   let firstUndecided: KeyReport<I, O> | undefined;
   const undecided: string[] = [];
-  for (const [key, ops] of keys) {
-    const result = searchLinearization(model, ops.map(searchOperation), {
-      ...bounds,
-      maxSteps: bounds.maxSteps - steps,
-    });
+  for (const { key, operations: ops, dropped } of keys) {
+    const remaining = { ...bounds, maxSteps: bounds.maxSteps - steps };
+    const result = searchLinearization(model, ops.map(searchOperation), remaining);
     steps += result.steps;
-    if (result.verdict === "violation") {
-      return { verdict: "violation", steps, keys: keys.length, failure: { key, operations: ops, result }, undecided };
-    }
+    const report = { key, operations: ops, dropped, result };
+    if (result.verdict === "violation")
+      return { verdict: "violation", steps, keys: keys.length, failure: report, undecided };
     if (result.verdict === "unknown") {
       undecided.push(key);
-      firstUndecided ??= { key, operations: ops, result };
+      firstUndecided ??= report;
     }
   }
   const verdict = firstUndecided === undefined ? "ok" : "unknown";
   return { verdict, steps, keys: keys.length, failure: firstUndecided, undecided };
 }
 
-/** Each key's constraining operations, fewest first (then by key), so the first failure is the smallest. */
-function smallestFirst<S, I, O>(
-  byKey: Map<string, Operation<I, O>[]>,
-  model: Model<S, I, O>,
-): [string, Operation<I, O>[]][] {
-  const keys = [...byKey].map(([key, ops]): [string, Operation<I, O>[]] => [
-    key,
-    constrainingOperations(ops, model.readOnly),
-  ]);
-  return keys.sort((a, b) => a[1].length - b[1].length || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+/** A key's operations, split into those searched and those left out. */
+interface KeyOperations<I, O> {
+  readonly key: string;
+  readonly operations: Operation<I, O>[];
+  readonly dropped: Operation<I, O>[];
+}
+
+/** Each key's operations, fewest searched first (then by key), so the first failure is the smallest. */
+function smallestFirst<S, I, O>(byKey: Map<string, Operation<I, O>[]>, model: Model<S, I, O>): KeyOperations<I, O>[] {
+  const keys = [...byKey].map(([key, all]) => {
+    const operations = constrainingOperations(all, model.readOnly);
+    const kept = new Set(operations);
+    return { key, operations, dropped: all.filter((op) => !kept.has(op)) };
+  });
+  const byKeyName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return keys.sort((a, b) => a.operations.length - b.operations.length || byKeyName(a.key, b.key));
 }
 
 /** The search's view of an operation. */

@@ -143,10 +143,12 @@ function shownOperations(ops: readonly Operation[], candidates: readonly number[
   return all.filter((i) => (i >= from && i < from + limit) || (i < from && ops[i].return >= start));
 }
 
-/** From the first call to the last finite time of `ops`. */
+/** From the first call to the last finite time of `ops`, with room after it for unknown outcomes. */
 function axisOf(ops: readonly Operation[], width: number): Axis {
   const times = ops.flatMap((op) => [op.call, op.return]).filter((t) => Number.isFinite(t));
-  return { start: Math.min(...times), end: Math.max(...times), width };
+  const [start, last] = [Math.min(...times), Math.max(...times)];
+  const open = ops.some((op) => op.return === Number.POSITIVE_INFINITY);
+  return { start, end: open ? last + Math.max(1, (last - start) / 10) : last, width };
 }
 
 /** Faults that overlap the key's operations (widened by a tenth of their span on each side). */

@@ -27,7 +27,7 @@ export function bar(axis: Axis, call: number, ret: number): string {
   const to = open ? axis.width - 1 : Math.max(from, column(axis, ret));
   const cells = Array.from({ length: axis.width }, (_, x) => {
     if (x < from || x > to) return " ";
-    if (x === from && x === to) return "|";
+    if (x === from && x === to) return open ? ">" : "|";
     if (x === from) return "[";
     if (x === to) return open ? ">" : "]";
     return "=";

@@ -18,8 +18,9 @@ export interface Interval {
 
 /** Call and return events of n operations, linked in time order (calls before returns on ties). */
 export class EventList {
-  /** Links; `next[last] === NONE`. */
+  /** Forward links; `next[last] === NONE`. */
   readonly next: Int32Array;
+  /** Backward links; `prev[HEAD] === NONE`. */
   readonly prev: Int32Array;
   /** The operation of each node. */
   readonly op: Int32Array;

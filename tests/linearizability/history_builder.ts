@@ -32,11 +32,6 @@ export class HistoryBuilder<I, O> {
     this.#pending.set(process, { client, call, ...op });
   }
 
-  /** True iff `process` has an operation in flight. */
-  inFlight(process: number): boolean {
-    return this.#pending.has(process);
-  }
-
   /** The operation in flight of `process` ends at `time` with `outcome` (and `output` iff ok). */
   complete(process: number, time: number, outcome: Outcome, output?: O): void {
     const pending = this.#pending.get(process);

@@ -7,8 +7,9 @@ export interface OpExtras {
   readonly node?: string;
 }
 
-/** Inputs by name. */
+/** A get. */
 export const GET: KvInput = { kind: "get" };
+/** A delete. */
 export const DELETE: KvInput = { kind: "delete" };
 /** A put of `value`. */
 export function put(value: string): KvInput {

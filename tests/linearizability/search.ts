@@ -16,7 +16,7 @@ export interface SearchBounds {
   readonly maxSteps: number;
   /** Most cached (linearized set, state) pairs. */
   readonly maxStates: number;
-  /** Most bytes the cache may hold (approximately). */
+  /** Most bytes the cache's own arrays may hold (approximately; the states' own size is not counted). */
   readonly maxCacheBytes: number;
   /** A `performance.now()` time after which the search gives up; not for tests (not deterministic). */
   readonly deadline?: number;
@@ -115,6 +115,7 @@ class Search<S, I, O> {
       if (this.#depth === 0) return this.#violation();
       node = list.next[this.#pop()];
     }
+    assert(this.#depth === this.#ops.length, `search ended with ${this.#depth} of ${this.#ops.length} linearized`);
     return { verdict: "ok", steps: this.#steps, states: this.#cache.size };
   }
 

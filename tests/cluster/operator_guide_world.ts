@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { MemberView } from "../../src/server/service.ts";
 import type { Guide } from "../helpers/guide_blocks.ts";
 import type { GuideRunner } from "../helpers/guide_runner.ts";
 import { describeAnswer, httpJson, useBearerToken } from "../helpers/http_json.ts";
@@ -24,17 +25,7 @@ export const GUIDE_PORTS: Readonly<Record<string, number>> = {
 };
 
 /** A member as `GET /v1/cluster/members` lists it. */
-export interface MemberRow {
-  readonly id: string;
-  readonly url: string | null;
-  readonly role: string;
-  readonly leader: boolean;
-  readonly matchIndex: number | null;
-  readonly lag: number | null;
-  readonly lastContactMs: number | null;
-  readonly reachable: boolean | null;
-  readonly promotionPending: boolean;
-}
+export type MemberRow = MemberView;
 
 /** Facts one step of the guide leaves for a later one. */
 export interface GuideNotes {

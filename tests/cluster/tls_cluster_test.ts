@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { failureOf } from "../helpers/failure_of.ts";
 import { describeAnswer, httpJson, type JsonAnswer } from "../helpers/http_json.ts";
 import { ClusterNode, freePorts, type NodeRuntime, ProcessCluster } from "../helpers/process_cluster.ts";
 import { slowIt } from "../helpers/slow_test.ts";
@@ -20,20 +21,6 @@ import { clusterIt, STOP_TIMEOUT_MS } from "./cluster_scenarios.ts";
 const WAIT_MS = 30_000;
 /** What a refusal by certificate verification says on Bun, on Deno's fetch (in the cause) and on `ws`. */
 const CERTIFICATE_REFUSAL = /certificate|UnknownIssuer|self.signed/i;
-
-/** The message of a rejected promise and its causes, or "resolved" if it did not reject. */
-async function failureOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "resolved";
-  } catch (error) {
-    const parts: string[] = [];
-    for (let e: unknown = error; e !== undefined && parts.length < 5; e = (e as { cause?: unknown }).cause) {
-      parts.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
-    }
-    return parts.join(" <- ");
-  }
-}
 
 if (!hasOpenssl()) {
   it.skip("TLS node processes (skipped: the openssl command is not installed, so no test certificate can be made)", () => {});

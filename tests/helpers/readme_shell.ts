@@ -4,14 +4,17 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** The `curl` lines of the README between `<!-- NAME:start -->` and `<!-- NAME:end -->` (default `walkthrough`). */
-export function walkthroughCommands(readme: string, name = "walkthrough"): string[] {
+/** The lines of the README between `<!-- NAME:start -->` and `<!-- NAME:end -->`. */
+function markedLines(readme: string, name: string): string[] {
   const start = readme.indexOf(`<!-- ${name}:start -->`);
   const end = readme.indexOf(`<!-- ${name}:end -->`);
   if (start < 0 || end < start) throw new Error(`the README has no ${name} markers`);
-  return readme
-    .slice(start, end)
-    .split("\n")
+  return readme.slice(start, end).split("\n");
+}
+
+/** The `curl` lines of the README between `<!-- NAME:start -->` and `<!-- NAME:end -->` (default `walkthrough`). */
+export function walkthroughCommands(readme: string, name = "walkthrough"): string[] {
+  return markedLines(readme, name)
     .map((line) => line.trim())
     .filter((line) => line.startsWith("curl "));
 }
@@ -22,12 +25,7 @@ export function walkthroughCommands(readme: string, name = "walkthrough"): strin
  * nor a fence.
  */
 export function setupLines(readme: string, name = "walkthrough"): string[] {
-  const start = readme.indexOf(`<!-- ${name}:start -->`);
-  const end = readme.indexOf(`<!-- ${name}:end -->`);
-  if (start < 0 || end < start) throw new Error(`the README has no ${name} markers`);
-  return readme
-    .slice(start, end)
-    .split("\n")
+  return markedLines(readme, name)
     .map((line) => line.trim())
     .filter((line) => line !== "" && !line.startsWith("curl ") && !line.startsWith("#") && !line.startsWith("```"))
     .filter((line) => !line.startsWith("<!--"));

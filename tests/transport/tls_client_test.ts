@@ -18,6 +18,7 @@ import {
   type SnapshotChunk,
   type WebSocketImpl,
 } from "../../src/transport/mod.ts";
+import { failureOf } from "../helpers/failure_of.ts";
 import { freePorts } from "../helpers/process_cluster.ts";
 import { IS_DENO } from "../helpers/slow_test.ts";
 import { hasOpenssl, makeTestCertificates } from "../helpers/test_certificates.ts";
@@ -40,20 +41,6 @@ async function serveTls(
   }
   const { denoHost, serveWithDeno } = await import("../../src/http/serve_deno.ts");
   return serveWithDeno(build(denoHost.upgradeWebSocket), "127.0.0.1", port, tls);
-}
-
-/** The message (an error and its causes) of a rejected promise, or "resolved" if it did not reject. */
-async function failureOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "resolved";
-  } catch (error) {
-    const parts: string[] = [];
-    for (let e: unknown = error; e !== undefined && parts.length < 5; e = (e as { cause?: unknown }).cause) {
-      parts.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
-    }
-    return parts.join(" <- ");
-  }
 }
 
 /** Dials the peer endpoint at `url` with `WebSocket`; resolves how the attempt ended. */

@@ -267,8 +267,8 @@ export class RaftNode {
 
   /**
    * Leader only: proposes the joint configuration that makes learner `id` a voter, once it has
-   * caught up: its match index is at most `maxLag` entries behind this leader's commit index
-   * (default 0: it has reached it). Refused with `not_a_learner`, `learner_behind`, or any
+   * caught up: it has acknowledged entries (match index above 0) and its match index is at most
+   * `maxLag` entries behind this leader's commit index (default 0: it has reached it). Refused with `not_a_learner`, `learner_behind`, or any
    * refusal of {@link RaftNode.proposeConfig}.
    */
   promoteLearner(id: NodeId, maxLag = 0): ProposeResult {

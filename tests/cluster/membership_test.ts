@@ -122,7 +122,10 @@ describe("membership through the REST API on five Bun node processes", () => {
       expect((await api("POST", n2, "/v1/cluster/members", { id: n5.id, url: n5.url, learner: true })).status).toBe(
         201,
       );
-      await waitFor(async () => ((await members(n1)).find((m) => m.id === "n5")?.lag ?? 1e9) < 50 || undefined, {
+      // Caught up: it acknowledged entries (a learner that acknowledged none is never promoted) and lags little.
+      const caughtUp = (m: { matchIndex: number | null; lag: number | null } | undefined) =>
+        m !== undefined && (m.matchIndex ?? 0) > 0 && (m.lag ?? 1e9) < 50;
+      await waitFor(async () => caughtUp((await members(n1)).find((m) => m.id === "n5")) || undefined, {
         what: "n5 to catch up",
         timeoutMs: CHANGE_TIMEOUT_MS,
       });

@@ -5,6 +5,7 @@
  * refuse a removal that would leave no reachable quorum — reading back every acknowledged write.
  */
 import { afterAll, describe, expect } from "bun:test";
+import type { MemberView } from "../../src/server/service.ts";
 import { type AckedWrites, expectValue, keyUrl } from "../helpers/cluster_kv.ts";
 import { describeAnswer, httpJson, type JsonAnswer } from "../helpers/http_json.ts";
 import { type ClusterNode, ProcessCluster } from "../helpers/process_cluster.ts";
@@ -19,15 +20,8 @@ const WRITERS = 3;
 /** How long a writer waits after a refused write (no leader, a transfer under way). */
 const RETRY_PAUSE_MS = 25;
 
-interface MemberRow {
-  id: string;
-  url: string | null;
-  role: string;
-  leader: boolean;
-  lag: number | null;
-  reachable: boolean | null;
-  promotionPending: boolean;
-}
+/** A member as `GET /v1/cluster/members` lists it. */
+type MemberRow = MemberView;
 
 /** Keeps writing keys through `nodes` (round robin) until stopped; records every acknowledged write. */
 class WriteLoad {
@@ -123,8 +117,7 @@ describe("membership through the REST API on five Bun node processes", () => {
         201,
       );
       // Caught up: it acknowledged entries (a learner that acknowledged none is never promoted) and lags little.
-      const caughtUp = (m: { matchIndex: number | null; lag: number | null } | undefined) =>
-        m !== undefined && (m.matchIndex ?? 0) > 0 && (m.lag ?? 1e9) < 50;
+      const caughtUp = (m: MemberRow | undefined) => m !== undefined && (m.matchIndex ?? 0) > 0 && (m.lag ?? 1e9) < 50;
       await waitFor(async () => caughtUp((await members(n1)).find((m) => m.id === "n5")) || undefined, {
         what: "n5 to catch up",
         timeoutMs: CHANGE_TIMEOUT_MS,

@@ -15,7 +15,7 @@ import { joinCluster } from "./server/join.ts";
 import { StartupError } from "./server/runtime.ts";
 import { waitForStopRequest } from "./server/stop_request.ts";
 import { readNodeTls, type ServerTls } from "./server/tls.ts";
-import { StorageError } from "./storage/mod.ts";
+import { StorageError, storageFaultsFromEnv, storageFaultWarning } from "./storage/mod.ts";
 import { type OutboundClients, outboundClients } from "./transport/mod.ts";
 
 type Serve = (
@@ -62,9 +62,17 @@ async function main(): Promise<number> {
     console.error(`cannot start node ${config.id}: unusable TLS files:\n  ${tls.errors.join("\n  ")}`);
     return 2;
   }
+  const faults = storageFaultsFromEnv(process.env);
+  if (faults.kind === "invalid") {
+    console.error(`cannot start node ${config.id}: ${faults.message}`);
+    return 2;
+  }
+  if (faults.kind === "on") console.error(storageFaultWarning(faults.hook));
   mkdirSync(config.dataDir, { recursive: true });
   const clients = outboundClients(tls.tls.ca);
-  const { host, serve } = await runtimeHost(clients);
+  const runtime = await runtimeHost(clients);
+  const serve = runtime.serve;
+  const host: NodeAppHost = faults.kind === "on" ? { ...runtime.host, storageFaults: faults.hook } : runtime.host;
   const { createNodeApp } = await import("./node_app.ts");
   let node: ReturnType<typeof createNodeApp>;
   try {

@@ -42,6 +42,24 @@ describe("stalledFileSystem", () => {
     expect(stall.looked()).toBe(1);
   });
 
+  it("stalledFileSystem with a flush stall lets writes through at once and holds flushes", () => {
+    const base = recording();
+    const looks: string[] = [];
+    const fsys = stalledFileSystem(
+      base.fs,
+      (kind) => {
+        looks.push(kind);
+        return kind === "flush" && looks.length < 4;
+      },
+      { sliceMs: 1 },
+    );
+    fsys.write(3, new Uint8Array(1));
+    expect(base.calls).toEqual(["write"]);
+    fsys.fdatasync(3);
+    expect(looks).toEqual(["write", "flush", "flush", "flush"]); // Two looks found the flush stalled, the third found it over.
+    expect(base.calls).toEqual(["write", "fdatasync"]);
+  });
+
   it("stalledFileSystem holds a flush until the stall ends, then lets it through", () => {
     const base = recording();
     const stall = stallFor(4);

@@ -6,7 +6,9 @@
  * - always loses unflushed writes at a kill (power loss, see `power_loss_fs.ts`), and while
  *   `<control>/torn` exists also leaves a partial last write on disk for the kill to find;
  * - answers ENOSPC to every write while `<control>/full` exists (a full disk, `full_disk_fs.ts`);
- * - blocks every write and flush while `<control>/stall` exists (a stalled disk, `stalled_fs.ts`).
+ * - blocks every write and flush while `<control>/stall` exists (a stalled disk, `stalled_fs.ts`),
+ *   and only the flushes while `<control>/stall-flush` exists (writes reach the disk's cache, then
+ *   the flush hangs: with `torn` on, a kill then finds a torn write on disk, every time).
  *
  * A fault run toggles a fault of a running node by creating or removing the file: no signals, no
  * restart. Each call looks at the control file again (one `stat`), so a change takes effect at the
@@ -17,13 +19,13 @@ import * as path from "node:path";
 import { type FileSystem, nodeFileSystem } from "../file_system.ts";
 import { fullDiskFileSystem } from "./full_disk_fs.ts";
 import { powerLossFileSystem } from "./power_loss_fs.ts";
-import { stalledFileSystem } from "./stalled_fs.ts";
+import { type StallKind, stalledFileSystem } from "./stalled_fs.ts";
 
 /** The environment variable that turns the hook on; its value is the control directory. */
 export const STORAGE_FAULTS_ENV = "RAFT_TEST_STORAGE_FAULTS";
 
 /** The control files, by fault, as names inside the control directory. */
-export const FAULT_CONTROL_FILES = { full: "full", stall: "stall", torn: "torn" } as const;
+export const FAULT_CONTROL_FILES = { full: "full", stall: "stall", stallFlush: "stall-flush", torn: "torn" } as const;
 
 /** The most a stalled call blocks before it goes through anyway. */
 export const MAX_STALL_MS = 5 * 60 * 1000;
@@ -70,10 +72,12 @@ export function faultyFileSystem(dir: string, report: FaultReport = (m) => conso
   const present = (name: string) => () => existsSync(path.join(dir, name));
   const lossy = powerLossFileSystem(nodeFileSystem, { torn: present(FAULT_CONTROL_FILES.torn) });
   const full = fullDiskFileSystem(lossy, present(FAULT_CONTROL_FILES.full));
-  return stalledFileSystem(full, present(FAULT_CONTROL_FILES.stall), {
+  const stall = present(FAULT_CONTROL_FILES.stall);
+  const stallFlush = present(FAULT_CONTROL_FILES.stallFlush);
+  const isStalled = (kind: StallKind) => stall() || (kind === "flush" && stallFlush());
+  return stalledFileSystem(full, isStalled, {
     maxMs: MAX_STALL_MS,
-    onStall: (op) =>
-      report(`storage fault hook: ${op} stalls while ${path.join(dir, FAULT_CONTROL_FILES.stall)} exists`),
+    onStall: (op) => report(`storage fault hook: ${op} stalls while a stall control file exists in ${dir}`),
     onGiveUp: (op, ms) => report(`storage fault hook: ${op} stalled ${Math.round(ms)} ms; letting it through`),
   });
 }

@@ -1,7 +1,7 @@
 /**
- * A {@link FileSystem} whose disk stalls on demand: while `isStalled()` says so, every write and
- * every flush (fdatasync, fsync, directory fsync) blocks, then goes through once the stall ends,
- * like a disk that stops answering. The calls are synchronous, so the whole thread blocks with them
+ * A {@link FileSystem} whose disk stalls on demand: while `isStalled(kind)` says so, every write
+ * (kind `write`) or every flush (kind `flush`: fdatasync, fsync, directory fsync) blocks, then goes
+ * through once the stall ends, like a disk that stops answering. The calls are synchronous, so the whole thread blocks with them
  * (`Atomics.wait` in short slices, asking `isStalled()` between slices). A stall is bounded: after
  * `maxMs` the call goes through anyway and `onGiveUp` is told.
  *
@@ -45,9 +45,19 @@ export function waitWhileStalled(isStalled: () => boolean, operation: string, op
   return performance.now() - started;
 }
 
-/** A {@link FileSystem} over `base` whose writes and flushes block while `isStalled()` is true. */
-export function stalledFileSystem(base: FileSystem, isStalled: () => boolean, options: StallOptions = {}): FileSystem {
-  const wait = (operation: string) => waitWhileStalled(isStalled, operation, options);
+/** What a stall holds: writes, or flushes. */
+export type StallKind = "write" | "flush";
+
+/** A {@link FileSystem} over `base` whose writes and flushes block while `isStalled` says so for their kind. */
+export function stalledFileSystem(
+  base: FileSystem,
+  isStalled: (kind: StallKind) => boolean,
+  options: StallOptions = {},
+): FileSystem {
+  const wait = (operation: string) => {
+    const kind: StallKind = operation === "write" ? "write" : "flush";
+    waitWhileStalled(() => isStalled(kind), operation, options);
+  };
   return {
     ...base,
     write(fd, bytes) {

@@ -80,8 +80,7 @@ async function main(): Promise<number> {
   } catch (error) {
     if (!(error instanceof StorageError) && !(error instanceof StartupError)) throw error;
     console.error(`cannot start node ${config.id}: ${error.message}`);
-    if (error instanceof StorageError && error.code === "corrupt")
-      console.error("to truncate the log at the damaged record, restart with --repair true");
+    if (error instanceof StorageError && error.code === "corrupt") console.error(corruptionAdvice(config));
     return 1;
   }
   const decision = bootstrapDecision(config, node);
@@ -125,6 +124,20 @@ async function main(): Promise<number> {
   node.stop();
   await server.stop();
   return 0;
+}
+
+/** What to do about a corrupt log: replace the member; `--repair` only where no other copy exists. */
+function corruptionAdvice(config: NodeConfig): string {
+  return [
+    `the data of node ${config.id} is damaged and cannot be trusted. In a cluster, replace it:`,
+    `  1. on the leader: DELETE /v1/cluster/members/${config.id}`,
+    `  2. empty its data directory ${config.dataDir} (move it aside to keep it for inspection)`,
+    "  3. start it again with --join <a member's URL>: it comes back as a learner, catches up and is promoted",
+    '  (docs/operations.md, "Replacing a node whose disk failed").',
+    "--repair true instead truncates the log at the damaged record; it may drop entries and votes this node",
+    "acknowledged, so a repaired voter can break Raft's guarantees: use it only for a single-node cluster,",
+    "or when no quorum of other copies is left, and replace the member afterwards all the same.",
+  ].join("\n");
 }
 
 /** What `--bootstrap` (if given) means for the stored state: nothing to do without it. */

@@ -65,7 +65,9 @@ function readinessChecks(service: NodeService): ReadyzResponse["checks"] {
     {
       name: "storage",
       ok: facts.storageWritable,
-      message: facts.storageWritable ? "writable" : "the storage failed or the node is stopping",
+      message: facts.storageWritable
+        ? "writable"
+        : (facts.storageFailure ?? "the storage failed or the node is stopping"),
     },
     {
       name: "caught_up",

@@ -10,6 +10,7 @@ export const ApiErrorCodeSchema = z
   .enum([
     "not_leader",
     "no_leader",
+    "storage_unavailable",
     "leader_unreachable",
     "timeout",
     "overloaded",
@@ -43,6 +44,8 @@ export const ApiErrorCodeSchema = z
       "`shutting_down` the write may or may not have taken effect (`definite: false`). " +
       "`overloaded` also answers a leader whose uncommitted entries reached their limit (no quorum keeps up); " +
       "`leader_transferring` a leader that is handing leadership to another node (for at most an election timeout). " +
+      "`storage_unavailable` (503) answers a node whose storage failed (a full disk, say) and that knows no other leader: it " +
+      "retries reopening its storage, and other nodes keep serving; `definite: true` unless the write was in flight when it failed. " +
       "`member_conflict`, `learner_behind`, `change_in_progress` and `quorum_at_risk` refuse a membership change " +
       "before anything was proposed (`definite: true`). " +
       "`nothing_to_snapshot` answers `POST /v1/snapshot` on a node that has applied nothing yet. " +
@@ -111,6 +114,7 @@ export function errorStatus(code: ApiErrorCode): ContentfulStatusCode {
       return 502;
     case "not_leader":
     case "no_leader":
+    case "storage_unavailable":
     case "overloaded":
     case "leader_transferring":
     case "shutting_down":
@@ -151,7 +155,7 @@ const ERROR_DESCRIPTIONS = {
   415: "The body is not JSON (send `content-type: application/json`)",
   500: "A bug or a storage failure (`internal`)",
   502: "A follower forwarded the request and the leader did not answer (`leader_unreachable`); for writes `definite: false`",
-  503: "No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`)",
+  503: "No leader is known, the node's storage failed, the node is overloaded, handing leadership over or stopping (`no_leader`, `storage_unavailable`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`)",
   504: "The request timed out; for writes `definite: false`, so the write may have taken effect (`timeout`)",
 } as const;
 

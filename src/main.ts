@@ -15,7 +15,7 @@ import { joinCluster } from "./server/join.ts";
 import { StartupError } from "./server/runtime.ts";
 import { waitForStopRequest } from "./server/stop_request.ts";
 import { readNodeTls, type ServerTls } from "./server/tls.ts";
-import { StorageError } from "./storage/mod.ts";
+import { StorageError, storageFaultsFromEnv, storageFaultWarning } from "./storage/mod.ts";
 import { type OutboundClients, outboundClients } from "./transport/mod.ts";
 
 type Serve = (
@@ -62,9 +62,17 @@ async function main(): Promise<number> {
     console.error(`cannot start node ${config.id}: unusable TLS files:\n  ${tls.errors.join("\n  ")}`);
     return 2;
   }
+  const faults = storageFaultsFromEnv(process.env);
+  if (faults.kind === "invalid") {
+    console.error(`cannot start node ${config.id}: ${faults.message}`);
+    return 2;
+  }
+  if (faults.kind === "on") console.error(storageFaultWarning(faults.hook));
   mkdirSync(config.dataDir, { recursive: true });
   const clients = outboundClients(tls.tls.ca);
-  const { host, serve } = await runtimeHost(clients);
+  const runtime = await runtimeHost(clients);
+  const serve = runtime.serve;
+  const host: NodeAppHost = faults.kind === "on" ? { ...runtime.host, storageFaults: faults.hook } : runtime.host;
   const { createNodeApp } = await import("./node_app.ts");
   let node: ReturnType<typeof createNodeApp>;
   try {
@@ -72,8 +80,7 @@ async function main(): Promise<number> {
   } catch (error) {
     if (!(error instanceof StorageError) && !(error instanceof StartupError)) throw error;
     console.error(`cannot start node ${config.id}: ${error.message}`);
-    if (error instanceof StorageError && error.code === "corrupt")
-      console.error("to truncate the log at the damaged record, restart with --repair true");
+    if (error instanceof StorageError && error.code === "corrupt") console.error(corruptionAdvice(config));
     return 1;
   }
   const decision = bootstrapDecision(config, node);
@@ -117,6 +124,20 @@ async function main(): Promise<number> {
   node.stop();
   await server.stop();
   return 0;
+}
+
+/** What to do about a corrupt log: replace the member; `--repair` only where no other copy exists. */
+function corruptionAdvice(config: NodeConfig): string {
+  return [
+    `the data of node ${config.id} is damaged and cannot be trusted. In a cluster, replace it:`,
+    `  1. on the leader: DELETE /v1/cluster/members/${config.id}`,
+    `  2. empty its data directory ${config.dataDir} (move it aside to keep it for inspection)`,
+    "  3. start it again with --join <a member's URL>: it comes back as a learner, catches up and is promoted",
+    '  (docs/operations.md, "Replacing a node whose disk failed").',
+    "--repair true instead truncates the log at the damaged record; it may drop entries and votes this node",
+    "acknowledged, so a repaired voter can break Raft's guarantees: use it only for a single-node cluster,",
+    "or when no quorum of other copies is left, and replace the member afterwards all the same.",
+  ].join("\n");
 }
 
 /** What `--bootstrap` (if given) means for the stored state: nothing to do without it. */

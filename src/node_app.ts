@@ -19,7 +19,7 @@ import { createNodeCore, type NodeCore } from "./server/node_core.ts";
 import { NodeMetrics } from "./server/node_metrics.ts";
 import type { RaftRuntime, RuntimeOptions } from "./server/runtime.ts";
 import { StorageAdapter } from "./server/storage_adapter.ts";
-import { acquireDirLock, openFileStorage } from "./storage/mod.ts";
+import { acquireDirLock, openFileStorage, type StorageFaultHook, storageFaultWarning } from "./storage/mod.ts";
 import {
   type ClientFetch,
   frameKindOf,
@@ -39,6 +39,8 @@ export interface NodeAppHost {
   readonly fetch?: ClientFetch;
   /** Where log lines go; default stderr. */
   readonly writeLog?: (line: string) => void;
+  /** The storage fault test hook, when `RAFT_TEST_STORAGE_FAULTS` turned it on; default off. */
+  readonly storageFaults?: StorageFaultHook;
 }
 
 /** A wired node, ready to be served. */
@@ -60,11 +62,15 @@ export interface NodeApp {
 export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
   const logger = createLogger(config.id, config.logLevel, host.writeLog, config.logFormat);
   const self = { id: config.id, url: config.advertiseUrl };
+  const faults = host.storageFaults;
+  if (faults !== undefined) {
+    logger.warn(storageFaultWarning(faults), { event: "storage_fault_hook", controlDir: faults.controlDir });
+  }
   const lock = acquireDirLock(config.dataDir);
   let storage: StorageAdapter;
   try {
     storage = new StorageAdapter(() =>
-      openFileStorage(config.dataDir, { repair: config.repair, log: (m) => logger.warn(m) }),
+      openFileStorage(config.dataDir, { repair: config.repair, log: (m) => logger.warn(m), fs: faults?.fs }),
     );
   } catch (error) {
     lock.release();

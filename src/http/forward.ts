@@ -80,6 +80,11 @@ export class LeaderRouter {
     const definite = kind === "write" ? true : undefined;
     // Unknown leader, or a stale hint naming this very node: nobody can serve it now.
     if (leader === null || leader.id === self.id) {
+      const failure = this.#service.readiness().storageFailure;
+      if (failure !== undefined) {
+        const message = `Cannot serve ${what}: the storage of node ${self.id} failed (${failure}); it retries reopening it, and other nodes may serve meanwhile`;
+        return apiError(c, "storage_unavailable", message, { definite });
+      }
       return apiError(c, "no_leader", `Cannot serve ${what}: no leader is known right now`, { definite });
     }
     // Forwarded once already: forwarding again could loop between nodes that disagree.

@@ -115,7 +115,10 @@ export class KvNodeService implements NodeService {
     const storageWritable = !this.#rt.down && !this.#rt.stopped;
     const applyLag = Math.max(0, node.commitIndex - this.#holder.appliedIndex);
     const leaderQuorum = this.#ms.reachableQuorum();
-    return { storageWritable, leaderQuorum, applyLag };
+    const failure = this.#rt.storageFailure;
+    return failure === null
+      ? { storageWritable, leaderQuorum, applyLag }
+      : { storageWritable, leaderQuorum, applyLag, storageFailure: failure };
   }
 
   members(): readonly MemberView[] {
@@ -226,7 +229,7 @@ export class KvNodeService implements NodeService {
       case "unavailable":
         return outcome.reason === "stopped"
           ? fail("shutting_down", "the node is stopping", { definite: true })
-          : fail("internal", "the node's storage failed; it is restarting from disk");
+          : fail("storage_unavailable", `the storage of node ${this.self.id} failed; it retries reopening it`);
       case "empty":
         return fail("nothing_to_snapshot", `node ${this.self.id} has applied nothing yet (is it part of a cluster?)`, {
           definite: true,

@@ -16,6 +16,7 @@ export type LogEvent =
   | "storage_recovered"
   | "storage_failed"
   | "storage_reopened"
+  | "storage_fault_hook"
   | "role_changed"
   | "election_started"
   | "inconsistent_peer_input"

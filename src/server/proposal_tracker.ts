@@ -9,8 +9,10 @@ export type ProposalOutcome<R> =
   | { readonly kind: "superseded" }
   /** Still undecided when the wait ended: it may or may not take effect. */
   | { readonly kind: "timeout" }
-  /** The node is stopping (or its storage failed): the proposal may or may not take effect. */
-  | { readonly kind: "stopped" };
+  /** The node is stopping: the proposal may or may not take effect. */
+  | { readonly kind: "stopped" }
+  /** The node's storage failed: the proposal may or may not take effect (other nodes may commit it). */
+  | { readonly kind: "storage_failed" };
 
 interface Waiter<R> {
   readonly position: LogPosition;
@@ -77,9 +79,9 @@ export class ProposalTracker<R> {
     for (const waiter of this.#all()) if (waiter.position.index <= index) this.#finish(waiter, { kind: "timeout" });
   }
 
-  /** Ends every wait (node stopping, or its storage failed): outcomes unknown. */
-  stopAll(): void {
-    for (const waiter of this.#all()) this.#finish(waiter, { kind: "stopped" });
+  /** Ends every wait (the node is stopping, or its storage failed) with `kind`: outcomes unknown. */
+  stopAll(kind: "stopped" | "storage_failed" = "stopped"): void {
+    for (const waiter of this.#all()) this.#finish(waiter, { kind });
   }
 
   #all(): Waiter<R>[] {

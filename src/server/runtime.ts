@@ -193,6 +193,8 @@ export class RaftRuntime<R> {
   #stopped = false;
   /** True while storage is failing: the node is down until storage reopens. */
   #down = false;
+  /** Why storage is failing (the latest error), while {@link RaftRuntime.down}; else null. */
+  #storageFailure: string | null = null;
   #recoveryTimer: TimerHandle | null = null;
   #recoveryDelayMs = RECOVERY_MIN_MS;
   #commitNoticeScheduled = false;
@@ -259,6 +261,11 @@ export class RaftRuntime<R> {
   /** True while the node is down because its storage failed (it retries reopening). */
   get down(): boolean {
     return this.#down;
+  }
+
+  /** While {@link RaftRuntime.down}: the latest storage error's message; else null. */
+  get storageFailure(): string | null {
+    return this.#storageFailure;
   }
 
   /** Arms the timer and connects to the peers of the recovered configuration. */
@@ -756,9 +763,10 @@ export class RaftRuntime<R> {
       { event: "storage_failed", code: error.code },
     );
     this.#down = true;
+    this.#storageFailure = error.message;
     this.#timer.stop();
     this.#node.actions.take(); // Dropped: the node is rebuilt from what is durable.
-    this.#proposals.stopAll();
+    this.#proposals.stopAll("storage_failed");
     this.#reads.stopAll("not_leader");
     this.#scheduleRecovery();
   }
@@ -779,11 +787,13 @@ export class RaftRuntime<R> {
       this.#executor = this.#newExecutor();
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
+      this.#storageFailure = why;
       this.#deps.logger.error(`storage still unavailable: ${why}`, { event: "storage_failed" });
       this.#scheduleRecovery();
       return;
     }
     this.#down = false;
+    this.#storageFailure = null;
     this.#recoveryDelayMs = RECOVERY_MIN_MS;
     const generation = this.#node.generation as number;
     this.#deps.logger.info(`storage reopened; node restarted as generation ${generation}`, {

@@ -20,6 +20,7 @@ export type Consistency = "linearizable" | "leader" | "stale";
 export type ServiceErrorCode =
   | "not_leader" // This node is not the leader (routes forward or redirect using `leader`).
   | "no_leader" // No leader is known right now (503).
+  | "storage_unavailable" // This node's storage failed (a full disk, say); it retries reopening it (503).
   | "timeout" // Proposed, but the outcome is unknown (504, definite: false).
   | "overloaded" // A bounded queue is full, or the leader's uncommitted entries reached their limit (503); nothing was proposed.
   | "leader_transferring" // The leader is handing leadership to another node (503); nothing was proposed.
@@ -91,6 +92,8 @@ export interface LeaderChange {
 export interface ReadinessFacts {
   /** False once the node's storage failed (it restarts from disk) or the node is stopping. */
   readonly storageWritable: boolean;
+  /** While the node's storage is failing: why (the latest storage error); absent otherwise. */
+  readonly storageFailure?: string;
   /** On the leader: whether a quorum of voters answered within an election timeout; null elsewhere. */
   readonly leaderQuorum: boolean | null;
   /** Committed entries this node has not applied yet. */

@@ -39,6 +39,12 @@ export function writeResultOf(
       return fail("shutting_down", "the node stopped before the write's outcome was known (it may still commit)", {
         definite: false,
       });
+    case "storage_failed":
+      return fail(
+        "storage_unavailable",
+        "the leader's storage failed before the write's outcome was known (it may still commit through another node)",
+        { definite: false },
+      );
   }
 }
 

@@ -6,6 +6,18 @@ export { crc32, crc32Table, hasNativeCrc32 } from "../checksum/crc32.ts";
 export { acquireDirLock, type DirLock } from "./dir_lock.ts";
 export { errnoCode, isNoSpace, StorageError, type StorageErrorCode, type StorageErrorLocation } from "./errors.ts";
 export { exitProcess, FATAL_EXIT_CODE, type FatalHandler } from "./fatal.ts";
+export {
+  FAULT_CONTROL_FILES,
+  faultyFileSystem,
+  STORAGE_FAULTS_ENV,
+  type StorageFaultHook,
+  type StorageFaultSetting,
+  storageFaultsFromEnv,
+  storageFaultWarning,
+} from "./faulty_fs/fault_hook.ts";
+export { fullDiskFileSystem, noSpaceError } from "./faulty_fs/full_disk_fs.ts";
+export { type PowerLossOptions, powerLossFileSystem } from "./faulty_fs/power_loss_fs.ts";
+export { type StallKind, type StallOptions, stalledFileSystem, waitWhileStalled } from "./faulty_fs/stalled_fs.ts";
 export { FileLogStore, type FileLogStoreOptions, type OpenedLogStore } from "./file_log_store.ts";
 export { FileSnapshotStore, type FileSnapshotStoreOptions, snapshotName } from "./file_snapshot_store.ts";
 export { type FileSystem, nodeFileSystem } from "./file_system.ts";

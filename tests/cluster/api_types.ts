@@ -270,12 +270,13 @@ export interface components {
       };
     };
     /**
-     * @description What went wrong. Whether a failed write may still take effect is told by `definite`, not by the code: `no_leader`, `not_leader`, `overloaded` and `leader_transferring` come before anything was proposed (`definite: true`), while after `timeout`, `leader_unreachable` (a follower forwarded the write and the leader did not answer) and `shutting_down` the write may or may not have taken effect (`definite: false`). `overloaded` also answers a leader whose uncommitted entries reached their limit (no quorum keeps up); `leader_transferring` a leader that is handing leadership to another node (for at most an election timeout). `member_conflict`, `learner_behind`, `change_in_progress` and `quorum_at_risk` refuse a membership change before anything was proposed (`definite: true`). `nothing_to_snapshot` answers `POST /v1/snapshot` on a node that has applied nothing yet. `unauthorized` (401) answers a `/v1` request without a valid bearer token, `forbidden` (403) the read-only token on an operation that needs the admin token. `invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.
+     * @description What went wrong. Whether a failed write may still take effect is told by `definite`, not by the code: `no_leader`, `not_leader`, `overloaded` and `leader_transferring` come before anything was proposed (`definite: true`), while after `timeout`, `leader_unreachable` (a follower forwarded the write and the leader did not answer) and `shutting_down` the write may or may not have taken effect (`definite: false`). `overloaded` also answers a leader whose uncommitted entries reached their limit (no quorum keeps up); `leader_transferring` a leader that is handing leadership to another node (for at most an election timeout). `storage_unavailable` (503) answers a node whose storage failed (a full disk, say) and that knows no other leader: it retries reopening its storage, and other nodes keep serving; `definite: true` unless the write was in flight when it failed. `member_conflict`, `learner_behind`, `change_in_progress` and `quorum_at_risk` refuse a membership change before anything was proposed (`definite: true`). `nothing_to_snapshot` answers `POST /v1/snapshot` on a node that has applied nothing yet. `unauthorized` (401) answers a `/v1` request without a valid bearer token, `forbidden` (403) the read-only token on an operation that needs the admin token. `invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.
      * @enum {string}
      */
     ErrorCode:
       | "not_leader"
       | "no_leader"
+      | "storage_unavailable"
       | "leader_unreachable"
       | "timeout"
       | "overloaded"
@@ -628,7 +629,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
+      /** @description No leader is known, the node's storage failed, the node is overloaded, handing leadership over or stopping (`no_leader`, `storage_unavailable`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
       503: {
         headers: {
           [name: string]: unknown;
@@ -765,7 +766,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
+      /** @description No leader is known, the node's storage failed, the node is overloaded, handing leadership over or stopping (`no_leader`, `storage_unavailable`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
       503: {
         headers: {
           [name: string]: unknown;
@@ -902,7 +903,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
+      /** @description No leader is known, the node's storage failed, the node is overloaded, handing leadership over or stopping (`no_leader`, `storage_unavailable`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
       503: {
         headers: {
           [name: string]: unknown;
@@ -1019,7 +1020,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
+      /** @description No leader is known, the node's storage failed, the node is overloaded, handing leadership over or stopping (`no_leader`, `storage_unavailable`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
       503: {
         headers: {
           [name: string]: unknown;
@@ -1138,7 +1139,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
+      /** @description No leader is known, the node's storage failed, the node is overloaded, handing leadership over or stopping (`no_leader`, `storage_unavailable`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
       503: {
         headers: {
           [name: string]: unknown;
@@ -1266,7 +1267,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
+      /** @description No leader is known, the node's storage failed, the node is overloaded, handing leadership over or stopping (`no_leader`, `storage_unavailable`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
       503: {
         headers: {
           [name: string]: unknown;
@@ -1368,7 +1369,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
+      /** @description No leader is known, the node's storage failed, the node is overloaded, handing leadership over or stopping (`no_leader`, `storage_unavailable`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
       503: {
         headers: {
           [name: string]: unknown;
@@ -1499,7 +1500,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
+      /** @description No leader is known, the node's storage failed, the node is overloaded, handing leadership over or stopping (`no_leader`, `storage_unavailable`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
       503: {
         headers: {
           [name: string]: unknown;
@@ -1621,7 +1622,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
+      /** @description No leader is known, the node's storage failed, the node is overloaded, handing leadership over or stopping (`no_leader`, `storage_unavailable`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
       503: {
         headers: {
           [name: string]: unknown;
@@ -1717,7 +1718,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
+      /** @description No leader is known, the node's storage failed, the node is overloaded, handing leadership over or stopping (`no_leader`, `storage_unavailable`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
       503: {
         headers: {
           [name: string]: unknown;
@@ -1808,7 +1809,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
+      /** @description No leader is known, the node's storage failed, the node is overloaded, handing leadership over or stopping (`no_leader`, `storage_unavailable`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
       503: {
         headers: {
           [name: string]: unknown;
@@ -1882,7 +1883,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No leader is known, the node is overloaded, handing leadership over or stopping (`no_leader`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
+      /** @description No leader is known, the node's storage failed, the node is overloaded, handing leadership over or stopping (`no_leader`, `storage_unavailable`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`) */
       503: {
         headers: {
           [name: string]: unknown;

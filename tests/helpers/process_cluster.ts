@@ -63,6 +63,8 @@ export interface ProcessClusterOptions {
   readonly leaderTimeoutMs?: number;
   /** More flags for a node, after the cluster's own (e.g. `--bootstrap`). */
   readonly extraArgs?: (node: ClusterNode) => readonly string[];
+  /** More environment variables for a node (e.g. the storage fault hook's `RAFT_TEST_STORAGE_FAULTS`). */
+  readonly env?: (node: ClusterNode) => Readonly<Record<string, string>>;
   /** The nodes' log level (default info). */
   readonly logLevel?: "debug" | "info" | "warn" | "error";
   /** How many of the nodes (the first ones) `bootstrap()` makes voters; the rest start empty, as spares (default all). */
@@ -151,14 +153,14 @@ export function nodeCommand(runtime: NodeRuntime): { bin: string; args: string[]
   return { bin, args: ["run", ...permissions, "src/main.ts"] };
 }
 
-/** The environment of a node: ours without any `RAFT_*` setting (flags say everything), no colours. */
-function nodeEnv(): Record<string, string> {
+/** The environment of a node: ours without any `RAFT_*` setting (flags say everything), no colours, then `extra`. */
+function nodeEnv(extra: Readonly<Record<string, string>> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (value !== undefined && !name.startsWith("RAFT_")) env[name] = value;
   }
   env.NO_COLOR = "1";
-  return env;
+  return { ...env, ...extra };
 }
 
 /** The last {@link MAX_LOG_CHARS} characters of `text`. */
@@ -228,15 +230,19 @@ export class ClusterNode {
     this.#lastStart = bounded(this.#lastStart + line);
   }
 
-  /** Spawns the node process with `args` after the runtime's own arguments. */
-  spawn(args: readonly string[]): void {
+  /** Spawns the node process with `args` after the runtime's own arguments, and `env` added to the environment. */
+  spawn(args: readonly string[], env: Readonly<Record<string, string>> = {}): void {
     if (this.running) throw new Error(`${this.id} is already running (pid ${this.pid})`);
     this.#exitCode = null;
     installExitHook();
     const { bin, args: lead } = nodeCommand(this.runtime);
     const start = ++this.#starts;
     this.#lastStart = "";
-    const child = spawn(bin, [...lead, ...args], { cwd: REPO_ROOT, env: nodeEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(bin, [...lead, ...args], {
+      cwd: REPO_ROOT,
+      env: nodeEnv(env),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     this.#child = child;
     this.#alive = true;
     liveChildren.add(child);
@@ -359,7 +365,7 @@ export class ProcessCluster {
         useBearerToken(node.url, this.adminToken);
       });
       try {
-        for (const node of this.nodes) node.spawn(this.#args(node));
+        for (const node of this.nodes) node.spawn(this.#args(node), this.options.env?.(node));
         await Promise.all(this.nodes.map((node) => node.waitLive(this.#startTimeoutMs)));
         return;
       } catch (error) {
@@ -467,7 +473,7 @@ export class ProcessCluster {
    */
   async restart(node: ClusterNode, extraArgs: readonly string[] = []): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      node.spawn([...this.#args(node), ...extraArgs]);
+      node.spawn([...this.#args(node), ...extraArgs], this.options.env?.(node));
       try {
         await node.waitLive(this.#startTimeoutMs);
         return;

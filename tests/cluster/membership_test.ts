@@ -24,6 +24,7 @@ interface MemberRow {
   url: string | null;
   role: string;
   leader: boolean;
+  matchIndex: number | null;
   lag: number | null;
   reachable: boolean | null;
   promotionPending: boolean;

@@ -17,8 +17,8 @@ export const HttpUrl = z
 
 const Member = z.object({ id: NodeIdSchema, url: HttpUrl });
 
-/** `id=url,id=url` → members. */
-const MemberList = z
+/** `id=url,id=url` → `{ id, url }` entries (at least one). */
+const IdUrlList = z
   .string()
   .transform((s, ctx) => {
     const out: Array<{ id: string; url: string }> = [];
@@ -34,6 +34,14 @@ const MemberList = z
     return out;
   })
   .pipe(z.array(Member).min(1));
+
+/** `id=url,id=url` → members. */
+const MemberList = IdUrlList;
+
+/** `id=url,…` → the peers dialed through another address (`--peer-via`); each id at most once. */
+const PeerViaList = IdUrlList.refine((list) => new Set(list.map((e) => e.id)).size === list.length, {
+  message: "names a peer more than once; give each peer one address",
+});
 
 /** `host:port` → `{ hostname, port }`. */
 export const Listen = z
@@ -87,6 +95,8 @@ export const NodeConfigSchema = z
     /** Serve `/v1` without any token: anyone who reaches the port may read and write. */
     insecureNoAuth: trueFalse(false),
     bootstrap: MemberList.optional(),
+    /** Peers this node dials through another address than their member URL (a NAT, a proxy, a relay). */
+    peerVia: PeerViaList.optional(),
     /** Any member's URL: ask that cluster to add this node (harmless once it is a member). */
     join: HttpUrl.optional(),
     repair: trueFalse(false),
@@ -142,6 +152,10 @@ export const NodeConfigSchema = z
     message: "heartbeatMs must be at most half of electionTimeoutMs",
     path: ["heartbeatMs"],
   })
+  .refine((c) => !(c.peerVia ?? []).some((e) => e.id === c.id), {
+    message: "names this node itself; give the addresses of other peers",
+    path: ["peerVia"],
+  })
   .refine((c) => c.tlsCertFile === undefined || c.tlsKeyFile !== undefined, {
     message: "required with --tls-cert-file (give both or neither)",
     path: ["tlsKeyFile"],
@@ -176,6 +190,7 @@ export const CONFIG_KEYS = [
   "readTokenFile",
   "insecureNoAuth",
   "bootstrap",
+  "peerVia",
   "join",
   "repair",
   "exitWithParent",

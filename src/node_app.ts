@@ -24,6 +24,7 @@ import {
   type ClientFetch,
   frameKindOf,
   PeerTransport,
+  peerViaOf,
   registerPeerEndpoint,
   SnapshotReceiver,
   type WebSocketImpl,
@@ -78,10 +79,12 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
   }
   logRecovery(logger, storage);
   const metrics = new NodeMetrics();
+  const peerVia = peerViaOf(config.peerVia);
   const transport = new PeerTransport({
     selfId: NodeId.of(config.id),
     selfUrl: config.advertiseUrl,
     token: config.clusterToken,
+    via: peerVia,
     link: { WebSocket: host.webSocket },
     onPeerError: (peer, e) =>
       logger.warn(`peer ${peer} refused a frame: ${e.code}: ${e.message}`, {
@@ -112,6 +115,7 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
   const app = createHttpApp(service, {
     auth: apiAuthOf(config),
     fetch: host.fetch,
+    peerVia,
     // A follower waits a little longer than the leader may, so the leader's own answer comes through.
     forwardTimeouts: forwardTimeoutsFor(config.requestTimeoutMs, DEFAULT_MEMBERSHIP_SETTINGS.changeTimeoutMs),
     logger,

@@ -6,6 +6,7 @@
 import type { MiddlewareHandler } from "hono";
 import { DEFAULT_MEMBERSHIP_SETTINGS } from "../server/membership.ts";
 import type { MemberInfo, NodeService, ServiceError } from "../server/service.ts";
+import { dialUrlOf, NO_PEER_VIA, type PeerVia } from "../transport/peer_via.ts";
 import type { ApiContext, AppEnv, ForwardWait } from "./http_context.ts";
 import { apiError, type RequestKind, serviceErrorResponse } from "./http_errors.ts";
 
@@ -40,6 +41,11 @@ export interface LeaderRouterOptions {
   readonly fetch?: FetchFunction;
   /** Forwarding timeouts in milliseconds; default {@link DEFAULT_FORWARD_TIMEOUTS}. */
   readonly timeouts?: Partial<ForwardTimeouts>;
+  /**
+   * Leaders dialed through another address than their member URL (`--peer-via`): a forwarded
+   * request goes there; a redirect still names the member URL (the client is not this node).
+   */
+  readonly via?: PeerVia;
 }
 
 /** Request headers copied onto a forwarded request. */
@@ -61,12 +67,14 @@ export class LeaderRouter {
   readonly #service: NodeService;
   readonly #fetch: FetchFunction;
   readonly #timeouts: ForwardTimeouts;
+  readonly #via: PeerVia;
 
   /** A router for requests arriving at `service`. */
   constructor(service: NodeService, options: LeaderRouterOptions = {}) {
     this.#service = service;
     this.#fetch = options.fetch ?? ((url, init) => fetch(url, init));
     this.#timeouts = { ...DEFAULT_FORWARD_TIMEOUTS, ...options.timeouts };
+    this.#via = options.via ?? NO_PEER_VIA;
     for (const [wait, ms] of Object.entries(this.#timeouts)) {
       if (!Number.isInteger(ms) || ms <= 0)
         throw new RangeError(`forward timeout ${wait} must be a positive integer: ${ms}`);
@@ -100,7 +108,7 @@ export class LeaderRouter {
   /** Sends the same request to the leader and relays its answer. */
   async #forward(c: ApiContext, leader: MemberInfo, kind: RequestKind): Promise<Response> {
     const incoming = new URL(c.req.url);
-    const url = joinUrl(leader.url, incoming.pathname + incoming.search);
+    const url = joinUrl(dialUrlOf(this.#via, leader.id, leader.url), incoming.pathname + incoming.search);
     const method = c.req.method;
     const text = method === "GET" || method === "HEAD" ? "" : await c.req.text();
     const headers = new Headers({ [FORWARDED_HEADER]: this.#service.self.id });
@@ -122,7 +130,8 @@ export class LeaderRouter {
   /** Answers a forward that failed: 504 after a timeout, 502 when the leader did not answer otherwise. */
   #failure(c: ApiContext, leader: MemberInfo, err: unknown, kind: RequestKind, timeoutMs: number): Response {
     const write = kind === "write";
-    const where = `the leader ${leader.id} at ${leader.url}`;
+    const dialed = dialUrlOf(this.#via, leader.id, leader.url);
+    const where = `the leader ${leader.id} at ${leader.url}${dialed === leader.url ? "" : ` (dialed via ${dialed})`}`;
     const what = `${c.req.method} ${new URL(c.req.url).pathname}`;
     if (isTimeout(err)) {
       const message = `Timed out after ${timeoutMs} ms waiting for ${where} to answer ${what}`;

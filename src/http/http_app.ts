@@ -12,6 +12,7 @@ import type { ApiErrorCode } from "../../schemas/api_errors.ts";
 import { createLogger, type Logger } from "../server/logger.ts";
 import { METRICS_CONTENT_TYPE } from "../server/metrics.ts";
 import type { NodeService } from "../server/service.ts";
+import type { PeerVia } from "../transport/peer_via.ts";
 import { type ApiAuth, type AuthFailure, authorize } from "./api_auth.ts";
 import { concurrencyLimit, DEFAULT_MAX_CONCURRENT_REQUESTS } from "./concurrency_limit.ts";
 import { type ErrorReport, rateLimitedErrorReports } from "./error_reports.ts";
@@ -61,6 +62,8 @@ export interface HttpAppOptions {
   readonly auth: ApiAuth;
   /** Sends forwarded requests to the leader; default: the global `fetch`. */
   readonly fetch?: FetchFunction;
+  /** Leaders reached through another address than their member URL (`--peer-via`); default none. */
+  readonly peerVia?: PeerVia;
   /**
    * How long to wait for the leader's answer to a forwarded request, by what the request waits for
    * on the leader; default: the default request and membership timeouts plus a margin (forward.ts).
@@ -103,7 +106,11 @@ function routeLabel(c: Context): string {
 /** The API app of `service` serving `routes`: leader forwarding, auth, the OpenAPI document and error envelopes. */
 export function createApiApp(service: NodeService, routes: RouteSet, options: HttpAppOptions): ApiApp {
   const app = newApiApp();
-  const leaderRouter = new LeaderRouter(service, { fetch: options.fetch, timeouts: options.forwardTimeouts });
+  const leaderRouter = new LeaderRouter(service, {
+    fetch: options.fetch,
+    timeouts: options.forwardTimeouts,
+    via: options.peerVia,
+  });
   const metrics = options.metrics;
   const checkToken = authorize(options.auth, (why) => metrics?.observeAuthFailure(why));
   app.use(async (c, next) => {

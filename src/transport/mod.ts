@@ -51,6 +51,7 @@ export {
   type PeerTransportOptions,
   peerSocketUrl,
 } from "./peer_transport.ts";
+export { dialUrlOf, NO_PEER_VIA, type PeerVia, peerViaOf } from "./peer_via.ts";
 export {
   DEFAULT_SNAPSHOT_CHUNK_BYTES,
   type ReceivedSnapshot,

@@ -8,6 +8,7 @@ import { decodeFrame, encodeMessage, encodeSnapshotChunk, type SnapshotChunk } f
 import { type FrameKind, frameKindOf } from "./frame_kind.ts";
 import { NODE_ID_HEADER, NODE_URL_HEADER, PEER_PATH } from "./peer_endpoint.ts";
 import { DEFAULT_HIGH_WATER_MARK, PeerLink, type PeerLinkOptions, SYSTEM_TIMERS } from "./peer_link.ts";
+import { dialUrlOf, NO_PEER_VIA, type PeerVia } from "./peer_via.ts";
 import { DEFAULT_SNAPSHOT_CHUNK_BYTES, snapshotChunks } from "./snapshot_stream.ts";
 
 /** A peer to dial: its node id and its HTTP URL. */
@@ -24,6 +25,8 @@ export interface PeerStats {
   readonly id: NodeId;
   /** The peer's HTTP URL. */
   readonly url: string;
+  /** The URL this node dials it at: `url`, or its `--peer-via` address. */
+  readonly dialUrl: string;
   /** True iff the link is open. */
   readonly connected: boolean;
   /** Frames handed to the link. */
@@ -62,6 +65,11 @@ export interface PeerTransportOptions {
   readonly selfUrl: string;
   /** The cluster token. */
   readonly token: string;
+  /**
+   * Peers dialed through another address than their member URL (`--peer-via`); their links, and
+   * so their snapshot transfers, use it. Default: none.
+   */
+  readonly via?: PeerVia;
   /** Settings for every link (client constructor, high-water mark, backoff, timers). */
   readonly link?: LinkSettings;
   /** Snapshot chunk size in bytes; default 256 KiB. */
@@ -129,6 +137,7 @@ export class PeerTransport {
   readonly #peers = new Map<NodeId, Peer>();
   readonly #snapshotting = new Set<NodeId>();
   readonly #observer: PeerTrafficObserver;
+  readonly #via: PeerVia;
   #snapshotCount = 0;
   #closed = false;
 
@@ -136,6 +145,7 @@ export class PeerTransport {
   constructor(options: PeerTransportOptions) {
     this.#options = options;
     this.#observer = options.observer ?? NO_OBSERVER;
+    this.#via = options.via ?? NO_PEER_VIA;
   }
 
   /**
@@ -230,7 +240,8 @@ export class PeerTransport {
     const ids = [...this.#peers.keys()].sort();
     return ids.map((id) => {
       const { url, link, sent, dropped, refused } = this.#peers.get(id) as Peer;
-      return { id, url, connected: link.isOpen, sent, dropped, refused };
+      const dialUrl = dialUrlOf(this.#via, id, url);
+      return { id, url, dialUrl, connected: link.isOpen, sent, dropped, refused };
     });
   }
 
@@ -246,7 +257,7 @@ export class PeerTransport {
     let opened = false;
     return new PeerLink({
       ...this.#options.link,
-      url: peerSocketUrl(url),
+      url: peerSocketUrl(dialUrlOf(this.#via, id, url)),
       headers: { authorization: `Bearer ${token}`, [NODE_ID_HEADER]: selfId, [NODE_URL_HEADER]: selfUrl },
       onOpen: () => {
         if (opened) this.#observer.reconnected(id);

@@ -10,6 +10,12 @@
  *   default roots), and the `ws` package's `new WebSocket(url, { headers, ca })`.
  * Bun's `tls.ca` and the `ws` package's `ca` replace the default roots, so both get those roots
  * (`node:tls` `rootCertificates`) followed by the bundle: every runtime then trusts the same set.
+ *
+ * The `fetch` never reuses a connection (Bun: `keepalive: false`; Deno: a client with no idle
+ * pool). Both runtimes resend a PUT or DELETE on a new connection when a reused one is reset, even
+ * after the request was delivered: a forwarded write (a cas, a put) would then be applied twice and
+ * its caller answered with the second outcome. On a fresh connection the reset surfaces as an
+ * error, which forwarding answers as `leader_unreachable` with `definite: false`.
  */
 import { rootCertificates } from "node:tls";
 import WebSocketPackage from "ws";
@@ -31,7 +37,7 @@ export interface OutboundClients {
  * global `fetch` and {@link defaultWebSocketImpl}, exactly as a node without TLS settings uses.
  */
 export function outboundClients(caPem?: string): OutboundClients {
-  if (caPem === undefined) return { fetch: (url, init) => fetch(url, init), WebSocket: defaultWebSocketImpl() };
+  if (caPem === undefined) return { fetch: freshConnectionFetch(), WebSocket: defaultWebSocketImpl() };
   const ca = [...rootCertificates, caPem];
   if (typeof Bun !== "undefined") {
     // Bun's constructor takes options (headers, tls) where the DOM type has protocols.
@@ -42,12 +48,12 @@ export function outboundClients(caPem?: string): OutboundClients {
       }
     }
     return {
-      fetch: (url, init) => fetch(url, { ...init, tls: { ca } }),
+      fetch: (url, init) => fetch(url, { ...init, keepalive: false, tls: { ca } }),
       WebSocket: TrustingWebSocket as unknown as WebSocketImpl,
     };
   }
   if (typeof Deno !== "undefined") {
-    const client = Deno.createHttpClient({ caCerts: [caPem] });
+    const client = Deno.createHttpClient({ caCerts: [caPem], poolMaxIdlePerHost: 0 });
     class TrustingWebSocket extends WebSocketPackage {
       constructor(url: string, options: { headers: Record<string, string> }) {
         super(url, { ...options, ca });
@@ -59,4 +65,14 @@ export function outboundClients(caPem?: string): OutboundClients {
     };
   }
   throw new Error("--tls-ca-file needs Bun or Deno: their fetch takes a CA bundle, the standard fetch does not");
+}
+
+/** A `fetch` that opens a new connection per request (see the module comment for why). */
+function freshConnectionFetch(): ClientFetch {
+  if (typeof Bun !== "undefined") return (url, init) => fetch(url, { ...init, keepalive: false });
+  if (typeof Deno !== "undefined") {
+    const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+    return (url, init) => fetch(url, { ...init, client } as RequestInit);
+  }
+  return (url, init) => fetch(url, init); // Neither runtime (unit tests under another runner): the platform's fetch.
 }

@@ -92,6 +92,28 @@ describe("forwarding to the leader", () => {
   });
 });
 
+describe("forwarding through --peer-via", () => {
+  it("a follower forwards to the leader's via address, and a redirect still names the leader's member URL", async () => {
+    const recorder = new RecordingFetch();
+    const peerVia = new Map([[LEADER.id, "http://127.0.0.1:9123"]]);
+    const { app } = fixture({ leader: LEADER, fetch: recorder.fetch, peerVia });
+    await send(app, "PUT", "/v1/kv/k?x=1", { value: "v" });
+    expect(recorder.requests.map((r) => r.url)).toEqual(["http://127.0.0.1:9123/v1/kv/k?x=1"]);
+    const redirected = await send(app, "PUT", "/v1/kv/k?redirect=true", { value: "v" });
+    expect(redirected.status).toBe(307);
+    expect(redirected.headers.get("location")).toBe(`${LEADER.url}/v1/kv/k`);
+  });
+
+  it("a forward through a via address that fails names both addresses", async () => {
+    const recorder = new RecordingFetch(() => Promise.reject(new TypeError("connection refused")));
+    const peerVia = new Map([[LEADER.id, "http://127.0.0.1:9123"]]);
+    const { app } = fixture({ leader: LEADER, fetch: recorder.fetch, peerVia });
+    const error = expectError(await send(app, "PUT", "/v1/kv/k", { value: "v" }), 502, "leader_unreachable");
+    expect(error.message).toContain(`${LEADER.url} (dialed via http://127.0.0.1:9123)`);
+    expect(error.definite).toBe(false);
+  });
+});
+
 describe("loop prevention", () => {
   it("a request that already carries x-raft-forwarded is not forwarded again: 503 not_leader with the leader", async () => {
     const { app, recorder } = follower();

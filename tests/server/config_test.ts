@@ -181,3 +181,44 @@ describe("loadConfig() API tokens", () => {
     expect(errorsOf([...BASE, "--admin-token", "has spaces in it, sixteen+"]).join("\n")).toContain("bearer token");
   });
 });
+
+describe("loadConfig() --peer-via", () => {
+  it("loadConfig() leaves --peer-via unset by default", () => {
+    const loaded = loadConfig(REQUIRED, {});
+    expect(loaded.ok && loaded.config.peerVia).toBeUndefined();
+  });
+
+  it("loadConfig() reads id=url pairs from --peer-via and RAFT_PEER_VIA (trailing slashes dropped); the flag wins", () => {
+    const fromFlag = loadConfig(
+      [...REQUIRED, "--peer-via", "n2=http://127.0.0.1:9123/, n3=https://proxy.example/n3"],
+      {},
+    );
+    expect(fromFlag.ok && fromFlag.config.peerVia).toEqual([
+      { id: "n2", url: "http://127.0.0.1:9123" },
+      { id: "n3", url: "https://proxy.example/n3" },
+    ]);
+    const fromEnv = loadConfig(REQUIRED, { RAFT_PEER_VIA: "n2=http://127.0.0.1:9200" });
+    expect(fromEnv.ok && fromEnv.config.peerVia).toEqual([{ id: "n2", url: "http://127.0.0.1:9200" }]);
+    const flagOverEnv = loadConfig([...REQUIRED, "--peer-via=n3=http://127.0.0.1:9300"], {
+      RAFT_PEER_VIA: "n2=http://127.0.0.1:9200",
+    });
+    expect(flagOverEnv.ok && flagOverEnv.config.peerVia).toEqual([{ id: "n3", url: "http://127.0.0.1:9300" }]);
+  });
+
+  const refused: Array<[string, string, string]> = [
+    ["an entry without '='", "n2", "expected id=url"],
+    ["a URL that is not http(s)", "n2=ftp://127.0.0.1:9", "expected id=url"],
+    ["an invalid id", "n 2=http://127.0.0.1:9123", "expected id=url"],
+    ["a peer named twice", "n2=http://127.0.0.1:1,n2=http://127.0.0.1:2", "more than once"],
+    ["this node itself", "n1=http://127.0.0.1:9123", "names this node itself"],
+  ];
+  for (const [what, value, message] of refused) {
+    it(`loadConfig() refuses ${what} in --peer-via, naming the flag and variable`, () => {
+      const loaded = loadConfig([...REQUIRED, "--peer-via", value], {});
+      expect(loaded.ok).toBe(false);
+      if (loaded.ok) return;
+      expect(loaded.errors.join("\n")).toContain("--peer-via (RAFT_PEER_VIA)");
+      expect(loaded.errors.join("\n")).toContain(message);
+    });
+  }
+});

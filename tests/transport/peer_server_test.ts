@@ -207,7 +207,7 @@ describe("peer links over a real server", () => {
       expect(sameMessage(got, m)).toBe(true);
     }
     expect(a.transport.stats()).toEqual([
-      { id: b.id, url: b.server.url, connected: true, sent: 4, dropped: 0, refused: 0 },
+      { id: b.id, url: b.server.url, dialUrl: b.server.url, connected: true, sent: 4, dropped: 0, refused: 0 },
     ]);
   });
 

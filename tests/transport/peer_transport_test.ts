@@ -76,11 +76,55 @@ describe("PeerTransport", () => {
     expect(sent).toEqual([encodeMessage(vote), encodeMessage(vote)]);
     expect(decodeFrame(sent[0]).ok).toBe(true);
     expect(transport.stats()).toEqual([
-      { id: b, url: "http://127.0.0.1:7002", connected: true, sent: 2, dropped: 0, refused: 0 },
+      {
+        id: b,
+        url: "http://127.0.0.1:7002",
+        dialUrl: "http://127.0.0.1:7002",
+        connected: true,
+        sent: 2,
+        dropped: 0,
+        refused: 0,
+      },
     ]);
     socketTo("ws://127.0.0.1:7002/v1/raft").drop();
     expect(changes).toEqual(["node-b up", "node-b down"]);
     expect(transport.stats()[0].connected).toBe(false);
+    transport.close();
+  });
+
+  it("dials a peer named in `via` at that address, keeps its member URL, and dials the others directly", () => {
+    const via = new Map([[b, "http://127.0.0.1:9123/relay"]]);
+    const { transport, fake, socketTo } = setup({ via });
+    transport.setPeers([
+      { id: b, url: "http://127.0.0.1:7002" },
+      { id: c, url: "http://127.0.0.1:7003" },
+    ]);
+    expect(fake.sockets.map((s) => s.url)).toEqual([
+      "ws://127.0.0.1:9123/relay/v1/raft",
+      "ws://127.0.0.1:7003/v1/raft",
+    ]);
+    socketTo("ws://127.0.0.1:9123/relay/v1/raft").open();
+    expect(transport.send(b, vote)).toBe(true);
+    expect(transport.stats().map((p) => [p.id, p.url, p.dialUrl])).toEqual([
+      [b, "http://127.0.0.1:7002", "http://127.0.0.1:9123/relay"],
+      [c, "http://127.0.0.1:7003", "http://127.0.0.1:7003"],
+    ]);
+    transport.setPeers([{ id: b, url: "http://127.0.0.1:7012" }]); // b moved: still dialed through its via address.
+    expect(fake.sockets[fake.sockets.length - 1].url).toBe("ws://127.0.0.1:9123/relay/v1/raft");
+    transport.close();
+  });
+
+  it("sends a snapshot to a peer named in `via` over the link to that address", async () => {
+    const via = new Map([[b, "http://127.0.0.1:9123"]]);
+    const { transport, socketTo } = setup({ via });
+    transport.setPeers([{ id: b, url: "http://127.0.0.1:7002" }]);
+    socketTo("ws://127.0.0.1:9123/v1/raft").open();
+    const config = new ClusterConfig({ voters: [a, b] });
+    const data = new TextEncoder().encode("snapshot bytes");
+    expect(await transport.sendSnapshot(b, { position: LogPosition.of(2, 9), config, data })).toBe(true);
+    const frames = socketTo("ws://127.0.0.1:9123/v1/raft").sent.map((t) => decodeFrame(t));
+    expect(frames.length).toBeGreaterThan(0);
+    expect(frames.every((f) => f.ok && f.frame.type === "SnapshotChunk")).toBe(true);
     transport.close();
   });
 
@@ -130,7 +174,15 @@ describe("PeerTransport", () => {
     expect(socketTo("ws://127.0.0.1:7002/v1/raft").closeCalls).toBe(1);
     expect(fake.sockets.length).toBe(3);
     expect(transport.stats()).toEqual([
-      { id: b, url: "http://127.0.0.1:7012", connected: false, sent: 1, dropped: 0, refused: 0 },
+      {
+        id: b,
+        url: "http://127.0.0.1:7012",
+        dialUrl: "http://127.0.0.1:7012",
+        connected: false,
+        sent: 1,
+        dropped: 0,
+        refused: 0,
+      },
     ]);
     transport.setPeers([{ id: b, url: "http://127.0.0.1:7012" }]); // Unchanged: no redial.
     expect(fake.sockets.length).toBe(3);

@@ -22,15 +22,21 @@ export class RequestBodyAborted extends Error {
 }
 
 /**
- * Middleware: reads the body of a request that may carry one (not GET or HEAD, whose bodies no
- * route reads), answers 413 `payload_too_large` past `maxBytes` and 400 `validation_failed` for a
+ * The methods of the routes that read a body. Bodies of other methods are never read: no route
+ * serves them (they answer 405), and Deno refuses to rebuild a TRACE or TRACK request at all.
+ */
+const BODY_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "DELETE"]);
+
+/**
+ * Middleware: reads the body of a request that may carry one (POST, PUT or DELETE: no route reads
+ * the body of any other method), answers 413 `payload_too_large` past `maxBytes` and 400 `validation_failed` for a
  * body that is not valid UTF-8, and hands the routes a request whose body is in memory. Throws
  * {@link RequestBodyAborted} when the body cannot be read.
  */
 export function readBody(maxBytes: number): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const raw = c.req.raw;
-    if (raw.body === null || raw.method === "GET" || raw.method === "HEAD") return next();
+    if (raw.body === null || !BODY_METHODS.has(raw.method)) return next();
     const announced = raw.headers.has("transfer-encoding") ? undefined : raw.headers.get("content-length");
     if (announced != null && Number(announced) > maxBytes) return tooLarge(c, maxBytes);
     const bytes = await readAll(raw.body, maxBytes, `${raw.method} ${c.req.path}`);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "bun:test";
+import { buildOpenApiDocument } from "../../routes/mod.ts";
 import { malformedUrlPart } from "../../src/http/url_encoding.ts";
 import { expectError, fixture, send } from "./helpers.ts";
 
@@ -43,5 +44,24 @@ describe("URL encoding errors", () => {
   it("a request without a token answers 401 before its URL is judged", async () => {
     const { app } = fixture({ auth: { mode: "tokens", adminToken: "the-admin-token" } });
     expectError(await send(app, "GET", "/v1/kv/%FF"), 401, "unauthorized");
+  });
+
+  it("every /v1 operation of the document declares the 400 a malformed URL answers", () => {
+    // biome-ignore lint/suspicious/noExplicitAny: walking the document's JSON.
+    const doc = JSON.parse(JSON.stringify(buildOpenApiDocument())) as any;
+    const missing: string[] = [];
+    for (const [template, item] of Object.entries(doc.paths)) {
+      // biome-ignore lint/suspicious/noExplicitAny: walking the document's JSON.
+      for (const op of Object.values(item as Record<string, any>)) {
+        if (template.startsWith("/v1/") && op.responses["400"] === undefined) missing.push(op.operationId);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it("GET /v1/status and GET /v1/snapshot with a malformed query answer 400 validation_failed", async () => {
+    const { app } = fixture();
+    expectError(await send(app, "GET", "/v1/status?x=%FF"), 400, "validation_failed");
+    expectError(await send(app, "GET", "/v1/snapshot?%"), 400, "validation_failed");
   });
 });

@@ -269,13 +269,18 @@ const noiseHeadersArb = fc
   )
   .map((pairs) => Object.fromEntries(pairs.map(([name, value]) => [name, value.trim()])));
 
+/** True iff `path` (no query) is what one of `templates` serves (a parameter: any segment, even empty). */
+function servedPath(path: string, templates: readonly string[]): boolean {
+  return templates.some((t) => new RegExp(`^${t.replace(/\{[^}]+\}/g, "[^/]*")}$`).test(path));
+}
+
 /**
- * What turns the path of `op` into one no route serves. Never a bare suffix after a parameter
- * (`/v1/kv/k` + `x` is another key, not an unknown path).
+ * What turns the path of `op` into one no route serves: never one that lands on another route
+ * (`/v1/kv` + `/x` is `GET /v1/kv/{key}`) or another key (`/v1/kv/k` + `x`).
  */
-function unknownSuffixArb(op: ApiOperation): fc.Arbitrary<string> {
-  const endsInParameter = op.template.endsWith("}");
-  return endsInParameter ? fc.constantFrom("/x", "/", "/%2F", "//") : fc.constantFrom("/x", "x", "/", "/%2F", "//");
+function unknownSuffixArb(path: string, templates: readonly string[]): fc.Arbitrary<string> {
+  const suffixes = ["/x", "x", "/", "/%2F", "//"].filter((s) => !servedPath(path + s, templates));
+  return fc.constantFrom(...suffixes);
 }
 
 /** The kinds of defect `op` can carry besides the token. */
@@ -288,12 +293,18 @@ function defectKinds(op: ApiOperation, otherMethods: readonly string[]): string[
   return kinds;
 }
 
-/** Hostile requests to `op` (`allowed`: the methods its path allows). */
-export function hostileRequestArb(
-  op: ApiOperation,
-  allowed: ReadonlySet<string>,
-  tokens: FuzzTokens,
-): fc.Arbitrary<HostileCase> {
+/** What {@link hostileRequestArb} needs to know about the API besides the operation. */
+export interface HostileRequestOptions {
+  /** The methods the operation's path allows. */
+  readonly allowed: ReadonlySet<string>;
+  /** Every path template of the document (an unknown path must match none). */
+  readonly templates: readonly string[];
+  readonly tokens: FuzzTokens;
+}
+
+/** Hostile requests to `op`. */
+export function hostileRequestArb(op: ApiOperation, options: HostileRequestOptions): fc.Arbitrary<HostileCase> {
+  const { allowed, templates, tokens } = options;
   const otherMethods = METHODS.filter((m) => !allowed.has(m));
   const kinds = defectKinds(op, otherMethods);
   const token = op.secured ? tokenArb : fc.constant("none" as const);
@@ -302,11 +313,16 @@ export function hostileRequestArb(
     return fc.subarray(kinds, { minLength, maxLength: Math.min(3, kinds.length) }).chain((chosen) =>
       fc
         .record({
-          path: pathArb(op, chosen.includes("path_parameter")),
+          path: pathArb(op, chosen.includes("path_parameter")).chain((p) =>
+            // A parameter the URL resolves away ('.', '..') followed by a suffix could make another
+            // valid path (`/v1/kv/./x` is `/v1/kv/x`): such a parameter is defect enough on its own.
+            (chosen.includes("path_unknown") && p.matches ? unknownSuffixArb(p.path, templates) : fc.constant("")).map(
+              (suffix) => ({ ...p, suffix }),
+            ),
+          ),
           query: queryArb(op, chosen.includes("query")),
           body: bodyArb(op, chosen.includes("body")),
           method: chosen.includes("method_not_allowed") ? fc.constantFrom(...otherMethods) : fc.constant(op.method),
-          suffix: chosen.includes("path_unknown") ? unknownSuffixArb(op) : fc.constant(""),
           noise: noiseHeadersArb,
         })
         .map((parts) => {
@@ -314,8 +330,8 @@ export function hostileRequestArb(
             (d): d is string => d !== undefined,
           );
           if (chosen.includes("method_not_allowed")) defects.push("method_not_allowed");
-          if (chosen.includes("path_unknown")) defects.push("path_unknown");
-          const path = parts.path.path + parts.suffix + (parts.query.query === "" ? "" : `?${parts.query.query}`);
+          if (parts.path.suffix !== "") defects.push("path_unknown");
+          const path = parts.path.path + parts.path.suffix + (parts.query.query === "" ? "" : `?${parts.query.query}`);
           const headers = { ...parts.noise, ...parts.body.headers, ...authorization(tokenKind, tokens) };
           const request: RawRequest = {
             method: parts.method,

@@ -4,6 +4,7 @@ import { errorResponses, leaderRedirectResponse } from "../schemas/api_errors.ts
 import { MemberParamsSchema, MembershipChangeSchema, MembershipQuerySchema } from "../schemas/api_members.ts";
 import { answerServiceError, requireLeader } from "../src/http/forward.ts";
 import type { ApiApp } from "../src/http/http_context.ts";
+import { refuseBody } from "../src/http/request_body.ts";
 
 /** The route definition. */
 export const promoteMemberRoute = createRoute({
@@ -15,13 +16,17 @@ export const promoteMemberRoute = createRoute({
   description:
     "Makes the learner a voter through joint consensus and answers once the final configuration is " +
     "committed. Refused with 409 `learner_behind` while it lags behind the commit index, and with 409 " +
-    "`change_in_progress` while another change is not finished. Promoting a voter changes nothing (200).",
-  middleware: [requireLeader("write", "membership")] as const,
+    "`change_in_progress` while another change is not finished. Promoting a voter changes nothing (200). " +
+    "The request takes no body: one is refused with 400 `validation_failed` (nothing changes).",
+  middleware: [
+    refuseBody("a promotion takes no body; the learner is named in the path"),
+    requireLeader("write", "membership"),
+  ] as const,
   request: { params: MemberParamsSchema, query: MembershipQuerySchema },
   responses: {
     200: { description: "Promoted", content: { "application/json": { schema: MembershipChangeSchema } } },
     307: leaderRedirectResponse,
-    ...errorResponses(400, 404, 409, 500, 502, 503, 504),
+    ...errorResponses(400, 404, 409, 413, 500, 502, 503, 504),
   },
 });
 

@@ -4,6 +4,7 @@ import { errorResponses, leaderRedirectResponse } from "../schemas/api_errors.ts
 import { MemberParamsSchema, MembershipChangeSchema, RemoveMemberQuerySchema } from "../schemas/api_members.ts";
 import { answerServiceError, requireLeader } from "../src/http/forward.ts";
 import type { ApiApp } from "../src/http/http_context.ts";
+import { refuseBody } from "../src/http/request_body.ts";
 
 /** The route definition. */
 export const removeMemberRoute = createRoute({
@@ -16,13 +17,16 @@ export const removeMemberRoute = createRoute({
     "Removes the member (a voter through joint consensus) and answers once the final configuration is " +
     "committed. Removing the leader works: it steps down once the new configuration commits, and the others " +
     "elect a leader. Refused with 409 `quorum_at_risk` when the voters left would include fewer reachable ones " +
-    "than a quorum, unless `force=true`.",
-  middleware: [requireLeader("write", "membership")] as const,
+    "than a quorum, unless `force=true`. The request takes no body: one is refused with 400 `validation_failed` (nothing changes).",
+  middleware: [
+    refuseBody("a removal takes no body; the member is named in the path and ?force=true goes in the query string"),
+    requireLeader("write", "membership"),
+  ] as const,
   request: { params: MemberParamsSchema, query: RemoveMemberQuerySchema },
   responses: {
     200: { description: "Removed", content: { "application/json": { schema: MembershipChangeSchema } } },
     307: leaderRedirectResponse,
-    ...errorResponses(400, 404, 409, 500, 502, 503, 504),
+    ...errorResponses(400, 404, 409, 413, 500, 502, 503, 504),
   },
 });
 

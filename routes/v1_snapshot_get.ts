@@ -34,7 +34,7 @@ export const downloadSnapshotRoute = createRoute({
       content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
     },
     404: errorResponse("The node has no snapshot yet (`not_found`)"),
-    ...errorResponses(405, 500, 503),
+    ...errorResponses(400, 405, 500, 503),
   },
 });
 

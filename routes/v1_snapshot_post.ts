@@ -4,6 +4,7 @@ import { errorResponse, errorResponses } from "../schemas/api_errors.ts";
 import { SnapshotInfoSchema } from "../schemas/api_snapshot.ts";
 import type { ApiApp } from "../src/http/http_context.ts";
 import { serviceErrorResponse } from "../src/http/http_errors.ts";
+import { refuseBody } from "../src/http/request_body.ts";
 
 /** The route definition. */
 export const takeSnapshotRoute = createRoute({
@@ -16,14 +17,16 @@ export const takeSnapshotRoute = createRoute({
     "Snapshots the state machine of the node that receives the request at its applied index, stores it durably " +
     "and compacts the log up to it. A local operation on any node (never forwarded): each node snapshots its own " +
     "state. When nothing was applied since the latest snapshot, answers that snapshot. A node that has applied " +
-    "nothing yet answers 409 `nothing_to_snapshot`.",
+    "nothing yet answers 409 `nothing_to_snapshot`. The request takes no body: one is refused with 400 `validation_failed` " +
+    "(no snapshot is taken).",
+  middleware: [refuseBody("taking a snapshot takes no body and no options")] as const,
   responses: {
     200: {
       description: "The snapshot now on this node (new, or the latest one when nothing changed)",
       content: { "application/json": { schema: SnapshotInfoSchema } },
     },
     409: errorResponse("The node has applied nothing it could snapshot (`nothing_to_snapshot`)"),
-    ...errorResponses(405, 500, 503),
+    ...errorResponses(400, 405, 413, 500, 503),
   },
 });
 

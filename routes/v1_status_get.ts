@@ -16,7 +16,7 @@ export const getStatusRoute = createRoute({
     "This node's view: role, term, the leader it knows, log indexes, the latest member configuration, the Raft options in force and, on the leader, each follower's replication progress. Never forwarded.",
   responses: {
     200: { description: "The node's status", content: { "application/json": { schema: NodeStatusSchema } } },
-    ...errorResponses(405, 500),
+    ...errorResponses(400, 405, 500),
   },
 });
 

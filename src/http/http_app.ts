@@ -22,6 +22,7 @@ import { apiError, isWriteMethod } from "./http_errors.ts";
 import { notFoundHandler } from "./not_found.ts";
 import { type OpenApiDocument, type OpenApiServer, openApiDocument } from "./openapi_document.ts";
 import { RequestBodyAborted, readBody } from "./request_body.ts";
+import { refuseMalformedUrl } from "./url_encoding.ts";
 
 /**
  * Largest request body accepted, in bytes: a put carries a value and an expected value of up to
@@ -142,6 +143,7 @@ export function createApiApp(service: NodeService, routes: RouteSet, options: Ht
   }
   // The token first: a request without a valid one is refused before its body is read.
   app.use("/v1/*", checkToken);
+  app.use("/v1/*", refuseMalformedUrl());
   app.use("/v1/*", concurrencyLimit(options.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS));
   app.use("/v1/*", readBody(MAX_BODY_BYTES));
   routes.api(app);

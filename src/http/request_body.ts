@@ -1,7 +1,9 @@
 /**
- * The request body of a write: bounded, and read once, in full, before any route or forward sees
- * it. A body announced (Content-Length) as larger than the limit is refused before a byte of it is
- * read; a chunked body is counted while it arrives. Because the body is read in this one place, a
+ * The request body of a write: bounded, UTF-8, and read once, in full, before any route or forward
+ * sees it. A body announced (Content-Length) as larger than the limit is refused before a byte of it
+ * is read; a chunked body is counted while it arrives. Every body the API takes is JSON, which is
+ * UTF-8 text: a body that is not valid UTF-8 is refused rather than decoded with replacement
+ * characters (which would store U+FFFD where the client sent other bytes). Because the body is read in this one place, a
  * client that goes away mid-body surfaces here, as a {@link RequestBodyAborted}, whatever route
  * would have read it.
  */
@@ -20,18 +22,26 @@ export class RequestBodyAborted extends Error {
 }
 
 /**
- * Middleware: reads the body of a request that may carry one (not GET or HEAD, whose bodies no
- * route reads), answers 413 `payload_too_large` past `maxBytes`, and hands the routes a request
- * whose body is in memory. Throws {@link RequestBodyAborted} when the body cannot be read.
+ * The methods of the routes that read a body. Bodies of other methods are never read: no route
+ * serves them (they answer 405), and Deno refuses to rebuild a TRACE or TRACK request at all.
+ */
+const BODY_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "DELETE"]);
+
+/**
+ * Middleware: reads the body of a request that may carry one (POST, PUT or DELETE: no route reads
+ * the body of any other method), answers 413 `payload_too_large` past `maxBytes` and 400 `validation_failed` for a
+ * body that is not valid UTF-8, and hands the routes a request whose body is in memory. Throws
+ * {@link RequestBodyAborted} when the body cannot be read.
  */
 export function readBody(maxBytes: number): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const raw = c.req.raw;
-    if (raw.body === null || raw.method === "GET" || raw.method === "HEAD") return next();
+    if (raw.body === null || !BODY_METHODS.has(raw.method)) return next();
     const announced = raw.headers.has("transfer-encoding") ? undefined : raw.headers.get("content-length");
     if (announced != null && Number(announced) > maxBytes) return tooLarge(c, maxBytes);
     const bytes = await readAll(raw.body, maxBytes, `${raw.method} ${c.req.path}`);
     if (bytes === null) return tooLarge(c, maxBytes);
+    if (!isUtf8(bytes)) return notUtf8(c);
     // A fresh request rather than a copy of `raw`: copying would also copy (and, on Deno, arm) its signal.
     c.req.raw = new Request(raw.url, { method: raw.method, headers: raw.headers, body: bytes });
     return next();
@@ -55,6 +65,25 @@ export function refuseBody(hint: string): MiddlewareHandler<AppEnv> {
 function tooLarge(c: Context, maxBytes: number): ErrorResponse {
   const message = `Cannot ${c.req.method} ${c.req.path}: the body is larger than ${maxBytes} bytes`;
   return apiError(c, "payload_too_large", message, { definite: true });
+}
+
+/** 400 `validation_failed` for a body that is not UTF-8; it was never parsed, so nothing was done. */
+function notUtf8(c: Context): ErrorResponse {
+  const message = `Cannot ${c.req.method} ${c.req.path}: the body is not valid UTF-8 (send JSON as UTF-8 text)`;
+  const details = { target: "body", issues: [{ path: "", message: "invalid UTF-8" }] };
+  return apiError(c, "validation_failed", message, { details, definite: true });
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** True iff `bytes` are valid UTF-8. */
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    strictUtf8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Every byte of `body`, or null once it exceeds `maxBytes` (the rest is left unread). */

@@ -79,7 +79,7 @@ export interface paths {
     put?: never;
     /**
      * Promote a learner to voter
-     * @description Makes the learner a voter through joint consensus and answers once the final configuration is committed. Refused with 409 `learner_behind` while it lags behind the commit index, and with 409 `change_in_progress` while another change is not finished. Promoting a voter changes nothing (200).
+     * @description Makes the learner a voter through joint consensus and answers once the final configuration is committed. Refused with 409 `learner_behind` while it lags behind the commit index, and with 409 `change_in_progress` while another change is not finished. Promoting a voter changes nothing (200). The request takes no body: one is refused with 400 `validation_failed` (nothing changes).
      */
     post: operations["promoteMember"];
     delete?: never;
@@ -100,7 +100,7 @@ export interface paths {
     post?: never;
     /**
      * Remove a member
-     * @description Removes the member (a voter through joint consensus) and answers once the final configuration is committed. Removing the leader works: it steps down once the new configuration commits, and the others elect a leader. Refused with 409 `quorum_at_risk` when the voters left would include fewer reachable ones than a quorum, unless `force=true`.
+     * @description Removes the member (a voter through joint consensus) and answers once the final configuration is committed. Removing the leader works: it steps down once the new configuration commits, and the others elect a leader. Refused with 409 `quorum_at_risk` when the voters left would include fewer reachable ones than a quorum, unless `force=true`. The request takes no body: one is refused with 400 `validation_failed` (nothing changes).
      */
     delete: operations["removeMember"];
     options?: never;
@@ -191,7 +191,7 @@ export interface paths {
     put?: never;
     /**
      * Take a snapshot now
-     * @description Snapshots the state machine of the node that receives the request at its applied index, stores it durably and compacts the log up to it. A local operation on any node (never forwarded): each node snapshots its own state. When nothing was applied since the latest snapshot, answers that snapshot. A node that has applied nothing yet answers 409 `nothing_to_snapshot`.
+     * @description Snapshots the state machine of the node that receives the request at its applied index, stores it durably and compacts the log up to it. A local operation on any node (never forwarded): each node snapshots its own state. When nothing was applied since the latest snapshot, answers that snapshot. A node that has applied nothing yet answers 409 `nothing_to_snapshot`. The request takes no body: one is refused with 400 `validation_failed` (no snapshot is taken).
      */
     post: operations["takeSnapshot"];
     delete?: never;
@@ -667,6 +667,15 @@ export interface operations {
           "application/json": components["schemas"]["NodeStatus"];
         };
       };
+      /** @description The request is invalid (`validation_failed`, `invalid_request`) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No valid bearer token was sent (`unauthorized`; a node started with `--insecure-no-auth true` requires none) */
       401: {
         headers: {
@@ -1002,6 +1011,15 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description The request body is larger than the node accepts (`payload_too_large`) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description A bug or a storage failure (`internal`) */
       500: {
         headers: {
@@ -1114,6 +1132,15 @@ export interface operations {
       };
       /** @description A compare-and-set did not match (`compare_failed`, details carry the current entry) or the node is already in a cluster (`already_bootstrapped`) */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the node accepts (`payload_too_large`) */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1764,6 +1791,15 @@ export interface operations {
           "application/octet-stream": string;
         };
       };
+      /** @description The request is invalid (`validation_failed`, `invalid_request`) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No valid bearer token was sent (`unauthorized`; a node started with `--insecure-no-auth true` requires none) */
       401: {
         headers: {
@@ -1838,6 +1874,15 @@ export interface operations {
           "application/json": components["schemas"]["SnapshotInfo"];
         };
       };
+      /** @description The request is invalid (`validation_failed`, `invalid_request`) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No valid bearer token was sent (`unauthorized`; a node started with `--insecure-no-auth true` requires none) */
       401: {
         headers: {
@@ -1867,6 +1912,15 @@ export interface operations {
       };
       /** @description The node has applied nothing it could snapshot (`nothing_to_snapshot`) */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the node accepts (`payload_too_large`) */
+      413: {
         headers: {
           [name: string]: unknown;
         };

@@ -30,9 +30,13 @@ export class Peer {
     return new Peer(socket);
   }
 
-  /** Sends `frame` (JSON text), then waits until the node has handled it (frames on one socket are in order). */
-  async send(frame: string): Promise<void> {
-    this.#socket.send(frame);
+  /**
+   * Sends `frame` (a text frame, or a binary one for bytes), then waits until the node has handled
+   * it (frames on one socket are in order).
+   */
+  async send(frame: string | Uint8Array): Promise<void> {
+    // The node's links only send text; the socket under the interface (a WebSocket) sends bytes too.
+    (this.#socket as unknown as { send(data: string | Uint8Array): void }).send(frame);
     const marker = `sentinel-${++this.#sentinels}`;
     // A frame whose sender differs from the handshake's id is refused with an Error frame naming it.
     this.#socket.send(JSON.stringify({ v: 1, type: "RequestVoteReply", from: marker, term: 0, voteGranted: false }));
@@ -46,5 +50,17 @@ export class Peer {
   /** Closes the connection. */
   close(): void {
     this.#socket.close();
+  }
+
+  /**
+   * Closes the connection and resolves once the close handshake is over (a server stopped during
+   * it may answer with a close code the client then reports as an uncaught error, as Deno.serve's
+   * 1005 does).
+   */
+  closeAndWait(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#socket.onclose = () => resolve();
+      this.#socket.close();
+    });
   }
 }

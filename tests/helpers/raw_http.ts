@@ -18,6 +18,11 @@ export interface RawRequest {
   readonly hangUp?: boolean;
   /** Give up waiting for the answer after this many milliseconds (default 10 000). */
   readonly timeoutMs?: number;
+  /**
+   * How the request line and headers become bytes: `utf8` (default), or `latin1`, where each
+   * character below U+0100 is one byte (to send bytes such as 0xFF that are not UTF-8).
+   */
+  readonly headEncoding?: "utf8" | "latin1";
 }
 
 /** The answer to a raw request; status 0 when none came before the connection closed. */
@@ -56,7 +61,7 @@ export function rawHttp(port: number, request: RawRequest): Promise<RawAnswer> {
       timeoutMs,
     );
     socket.on("connect", () => {
-      socket.write(`${head.join("\r\n")}\r\n\r\n`);
+      socket.write(Buffer.from(`${head.join("\r\n")}\r\n\r\n`, request.headEncoding ?? "utf8"));
       // Once everything written is flushed, a `hangUp` request closes the connection mid-request.
       const sent = () => (request.hangUp === true ? finish(emptyAnswer()) : undefined);
       if (request.body !== undefined) socket.write(request.body, sent);

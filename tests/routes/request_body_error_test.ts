@@ -79,4 +79,24 @@ describe("request body errors", () => {
     expect(lines[0]).toContain("(AbortError: The connection was closed.)");
     expect(lines[0]).not.toContain("\n");
   });
+
+  it("a body that is not valid UTF-8 answers 400 validation_failed, definite, and is never decoded with replacement characters", async () => {
+    const { app, service } = loggingApp();
+    const prefix = new TextEncoder().encode('{"value":"');
+    const bodies = [
+      [0xff, 0xfe], // Bytes that never occur in UTF-8.
+      [0xc3], // A sequence cut short.
+      [0xed, 0xa0, 0x80], // A UTF-16 surrogate encoded as if it were a character.
+      [0xc0, 0xaf], // An overlong '/'.
+    ].map((bad) => new Uint8Array([...prefix, ...bad, 0x22, 0x7d]));
+    for (const bytes of bodies) {
+      const error = expectError(await put(app, new Blob([bytes]).stream()), 400, "validation_failed");
+      expect(error.message).toBe("Cannot PUT /v1/kv/k: the body is not valid UTF-8 (send JSON as UTF-8 text)");
+      expect(error.definite).toBe(true);
+      expect(error.details).toEqual({ target: "body", issues: [{ path: "", message: "invalid UTF-8" }] });
+    }
+    expect(service.calls).toEqual([]);
+    const fine = new TextEncoder().encode('{"value":"ÿ€😀"}');
+    expect((await put(app, new Blob([fine]).stream())).status).toBe(200);
+  });
 });

@@ -214,4 +214,27 @@ describe(`the node app served by ${RUNTIME}`, () => {
     },
     slow,
   );
+
+  slowIt(
+    "TRACE, PATCH and PROPFIND, with or without a body, answer 405 method_not_allowed in the envelope (Deno cannot rebuild a TRACE request)",
+    async () => {
+      for (const method of ["TRACE", "PATCH", "PROPFIND"]) {
+        for (const body of [undefined, '{"value":"v"}']) {
+          const headers: Record<string, string> = { ...bearerHeaders(served.url) };
+          if (body !== undefined)
+            Object.assign(headers, { "content-type": "application/json", "content-length": String(body.length) });
+          const answer = await raw({ method, path: "/v1/kv/k", headers, body });
+          expect(expectEnvelope(answer, 405, "method_not_allowed").message).toContain(`Cannot ${method} /v1/kv/k`);
+        }
+      }
+      const announced = {
+        ...bearerHeaders(served.url),
+        "content-type": "application/json",
+        "content-length": String(200 * MIB),
+      };
+      const answer = await raw({ method: "PATCH", path: "/v1/kv/k", headers: announced, body: "{" });
+      expectEnvelope(answer, 405, "method_not_allowed"); // Its body is never read, however large.
+    },
+    slow,
+  );
 });

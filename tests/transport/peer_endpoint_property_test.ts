@@ -6,129 +6,24 @@
  *
  * The node is n1 of the cluster {n1, n2}, and the test plays n2: it grants n1's vote (n1 leads) or
  * sends it an AppendEntriesCall of a later term (n1 follows). Its election timeout is long, so no
- * timer fires during a run.
+ * timer fires during a run. The frames and the node come from tests/fuzz/, which also fuzzes the
+ * endpoint's refusals and their metrics; `FUZZ_RUNS` scales the runs here too.
  */
 import { afterAll, beforeAll, describe, expect } from "bun:test";
 import fc from "fast-check";
 import { NodeId, Term } from "../../src/core/mod.ts";
-import type { NodeApp } from "../../src/node_app.ts";
+import { fuzzParameters, fuzzRuns, fuzzTimeoutMs } from "../fuzz/fuzz_runs.ts";
+import { frameArb, outsiderArb } from "../fuzz/peer_frame_arbs.ts";
+import { makeLeader, PEER_TOKEN, type PeerFixture, servePeerNode, stateOf } from "../fuzz/peer_node.ts";
 import { Peer } from "../helpers/peer_socket.ts";
-import { serveNodeApp } from "../helpers/served_node.ts";
 import { slowIt } from "../helpers/slow_test.ts";
-import { waitFor } from "../helpers/wait_for.ts";
 
-const TOKEN = "peer-property-token";
-const TIMEOUT_MS = 120_000;
-/** Nobody listens here: the node's own links to n2 fail, which the tests do not need. */
-const N2_URL = "http://127.0.0.1:9";
-
-/** A served node n1 and its peer socket from n2. */
-interface Fixture {
-  readonly node: NodeApp;
-  readonly url: string;
-  stop(): Promise<void>;
-}
-
-async function serveNode(): Promise<Fixture> {
-  const flags = ["--log-level", "error", "--election-timeout-ms", "60000", "--heartbeat-ms", "1000"];
-  const { node, url, stop } = await serveNodeApp(TOKEN, flags);
-  const members = [
-    { id: NodeId.of("n1"), url },
-    { id: NodeId.of("n2"), url: N2_URL },
-  ];
-  if (!node.runtime.bootstrap(members)) throw new Error("n1 did not bootstrap");
-  return { node, url, stop };
-}
-
-/** What an outsider may never change. */
-function stateOf(node: NodeApp) {
-  const raft = node.runtime.node;
-  return {
-    term: raft.currentTerm,
-    votedFor: raft.votedFor,
-    role: raft.role,
-    leader: raft.leaderId,
-    last: raft.log.lastPosition,
-    commit: raft.commitIndex,
-  };
-}
-
-// ---------------------------------------------------------------------------- frames
-
+const TOKEN = PEER_TOKEN;
+/** Generous for the CI counts, and scaled for a soak (`FUZZ_RUNS`). */
+const TIMEOUT_MS = fuzzTimeoutMs(fuzzRuns(80), 100);
 const idPool = ["n1", "n2", "n3", "x", "n9"];
-const termArb = fc.oneof(
-  fc.integer({ min: 0, max: 12 }),
-  fc.constantFrom(Term.MAX, Number.MAX_SAFE_INTEGER, 2 ** 53 - 1, 1001, -1, 1.5),
-  fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
-);
-const indexArb = fc.oneof(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }));
-const positionArb = fc.record({ term: termArb, index: indexArb });
-
-/** A configuration whose members come from `ids`. */
-function configArb(ids: readonly string[]) {
-  const list = fc.subarray([...ids]);
-  return fc.record({ voters: list, newVoters: list, nonVoters: list });
-}
-
-function itemArb(ids: readonly string[]) {
-  return fc.oneof(
-    fc.record({ kind: fc.constant("term"), term: termArb }),
-    configArb(ids).map((c) => ({ kind: "config", ...c })),
-    fc.record({ kind: fc.constant("command"), data: fc.string({ maxLength: 40 }) }),
-    fc.record({ kind: fc.constant("command"), b64: fc.base64String({ maxLength: 40 }) }),
-  );
-}
-
-/** Every kind of frame from `from`; configurations name only `ids`. */
-function frameArb(from: string, ids: readonly string[]) {
-  const common = { v: fc.constant(1), from: fc.constant(from), term: termArb };
-  const entries = fc.record({ prev: positionArb, items: fc.array(itemArb(ids), { maxLength: 5 }) });
-  const frames = fc.oneof(
-    fc.record({ ...common, type: fc.constant("RequestVoteCall"), lastPosition: positionArb }),
-    fc.record({ ...common, type: fc.constant("RequestVoteReply"), voteGranted: fc.boolean() }),
-    fc.record({ ...common, type: fc.constant("AppendEntriesCall"), commitIndex: indexArb, entries, seq: indexArb }),
-    fc.record({
-      ...common,
-      type: fc.constant("AppendEntriesReply"),
-      generation: indexArb,
-      lastPosition: positionArb,
-      rejected: fc.boolean(),
-      refused: fc.boolean(),
-      seq: indexArb,
-    }),
-    fc.record({
-      v: fc.constant(1),
-      type: fc.constant("SnapshotChunk"),
-      from: fc.constant(from),
-      snapshotId: fc.constantFrom("s1", "s2"),
-      position: positionArb,
-      config: configArb(ids),
-      offset: fc.constant(0),
-      totalBytes: fc.integer({ min: 0, max: 64 }),
-      data: fc.base64String({ maxLength: 64 }),
-      last: fc.boolean(),
-      crc32: fc.integer({ min: 0, max: 0xffffffff }),
-    }),
-    fc.record({ v: fc.constant(1), type: fc.constant("Error"), code: fc.string(), message: fc.string() }),
-  );
-  return fc.oneof(
-    { weight: 8, arbitrary: frames.map((f) => JSON.stringify(f)) },
-    { weight: 1, arbitrary: fc.jsonValue().map((j) => JSON.stringify(j)) },
-    { weight: 1, arbitrary: fc.string({ maxLength: 60 }) },
-  );
-}
-
-/** Ids that are not members of {n1, n2} (an outsider). */
-const outsiderArb = fc.stringMatching(/^[a-z][a-z0-9._-]{0,10}$/).filter((id) => !["n1", "n2", "n3", "x"].includes(id));
-
-// ---------------------------------------------------------------------------- states
-
-/** Makes n1 lead: as n2, grant its vote for its current term. */
-async function makeLeader(fixture: Fixture, n2: Peer): Promise<void> {
-  const term = fixture.node.runtime.node.currentTerm;
-  await n2.send(JSON.stringify({ v: 1, type: "RequestVoteReply", from: "n2", term, voteGranted: true }));
-  await waitFor(() => fixture.node.runtime.node.role === "leader", { timeoutMs: 20_000, what: "n1 to lead" });
-}
+type Fixture = PeerFixture;
+const serveNode = () => servePeerNode();
 
 /** Makes n1 follow n2: an AppendEntriesCall of a later term that extends its log. */
 async function makeFollower(fixture: Fixture, n2: Peer): Promise<void> {
@@ -155,7 +50,9 @@ for (const state of ["leader", "follower"] as const) {
     let fixture: Fixture;
     let n2: Peer;
     beforeAll(async () => {
-      fixture = await serveNode();
+      // Check-quorum off: a soak (FUZZ_RUNS) may last longer than the election timeout, after which
+      // a leader that never hears from n2 would step down.
+      fixture = await servePeerNode(state === "leader" ? ["--check-quorum", "false"] : []);
       n2 = await Peer.open(fixture.url, "n2", TOKEN);
       if (state === "leader") await makeLeader(fixture, n2);
       else await makeFollower(fixture, n2);
@@ -184,7 +81,7 @@ for (const state of ["leader", "follower"] as const) {
               expect(stateOf(fixture.node)).toEqual(before);
             },
           ),
-          { numRuns: 60 },
+          fuzzParameters(60),
         );
         await expectServing(fixture);
         expect(fixture.node.runtime.node.role).toBe(state);
@@ -218,7 +115,7 @@ describe("the peer endpoint and its member", () => {
               expect(fixture.node.runtime.stopped).toBe(false);
             }
           }),
-          { numRuns: 60 },
+          fuzzParameters(60),
         );
       } finally {
         n2.close();
@@ -249,9 +146,11 @@ describe("the peer endpoint and nobody", () => {
             version: fc.oneof(header, fc.constant("13")),
           }),
           async (h) => {
-            const validId = h.id !== undefined && /^[A-Za-z0-9._-]{1,64}$/.test(h.id);
-            const valid = h.authorization === `Bearer ${TOKEN}` && validId && h.key?.length === 24;
-            fc.pre(!(valid && h.version === "13")); // A complete, valid handshake would be upgraded.
+            // fetch sends header values without their leading and trailing whitespace.
+            const id = h.id?.trim();
+            const validId = id !== undefined && /^[A-Za-z0-9._-]{1,64}$/.test(id);
+            const valid = h.authorization?.trim() === `Bearer ${TOKEN}` && validId && h.key?.trim().length === 24;
+            fc.pre(!(valid && h.version?.trim() === "13")); // A complete, valid handshake would be upgraded.
             const before = stateOf(fixture.node);
             const headers: Record<string, string> = { connection: "Upgrade", upgrade: "websocket" };
             if (h.authorization !== undefined) headers.authorization = h.authorization;
@@ -266,14 +165,14 @@ describe("the peer endpoint and nobody", () => {
             }
             expect(answer.status).toBeGreaterThanOrEqual(400);
             expect(answer.status).toBeLessThan(500);
-            if (h.authorization !== `Bearer ${TOKEN}`) expect(answer.status).toBe(401);
+            if (h.authorization?.trim() !== `Bearer ${TOKEN}`) expect(answer.status).toBe(401);
             const body = (await answer.json()) as { error?: { code?: string; message?: string } };
             expect(typeof body.error?.code).toBe("string");
             expect(typeof body.error?.message).toBe("string");
             expect(stateOf(fixture.node)).toEqual(before);
           },
         ),
-        { numRuns: 80 },
+        fuzzParameters(80),
       );
       await expectServing(fixture);
     },

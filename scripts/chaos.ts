@@ -13,7 +13,7 @@ import process from "node:process";
 import { deriveSeed, Prng } from "../tests/sim/prng.ts";
 import { ClientPool } from "./chaos/clients.ts";
 import { ChaosCluster } from "./chaos/cluster.ts";
-import type { FaultName } from "./chaos/fault_names.ts";
+import { type FaultName, needsStorageHook } from "./chaos/fault_names.ts";
 import type { FaultContext } from "./chaos/faults.ts";
 import {
   checkHistory,
@@ -40,6 +40,8 @@ interface Summary {
   nodes: number;
   runtime: string;
   faults: readonly string[];
+  /** True iff the nodes ran with the storage fault hook (power loss at every kill). */
+  storageHook: boolean;
   durationS: number;
   operations: number;
   outcomes: Record<string, Record<string, number>>;
@@ -67,6 +69,7 @@ async function run(o: ChaosOptions, cluster: ChaosCluster, log: (line: string) =
   const now = () => performance.now() - t0;
   const summary: Summary = {
     ...{ ok: false, seed: o.seed, nodes: o.nodes, runtime: o.runtime, faults: o.faults, durationS: o.durationS },
+    storageHook: cluster.storageHook,
     ...{
       operations: 0,
       outcomes: {},
@@ -186,7 +189,9 @@ async function main(): Promise<number> {
     faultLog.push(line);
     console.log(line);
   };
-  const cluster = new ChaosCluster({ ...o, requestTimeoutMs: NODE_REQUEST_TIMEOUT_MS });
+  const storageHook = needsStorageHook(o.faults);
+  const cluster = new ChaosCluster({ ...o, requestTimeoutMs: NODE_REQUEST_TIMEOUT_MS, storageHook });
+  if (storageHook) console.log("storage fault hook: on for every node (unflushed writes are lost at every kill)");
   let interrupted = false;
   process.on("SIGINT", () => {
     if (interrupted) return;

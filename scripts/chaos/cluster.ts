@@ -11,6 +11,7 @@ import {
   type NodeStatusBody,
   ProcessCluster,
 } from "../../tests/helpers/process_cluster.ts";
+import { type StorageFault, StorageFaultControl } from "../../tests/helpers/storage_fault_control.ts";
 import { deriveSeed } from "../../tests/sim/prng.ts";
 import type { RunRuntime } from "./options.ts";
 import { Relay, type RelayMode } from "./relay.ts";
@@ -24,6 +25,8 @@ export interface ChaosClusterOptions {
   readonly snapshotEvery: number;
   /** How long a node waits on a write or linearizable read (ms). */
   readonly requestTimeoutMs: number;
+  /** Starts every node with the storage fault hook on, each with a control directory of its own. */
+  readonly storageHook: boolean;
 }
 
 /** A directed link: `from` dials `to`. */
@@ -37,6 +40,9 @@ export function runtimesOf(runtime: RunRuntime, count: number): NodeRuntime[] {
   return Array.from({ length: count }, (_, i) => (runtime === "mixed" ? (i % 2 === 0 ? "bun" : "deno") : runtime));
 }
 
+/** Every storage fault of the hook. */
+const STORAGE_FAULTS: readonly StorageFault[] = ["full", "stall", "stallFlush", "torn"];
+
 /** How long a status request may take before the node counts as unresponsive. */
 const STATUS_TIMEOUT_MS = 2000;
 
@@ -45,11 +51,15 @@ export class ChaosCluster {
   readonly processes: ProcessCluster;
   readonly #relays = new Map<string, Relay>();
   readonly #paused = new Set<string>();
+  /** The nodes' storage fault control directories; undefined when the hook is off. */
+  readonly #storage: StorageFaultControl | undefined;
   /** The ids the run has made voters (it changes with membership faults). */
   readonly voters = new Set<string>();
 
   /** A cluster that is not started yet. */
   constructor(options: ChaosClusterOptions) {
+    const storage = options.storageHook ? new StorageFaultControl() : undefined;
+    this.#storage = storage;
     this.processes = new ProcessCluster({
       runtimes: runtimesOf(options.runtime, options.nodes),
       electionTimeoutMs: options.electionTimeoutMs,
@@ -60,6 +70,7 @@ export class ChaosCluster {
       startTimeoutMs: 60_000,
       logLevel: "info",
       extraArgs: (node) => ["--peer-via", this.#viaOf(node.id), "--exit-with-parent", "true"],
+      env: (node) => storage?.envOf(node) ?? {},
     });
     this.#options = options;
   }
@@ -158,6 +169,26 @@ export class ChaosCluster {
     if (node.running) node.resume();
   }
 
+  /** True iff the nodes run with the storage fault hook, so the storage faults can be set. */
+  get storageHook(): boolean {
+    return this.#storage !== undefined;
+  }
+
+  /** Turns storage fault `fault` on or off for node `id`; throws when the hook is off. */
+  setStorageFault(id: string, fault: StorageFault, on: boolean): void {
+    if (this.#storage === undefined) throw new Error("the nodes run without the storage fault hook");
+    this.#storage.set(this.node(id), fault, on);
+  }
+
+  /** Turns every storage fault of node `id` off (nothing when the hook is off); returns those that were on. */
+  clearStorageFaults(id: string): StorageFault[] {
+    const storage = this.#storage;
+    if (storage === undefined) return [];
+    const on = STORAGE_FAULTS.filter((fault) => storage.isOn(id, fault));
+    for (const fault of on) storage.set(this.node(id), fault, false);
+    return on;
+  }
+
   /** Each up node's status (nodes that do not answer in time are left out). */
   async statuses(ids: readonly string[] = this.ids): Promise<Map<string, NodeStatusBody>> {
     const out = new Map<string, NodeStatusBody>();
@@ -197,8 +228,10 @@ export class ChaosCluster {
   /** Stops every node (SIGCONT first for paused ones) and every relay; deletes the data. */
   async stop(): Promise<void> {
     for (const id of [...this.#paused]) this.resume(id);
+    for (const id of this.ids) this.clearStorageFaults(id); // A stalled node would not stop.
     await this.processes.stop();
     await Promise.all([...this.#relays.values()].map((r) => r.close()));
+    this.#storage?.cleanup();
   }
 
   /** `--peer-via` of node `id`: every peer at its relay from `id`. */

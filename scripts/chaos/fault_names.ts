@@ -1,7 +1,7 @@
 /**
- * The catalogue of the fault run's faults: the names `--faults` accepts, and those planned but not
- * available yet. `faults.ts` must implement every name listed here (a `Record` over the names, so
- * a new name does not compile until it has an implementation).
+ * The catalogue of the fault run's faults: the names `--faults` accepts, and which of them need the
+ * nodes' storage fault hook. `faults.ts` must implement every name listed here (a `Record` over the
+ * names, so a new name does not compile until it has an implementation).
  */
 
 /** Every fault the run can inject, by the name `--faults` takes. */
@@ -19,24 +19,22 @@ export const FAULT_NAMES = [
   "flaky-links",
   "member-replace",
   "transfer-leader",
+  "power-loss",
+  "disk-full",
+  "disk-stall",
 ] as const;
 
 /** A fault's name. */
 export type FaultName = (typeof FAULT_NAMES)[number];
 
-/** A fault that is planned but cannot run yet, and what it waits for. */
-export interface PlannedFault {
-  readonly name: string;
-  readonly needs: string;
-}
+/** The faults that act on a node's storage, through the storage fault hook. */
+export const STORAGE_FAULT_NAMES: readonly FaultName[] = ["power-loss", "disk-full", "disk-stall"];
 
 /**
- * Storage faults come with the nodes' storage hooks (being built on another branch). To add one:
- * move its name from here to {@link FAULT_NAMES} and implement it in `faults.ts`; its `start` gets
- * the {@link import("./faults.ts").FaultContext} (node pids, data directories, kill and restart).
+ * True iff the run must start its nodes with the storage fault hook on: when `names` has a storage
+ * fault. Runs without one keep the production file system, so both are exercised; with the hook
+ * every kill (of any fault) is also a power loss, since unflushed writes live in the process.
  */
-export const PLANNED_FAULTS: readonly PlannedFault[] = [
-  { name: "power-loss", needs: "the storage hooks that drop unsynced writes on a crash (not merged yet)" },
-  { name: "disk-full", needs: "the storage hooks that make writes fail with ENOSPC (not merged yet)" },
-  { name: "disk-stall", needs: "the storage hooks that stall fsync (not merged yet)" },
-];
+export function needsStorageHook(names: readonly string[]): boolean {
+  return names.some((name) => (STORAGE_FAULT_NAMES as readonly string[]).includes(name));
+}

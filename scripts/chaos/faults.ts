@@ -1,9 +1,9 @@
 /**
  * The fault registry: one definition per name of {@link FAULT_NAMES}. A fault starts (kills,
  * pauses, cuts links, changes membership) and returns how to heal it; the schedule holds it for a
- * while, then heals it. To add a fault (say the storage faults of {@link PLANNED_FAULTS}), add its
- * name to `fault_names.ts` and its definition to {@link FAULTS}: its `start` gets the
- * {@link FaultContext}, with the cluster's processes (pids, data directories, kill, restart).
+ * while, then heals it. To add a fault, add its name to `fault_names.ts` and its definition to
+ * {@link FAULTS}: its `start` gets the {@link FaultContext}, with the cluster's processes (pids, data
+ * directories, kill, restart, storage faults). The storage faults live in `storage_faults.ts`.
  */
 
 import { delay } from "../../tests/helpers/wait_for.ts";
@@ -12,6 +12,7 @@ import type { ChaosCluster, Link } from "./cluster.ts";
 import type { FaultName } from "./fault_names.ts";
 import { adminRequest, ensureVoter, removeVoter, someUpVoter } from "./membership.ts";
 import type { RelayMode } from "./relay.ts";
+import { STORAGE_FAULTS } from "./storage_faults.ts";
 
 /** What a fault may use. */
 export interface FaultContext {
@@ -275,4 +276,5 @@ export const FAULTS: Record<FaultName, FaultDefinition> = {
       return done(to === undefined ? [] : [to], `transfer to ${to ?? "(most caught-up)"} via ${via}: ${result}`);
     },
   },
+  ...STORAGE_FAULTS,
 };

@@ -26,10 +26,14 @@ const FINAL_READ_ATTEMPTS = 20;
 /** First client id of the final reads (the run's clients count up from 0). */
 const FINAL_CLIENT_BASE = 1_000_000;
 
-/** Undoes every fault: links pass, paused nodes resume, dead nodes restart, every node votes. */
+/** Undoes every fault: links pass, disks work, paused nodes resume, dead nodes restart, every node votes. */
 export async function healEverything(cluster: ChaosCluster, random: Prng): Promise<string[]> {
   const steps: string[] = ["every link passes"];
   cluster.healLinks();
+  for (const id of cluster.ids) {
+    const cleared = cluster.clearStorageFaults(id);
+    if (cleared.length > 0) steps.push(`storage faults ${cleared.join(", ")} off on ${id}`);
+  }
   for (const id of cluster.ids) {
     if (cluster.isPaused(id)) {
       cluster.resume(id);

@@ -25,7 +25,10 @@ export interface ScheduleOptions {
 
 /** Quiet time between two faults (ms). */
 const GAP_MS: readonly [number, number] = [1000, 3000];
-/** How long a fault is held (ms); a pause is held at least {@link PAUSE_HOLD_FACTOR} election timeouts. */
+/**
+ * How long a fault is held (ms); a pause or a stalled disk (which stops the process just as well)
+ * is held at least {@link PAUSE_HOLD_FACTOR} election timeouts.
+ */
 const HOLD_MS: readonly [number, number] = [1500, 5000];
 const PAUSE_HOLD_FACTOR = 2.5;
 /** Longest single sleep, so the schedule notices its end promptly. */
@@ -83,7 +86,7 @@ export async function runSchedule(ctx: FaultContext, options: ScheduleOptions): 
 /** How long to hold fault `name` (a hold is never cut short by the end of the schedule). */
 function holdFor(ctx: FaultContext, name: FaultName): number {
   const hold = ctx.random.int(HOLD_MS[0], HOLD_MS[1]);
-  const isPause = name === "pause-leader" || name === "pause-random";
+  const isPause = name === "pause-leader" || name === "pause-random" || name === "disk-stall";
   return isPause ? Math.max(hold, Math.ceil(PAUSE_HOLD_FACTOR * ctx.electionTimeoutMs)) : hold;
 }
 

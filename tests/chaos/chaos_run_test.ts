@@ -1,5 +1,6 @@
 /**
- * The fault run as CI runs it: a short mixed schedule on 3 Bun nodes, spawned as
+ * The fault run as CI runs it: a short mixed schedule on 3 Bun nodes (the storage faults included,
+ * so every node runs with the storage fault hook and each kill loses unflushed writes), spawned as
  * `bun scripts/chaos.ts` under both test runners. It asserts the exit status and the summary the
  * run prints, never how fast anything was (the run's own bounds are generous).
  */
@@ -47,6 +48,7 @@ describe("scripts/chaos.ts", () => {
       const summary = JSON.parse((line as string).slice("chaos summary: ".length));
       expect({ code, ok: summary.ok, problems: summary.problems }).toEqual({ code: 0, ok: true, problems: [] });
       expect(summary.seed).toBe(SEED);
+      expect(summary.storageHook).toBe(true);
       expect(summary.linearizable).toBe("ok");
       expect(summary.faultsInjected).toBeGreaterThan(0);
       expect(summary.finalReads).toBeGreaterThanOrEqual(summary.keys * 3);

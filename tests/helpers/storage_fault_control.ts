@@ -3,7 +3,7 @@
  * (passed as `RAFT_TEST_STORAGE_FAULTS`), faults turned on and off by creating and removing its
  * control files, and cleanup.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FAULT_CONTROL_FILES, STORAGE_FAULTS_ENV } from "../../src/storage/mod.ts";
@@ -37,6 +37,11 @@ export class StorageFaultControl {
     node.note(`--- the test turns the storage fault '${fault}' ${on ? "on" : "off"} for ${node.id}`);
     if (on) writeFileSync(file, "");
     else rmSync(file, { force: true });
+  }
+
+  /** True iff `fault` is on for node `id` (its control file exists). */
+  isOn(id: string, fault: StorageFault): boolean {
+    return existsSync(join(this.dirOf(id), FAULT_CONTROL_FILES[fault]));
   }
 
   /** Removes every control directory. */

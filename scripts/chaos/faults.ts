@@ -97,6 +97,15 @@ function linksBetween(a: readonly string[], b: readonly string[]): Link[] {
   );
 }
 
+/** Every link of one random node (both directions), or half the time every link of the cluster. */
+function oneNodeOrEveryLink(ctx: FaultContext): { readonly links: Link[]; readonly what: string } {
+  const all = ctx.random.chance(0.5);
+  const id = ctx.random.pick(ctx.cluster.ids);
+  if (all) return { links: ctx.cluster.allLinks(), what: "every link" };
+  const others = ctx.cluster.ids.filter((x) => x !== id);
+  return { links: linksBetween([id], others), what: `links of ${id}` };
+}
+
 /** Sets `mode` on `links`; healing sets every relay back to pass. */
 function degrade(ctx: FaultContext, links: readonly Link[], mode: RelayMode, what: string): ActiveFault {
   for (const link of links) ctx.cluster.setLink(link, mode);
@@ -214,30 +223,16 @@ export const FAULTS: Record<FaultName, FaultDefinition> = {
     description: "delay every chunk on every link of a random node, or of all nodes",
     start: async (ctx) => {
       const mode: RelayMode = { kind: "slow", delayMs: ctx.random.int(20, 250) };
-      const all = ctx.random.chance(0.5);
-      const id = ctx.random.pick(ctx.cluster.ids);
-      const links = all
-        ? ctx.cluster.allLinks()
-        : linksBetween(
-            [id],
-            ctx.cluster.ids.filter((x) => x !== id),
-          );
-      return degrade(ctx, links, mode, all ? "every link" : `links of ${id}`);
+      const { links, what } = oneNodeOrEveryLink(ctx);
+      return degrade(ctx, links, mode, what);
     },
   },
   "flaky-links": {
     description: "randomly stall or reset connections on every link of a random node, or of all nodes",
     start: async (ctx) => {
       const mode: RelayMode = { kind: "flaky", probability: ctx.random.rate(0.05, 0.3) };
-      const all = ctx.random.chance(0.5);
-      const id = ctx.random.pick(ctx.cluster.ids);
-      const links = all
-        ? ctx.cluster.allLinks()
-        : linksBetween(
-            [id],
-            ctx.cluster.ids.filter((x) => x !== id),
-          );
-      return degrade(ctx, links, mode, all ? "every link" : `links of ${id}`);
+      const { links, what } = oneNodeOrEveryLink(ctx);
+      return degrade(ctx, links, mode, what);
     },
   },
   "member-replace": {

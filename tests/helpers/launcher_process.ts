@@ -4,10 +4,11 @@
  * reports, free port ranges, and cleanup that stops every process the test started, by pid.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import process from "node:process";
-import { freePorts, REPO_ROOT } from "./process_cluster.ts";
+import { REPO_ROOT } from "./process_cluster.ts";
 import { commandLineOf, descendantsOf, signalPid, stopPids } from "./process_tree.ts";
 import { waitFor } from "./wait_for.ts";
 
@@ -35,15 +36,30 @@ export function canBind(port: number): Promise<boolean> {
   });
 }
 
-/** A base port P such that P … P + count - 1 are all free now (bounded number of tries). */
+/** The lowest port the kernel hands out to outgoing connections (Linux's default where it cannot be read). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 2048 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+/**
+ * A base port P such that P … P + count - 1 are all free now (bounded number of tries). The range is
+ * drawn below the ephemeral range: after a run with many short connections, client sockets in
+ * TIME_WAIT hold thousands of ephemeral ports, and a listener cannot bind a port such a socket holds.
+ */
 export async function freePortRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const [base] = await freePorts(1);
-    if (base + count - 1 > 65535) continue;
+  const high = ephemeralLow() - count;
+  const low = Math.min(10_000, high - 1_000);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = low + Math.floor(Math.random() * (high - low));
     const ports = Array.from({ length: count }, (_, i) => base + i);
     if ((await Promise.all(ports.map(canBind))).every(Boolean)) return base;
   }
-  throw new Error(`found no ${count} consecutive free ports`);
+  throw new Error(`found no ${count} consecutive free ports below ${high + count}`);
 }
 
 /** A child process started by a test, with its output captured. */

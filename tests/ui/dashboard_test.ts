@@ -140,6 +140,18 @@ describe("Dashboard", () => {
     expect(h.last().view.connection.state).toBe("live");
   });
 
+  it("each answer of a poll shows when it comes: a slow status does not hold the member list back", async () => {
+    const held = deferred<ClientResult<NodeStatus>>();
+    const h = harness({ ...NEEDS_SECRET, status: () => held.promise }, { [TOKEN_KEY]: "secret" });
+    const poll = h.dashboard.pollNow();
+    await new Promise((resolve) => setTimeout(resolve, 0)); // Lets the settled member answer run (no wait on time).
+    expect(h.last().view.members.source).toBe("leader");
+    expect(h.last().view.connection.state).toBe("connecting");
+    held.resolve(ok(statusOf("n2", "n1")));
+    await poll;
+    expect(h.last().view.connection.state).toBe("live");
+  });
+
   it("actions show pending then their outcome, run one at a time, and pass what was chosen", async () => {
     const h = harness(NEEDS_SECRET, { [TOKEN_KEY]: "secret" });
     await h.dashboard.pollNow();

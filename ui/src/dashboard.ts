@@ -13,7 +13,7 @@ import {
 import type { ClientResult, DashboardApi } from "./api.ts";
 import { type DashboardView, dashboardView, type UiState } from "./dashboard_view.ts";
 import { errorLine, isUnauthorized } from "./format.ts";
-import { foldPoll, INITIAL_POLL_STATE, type PollState } from "./poll_state.ts";
+import { foldMembers, foldStatus, INITIAL_POLL_STATE, type PollState } from "./poll_state.ts";
 import type { TokenStore } from "./token_store.ts";
 
 /** Pause between the end of one poll and the start of the next. */
@@ -168,13 +168,21 @@ export class Dashboard {
     void this.pollNow();
   }
 
+  /** Asks for the status and the members at once and shows each answer when it comes (one may be slow). */
   async #pollOnce(): Promise<void> {
     const generation = this.#generation;
     const api = this.#poll;
-    const [status, members] = await Promise.all([api.status(), api.members()]);
-    if (generation !== this.#generation) return; // Asked with the token that was replaced meanwhile.
-    this.#state = foldPoll(this.#state, { status, members, at: this.#now() });
-    this.#render();
+    const status = api.status().then((result) => {
+      if (generation !== this.#generation) return; // Asked with the token that was replaced meanwhile.
+      this.#state = foldStatus(this.#state, result, this.#now());
+      this.#render();
+    });
+    const members = api.members().then((result) => {
+      if (generation !== this.#generation) return; // Likewise.
+      this.#state = foldMembers(this.#state, result, this.#now());
+      this.#render();
+    });
+    await Promise.all([status, members]);
   }
 
   /** Runs one admin action (one at a time), shows it pending, then its outcome, then polls. */

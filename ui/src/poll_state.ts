@@ -16,9 +16,9 @@ export interface Answer<T> {
 
 /** The dashboard's knowledge after some polls. */
 export interface PollState {
-  /** How many polls finished. */
+  /** How many status polls finished. */
   readonly polls: number;
-  /** When the latest poll finished, or null before the first. */
+  /** When the latest status poll finished, or null before the first. */
   readonly lastPollAt: number | null;
   /** The latest good status of the node serving the page. */
   readonly status: Answer<NodeStatus> | null;
@@ -48,15 +48,27 @@ export interface PollResults {
   readonly at: number;
 }
 
-/** `state` after one more poll: good answers replace the old ones, errors are kept next to them. */
-export function foldPoll(state: PollState, results: PollResults): PollState {
-  const { status, members, at } = results;
+/** `state` after one more status answer: a good one replaces the last, an error is kept next to it. */
+export function foldStatus(state: PollState, status: ClientResult<NodeStatus>, at: number): PollState {
   return {
+    ...state,
     polls: state.polls + 1,
     lastPollAt: at,
     status: status.ok ? { value: status.value, servedBy: status.servedBy, at } : state.status,
     statusError: status.ok ? null : status.error,
+  };
+}
+
+/** `state` after one more member list answer, likewise. */
+export function foldMembers(state: PollState, members: ClientResult<Members>, at: number): PollState {
+  return {
+    ...state,
     members: members.ok ? { value: members.value.members, servedBy: members.servedBy, at } : state.members,
     membersError: members.ok ? null : members.error,
   };
+}
+
+/** `state` after one more poll of both. */
+export function foldPoll(state: PollState, results: PollResults): PollState {
+  return foldMembers(foldStatus(state, results.status, results.at), results.members, results.at);
 }

@@ -49,7 +49,7 @@ export interface LeaderRouterOptions {
 }
 
 /** Request headers copied onto a forwarded request. */
-const FORWARDED_REQUEST_HEADERS = ["content-type", "accept", "authorization"];
+const FORWARDED_REQUEST_HEADERS = ["content-type", "accept", "authorization", "idempotency-key"];
 /** Response headers copied from the leader's answer. */
 const RELAYED_RESPONSE_HEADERS = [
   "content-type",
@@ -60,6 +60,7 @@ const RELAYED_RESPONSE_HEADERS = [
   "x-raft-index",
   "x-raft-term",
   "x-raft-served-by",
+  "idempotent-replayed",
 ];
 
 /** Decides what a node that is not the leader does with a request that needs the leader. */

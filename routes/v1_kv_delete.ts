@@ -21,7 +21,7 @@ export const deleteKeyRoute = createRoute({
     "The request takes no body: one is refused with 400 `validation_failed` (nothing is deleted).",
   middleware: [
     refuseBody("a delete takes no body; send its conditions in the query string (?expectRevision=…&expectValue=…)"),
-    requireLeader("write"),
+    requireLeader("write", "request", { idempotencyKeys: true }),
   ] as const,
   request: { params: KeyParamsSchema, query: DeleteQuerySchema, headers: WriteHeadersSchema },
   responses: {

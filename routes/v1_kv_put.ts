@@ -17,7 +17,7 @@ export const putKeyRoute = createRoute({
     "Writes `value` to the key once a quorum has it in its log. With `expectRevision` (0 = the key must not exist) " +
     "or `expectValue` the write is a compare-and-set and fails with 409 `compare_failed`, whose `details.current` " +
     "is the entry as it is (or null). With an `Idempotency-Key` header the write is exactly-once (see the header). On a follower the request is forwarded to the leader (or redirected with `redirect=true`).",
-  middleware: [requireLeader("write")] as const,
+  middleware: [requireLeader("write", "request", { idempotencyKeys: true })] as const,
   request: {
     params: KeyParamsSchema,
     query: PutQuerySchema,

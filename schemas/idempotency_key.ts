@@ -23,6 +23,11 @@ export function parseIdempotencyKey(value: string): string | null {
   return key !== null && IdempotencyKeySchema.safeParse(key).success ? key : null;
 }
 
+/** `key` as a header value: a Structured Field string (quoted, `"` and `\` escaped). */
+export function formatIdempotencyKey(key: string): string {
+  return `"${key.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
 /** The content of a Structured Field string (RFC 8941 §3.3.3), or null if `value` is not exactly one. */
 function parseSfString(value: string): string | null {
   let out = "";

@@ -32,6 +32,11 @@ export interface AppVariables {
    * `requireLeader` says otherwise); sets how long a forwarded request waits for the leader.
    */
   forwardWait: ForwardWait;
+  /**
+   * True on routes that honour `Idempotency-Key` (key-value writes): a follower forwards such a
+   * write with a key (the client's, or one it makes) so that a resend is answered as a replay.
+   */
+  idempotencyKeys: boolean;
   /** Counts a refusal of the token check (a route's own check, such as an admin-only read, included). */
   onAuthFailure: (why: AuthFailure) => void;
 }

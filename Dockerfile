@@ -1,7 +1,7 @@
 # The node image: the single executable that scripts/build_binary.ts writes, on Debian slim.
 #   npx bun scripts/build_binary.ts && docker build -t raftbare-ts-node .
-# The executable is copied as built (never rebuilt here), so build it on Linux x64 (the image's
-# platform). It links only glibc (ldd: libc, libm, libpthread, libdl), which the base image has.
+# The executable is copied as built (never rebuilt here), so build it on Linux, on the CPU the
+# image is for. It links only glibc (ldd: libc, libm, libpthread, libdl), which the base image has.
 FROM debian:bookworm-slim
 
 # A system user without a shell or a home outside its data directory.

@@ -47,6 +47,11 @@ export function buildOnce(): Promise<Run> {
   return build;
 }
 
+/** `command` without a trailing `# comment`. */
+export function withoutComment(command: string): string {
+  return command.replace(/\s+#.*$/, "");
+}
+
 /** What a README command may do: set the shell up, start a node in the background, stop the nodes, or run. */
 export type BinaryCommandKind = "setup" | "node" | "stop" | "command";
 
@@ -97,7 +102,8 @@ export class BinaryWorld {
     this.#prepared ??= (async () => {
       const runs: Run[] = [];
       for (const command of commands) {
-        const run = command === BUILD_COMMAND ? await buildOnce() : await shell(command, [], REPO_ROOT, this.env());
+        const isBuild = withoutComment(command) === BUILD_COMMAND;
+        const run = isBuild ? await buildOnce() : await shell(command, [], REPO_ROOT, this.env());
         if (run.code !== 0) throw new Error(`exit ${run.code}: ${command}\n${run.stdout}\n${run.stderr}`);
         runs.push(run);
       }

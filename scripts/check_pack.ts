@@ -130,4 +130,11 @@ async function main(args: readonly string[]): Promise<number> {
   return (await reportPack(packageDir as string, rules)) ? 0 : 1;
 }
 
-if (import.meta.main) process.exit(await main(process.argv.slice(2)));
+if (import.meta.main) {
+  try {
+    process.exit(await main(process.argv.slice(2)));
+  } catch (err) {
+    console.error(`Cannot check the pack: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+}

@@ -3,7 +3,7 @@
  * runtime loop and the replicated KV state machine. Members' URLs come from the configuration in
  * the log (see the runtime's member directory).
  */
-import { LogPosition, type NodeId } from "../core/mod.ts";
+import { LogPosition, type NodeId } from "../../packages/core/src/mod.ts";
 import { type ApplyResult, encodeCommand, type KvCommand, KvStateMachine } from "../kv/mod.ts";
 import type { Clock } from "./clock.ts";
 import { DEFAULT_MEMBERSHIP_SETTINGS, Membership, type MembershipSettings, roleOf } from "./membership.ts";
@@ -333,9 +333,11 @@ function infoOf(reader: SnapshotFileReader): SnapshotInfo {
   return { ok: true, index, term, bytes: reader.size };
 }
 
-function casOf(options: PutOptions): { expectValue?: string; expectRevision?: number } {
-  const out: { expectValue?: string; expectRevision?: number } = {};
+/** The command fields of `options`, without keys for absent options. */
+function casOf(options: PutOptions): { expectValue?: string; expectRevision?: number; idempotencyKey?: string } {
+  const out: { expectValue?: string; expectRevision?: number; idempotencyKey?: string } = {};
   if (options.expectValue !== undefined) out.expectValue = options.expectValue;
   if (options.expectRevision !== undefined) out.expectRevision = options.expectRevision;
+  if (options.idempotencyKey !== undefined) out.idempotencyKey = options.idempotencyKey;
   return out;
 }

@@ -28,8 +28,9 @@ export const STATIC_ASSETS: readonly StaticAsset[] = listStaticAssets(import.met
   { path: `${DOCS_ASSETS_PATH}/favicon-16x16.png`, specifier: "swagger-ui-dist/favicon-16x16.png", contentType: png },
 ]);
 
-/** How long browsers may keep a file: pages are checked every time, scripts, styles and icons kept an hour. */
+/** How long browsers may keep a file: as its line says, else pages are checked every time, scripts, styles and icons kept an hour. */
 function cacheControl(asset: StaticAsset): string {
+  if (asset.cacheControl !== undefined) return asset.cacheControl;
   return asset.contentType.startsWith("text/html") ? "no-cache" : "public, max-age=3600";
 }
 

@@ -10,8 +10,8 @@
  * relative to the real location of node_modules, which differs between checkouts, and the committed
  * file must be the same wherever it is built.
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 
@@ -93,6 +93,7 @@ if (import.meta.main) {
     }
     console.log(`${parsed.out} matches a fresh build (${fresh.length} bytes)`);
   } else {
+    mkdirSync(dirname(parsed.out), { recursive: true });
     writeFileSync(parsed.out, fresh);
     console.log(`Wrote ${parsed.out} (${fresh.length} bytes)`);
   }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseBenchArgs } from "../../scripts/bench/options.ts";
+import { REPO_ROOT } from "../helpers/process_cluster.ts";
 
 const NOW = new Date("2026-12-04T10:20:30.456Z");
 
@@ -64,5 +67,23 @@ describe("parseBenchArgs()", () => {
       expect({ argv, kind: line.kind }).toEqual({ argv, kind: "invalid" });
       if (line.kind === "invalid") expect(line.message).toContain(named);
     }
+  });
+});
+
+describe("the README's benchmark commands", () => {
+  it("every command of the README's etcd benchmark section parses, and names the runs and runtimes it describes", () => {
+    const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### The service against etcd"), readme.indexOf("## Layout"));
+    const commands = section.split("\n").filter((line) => line.startsWith("npx bun scripts/bench_service.ts"));
+    expect(commands.length).toBe(3);
+    const runtimes = commands.map((command) => {
+      const line = parseBenchArgs(command.split(" ").slice(3), NOW);
+      expect({ command, kind: line.kind }).toEqual({ command, kind: "run" });
+      if (line.kind !== "run") return "";
+      expect(line.options.runs).toBe(3);
+      expect(line.options.etcd).toBe(true);
+      return line.options.runtime;
+    });
+    expect(runtimes).toEqual(["bun", "deno", "both"]);
   });
 });

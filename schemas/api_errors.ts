@@ -16,6 +16,7 @@ export const ApiErrorCodeSchema = z
     "overloaded",
     "leader_transferring",
     "compare_failed",
+    "idempotency_key_reused",
     "already_bootstrapped",
     "member_conflict",
     "learner_behind",
@@ -48,6 +49,7 @@ export const ApiErrorCodeSchema = z
       "retries reopening its storage, and other nodes keep serving; `definite: true` unless the write was in flight when it failed. " +
       "`member_conflict`, `learner_behind`, `change_in_progress` and `quorum_at_risk` refuse a membership change " +
       "before anything was proposed (`definite: true`). " +
+      "`idempotency_key_reused` (422) answers a write whose `Idempotency-Key` came with a different request before (it did not take effect, `definite: true`). " +
       "`nothing_to_snapshot` answers `POST /v1/snapshot` on a node that has applied nothing yet. " +
       "`unauthorized` (401) answers a `/v1` request without a valid bearer token, `forbidden` (403) the read-only token on " +
       "an operation that needs the admin token. " +
@@ -104,6 +106,8 @@ export function errorStatus(code: ApiErrorCode): ContentfulStatusCode {
       return 409;
     case "payload_too_large":
       return 413;
+    case "idempotency_key_reused":
+      return 422;
     case "unsupported_media_type":
       return 415;
     case "upgrade_required":
@@ -153,6 +157,7 @@ const ERROR_DESCRIPTIONS = {
   409: "A compare-and-set did not match (`compare_failed`, details carry the current entry) or the node is already in a cluster (`already_bootstrapped`)",
   413: "The request body is larger than the node accepts (`payload_too_large`)",
   415: "The body is not JSON (send `content-type: application/json`)",
+  422: "The `Idempotency-Key` came with a different request before (`idempotency_key_reused`); this write did not take effect",
   500: "A bug or a storage failure (`internal`)",
   502: "A follower forwarded the request and the leader did not answer (`leader_unreachable`); for writes `definite: false`",
   503: "No leader is known, the node's storage failed, the node is overloaded, handing leadership over or stopping (`no_leader`, `storage_unavailable`, `not_leader`, `overloaded`, `leader_transferring`, `shutting_down`)",

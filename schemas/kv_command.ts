@@ -57,10 +57,31 @@ export const KvRevisionSchema = z.number().int().nonnegative();
 /** An optional client request id; carried along, never interpreted. */
 const RequestIdSchema = z.string().max(MAX_REQUEST_ID_LENGTH).optional();
 
+/**
+ * How many log entries after its first command an idempotency key is remembered. Part of the
+ * replicated state's rules: every node must use the same value.
+ */
+export const IDEMPOTENCY_WINDOW = 200_000;
+
+/** Longest idempotency key, in characters. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
+
+/**
+ * An idempotency key: 1..{@link MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters (space to `~`).
+ * A command carrying one is applied once; the same key again answers the first result (see
+ * `src/kv/idempotency.ts`).
+ */
+export const IdempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(MAX_IDEMPOTENCY_KEY_LENGTH)
+  .regex(/^[\x20-\x7e]+$/, "an idempotency key holds printable ASCII characters only");
+
 /** Sets `key` to `value`, if the optional compare-and-set expectations hold. */
 export const PutCommandSchema = z.strictObject({
   op: z.literal("put"),
   id: RequestIdSchema,
+  idempotencyKey: IdempotencyKeySchema.optional(),
   key: KvKeySchema,
   value: KvValueSchema,
   expectValue: KvValueSchema.optional(),
@@ -71,6 +92,7 @@ export const PutCommandSchema = z.strictObject({
 export const DeleteCommandSchema = z.strictObject({
   op: z.literal("delete"),
   id: RequestIdSchema,
+  idempotencyKey: IdempotencyKeySchema.optional(),
   key: KvKeySchema,
   expectValue: KvValueSchema.optional(),
   expectRevision: KvRevisionSchema.optional(),

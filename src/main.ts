@@ -26,16 +26,16 @@ type Serve = (
 ) => { port: number; stop: () => Promise<void> };
 
 async function runtimeHost(clients: OutboundClients): Promise<{ host: NodeAppHost; serve: Serve }> {
-  const { WebSocket: webSocket, fetch } = clients;
+  const { WebSocket: webSocket, fetch, pooledFetch } = clients;
   if (typeof Bun !== "undefined") {
     const { bunHost, serveWithBun } = await import("./http/serve_bun.ts");
     const runtimeInfo = { name: "bun" as const, version: Bun.version };
-    return { host: { ...bunHost, webSocket, fetch, runtimeInfo }, serve: serveWithBun };
+    return { host: { ...bunHost, webSocket, fetch, pooledFetch, runtimeInfo }, serve: serveWithBun };
   }
   if (typeof Deno !== "undefined") {
     const { denoHost, serveWithDeno } = await import("./http/serve_deno.ts");
     const runtimeInfo = { name: "deno" as const, version: Deno.version.deno };
-    return { host: { ...denoHost, webSocket, fetch, runtimeInfo }, serve: serveWithDeno };
+    return { host: { ...denoHost, webSocket, fetch, pooledFetch, runtimeInfo }, serve: serveWithDeno };
   }
   throw new Error("run the node with Bun or Deno (Node.js needs a build step this project does not ship)");
 }

@@ -38,6 +38,8 @@ export interface NodeAppHost {
   readonly webSocket: WebSocketImpl;
   /** The fetch that forwards requests to the leader; default the global fetch. */
   readonly fetch?: ClientFetch;
+  /** The fetch for forwarded requests a resend cannot harm (see `LeaderRouterOptions`); default the global fetch. */
+  readonly pooledFetch?: ClientFetch;
   /** Where log lines go; default stderr. */
   readonly writeLog?: (line: string) => void;
   /** The storage fault test hook, when `RAFT_TEST_STORAGE_FAULTS` turned it on; default off. */
@@ -115,6 +117,7 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
   const app = createHttpApp(service, {
     auth: apiAuthOf(config),
     fetch: host.fetch,
+    pooledFetch: host.pooledFetch,
     peerVia,
     // A follower waits a little longer than the leader may, so the leader's own answer comes through.
     forwardTimeouts: forwardTimeoutsFor(config.requestTimeoutMs, DEFAULT_MEMBERSHIP_SETTINGS.changeTimeoutMs),

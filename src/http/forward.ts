@@ -4,6 +4,7 @@
  * A forwarded request carries `x-raft-forwarded: <sender id>` and is never forwarded again.
  */
 import type { MiddlewareHandler } from "hono";
+import { formatIdempotencyKey } from "../../schemas/idempotency_key.ts";
 import { DEFAULT_MEMBERSHIP_SETTINGS } from "../server/membership.ts";
 import type { MemberInfo, NodeService, ServiceError } from "../server/service.ts";
 import { dialUrlOf, NO_PEER_VIA, type PeerVia } from "../transport/peer_via.ts";
@@ -37,8 +38,13 @@ export type FetchFunction = (url: string, init: RequestInit) => Promise<Response
 
 /** Options of a {@link LeaderRouter}. */
 export interface LeaderRouterOptions {
-  /** Sends forwarded requests; default: the global `fetch`. */
+  /** Sends forwarded requests, on a new connection each (see `src/transport/tls_client.ts`); default: the global `fetch`. */
   readonly fetch?: FetchFunction;
+  /**
+   * Sends forwarded requests whose resend is harmless, on pooled connections: reads, and writes on
+   * routes that honour `Idempotency-Key` (forwarded with a key); default: the global `fetch`.
+   */
+  readonly pooledFetch?: FetchFunction;
   /** Forwarding timeouts in milliseconds; default {@link DEFAULT_FORWARD_TIMEOUTS}. */
   readonly timeouts?: Partial<ForwardTimeouts>;
   /**
@@ -49,7 +55,7 @@ export interface LeaderRouterOptions {
 }
 
 /** Request headers copied onto a forwarded request. */
-const FORWARDED_REQUEST_HEADERS = ["content-type", "accept", "authorization"];
+const FORWARDED_REQUEST_HEADERS = ["content-type", "accept", "authorization", "idempotency-key"];
 /** Response headers copied from the leader's answer. */
 const RELAYED_RESPONSE_HEADERS = [
   "content-type",
@@ -60,12 +66,14 @@ const RELAYED_RESPONSE_HEADERS = [
   "x-raft-index",
   "x-raft-term",
   "x-raft-served-by",
+  "idempotent-replayed",
 ];
 
 /** Decides what a node that is not the leader does with a request that needs the leader. */
 export class LeaderRouter {
   readonly #service: NodeService;
   readonly #fetch: FetchFunction;
+  readonly #pooledFetch: FetchFunction;
   readonly #timeouts: ForwardTimeouts;
   readonly #via: PeerVia;
 
@@ -73,6 +81,7 @@ export class LeaderRouter {
   constructor(service: NodeService, options: LeaderRouterOptions = {}) {
     this.#service = service;
     this.#fetch = options.fetch ?? ((url, init) => fetch(url, init));
+    this.#pooledFetch = options.pooledFetch ?? ((url, init) => fetch(url, init));
     this.#timeouts = { ...DEFAULT_FORWARD_TIMEOUTS, ...options.timeouts };
     this.#via = options.via ?? NO_PEER_VIA;
     for (const [wait, ms] of Object.entries(this.#timeouts)) {
@@ -116,11 +125,18 @@ export class LeaderRouter {
       const value = c.req.header(name);
       if (value !== undefined) headers.set(name, value);
     }
+    const read = method === "GET" || method === "HEAD";
+    const keyed = !read && c.var.idempotencyKeys;
+    // A key of this node's making lets the leader answer a resend of the write as a replay.
+    if (keyed && !headers.has("idempotency-key")) {
+      headers.set("idempotency-key", formatIdempotencyKey(`fwd-${this.#service.self.id}-${crypto.randomUUID()}`));
+    }
+    const send = read || keyed ? this.#pooledFetch : this.#fetch;
     const timeoutMs = this.#timeouts[c.var.forwardWait];
     const init: RequestInit = { method, headers, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) };
     if (text !== "") init.body = text;
     try {
-      const answer = await this.#fetch(url, init);
+      const answer = await send(url, init);
       return await relay(answer);
     } catch (err) {
       return this.#failure(c, leader, err, kind, timeoutMs);
@@ -150,9 +166,14 @@ export class LeaderRouter {
  * Middleware: lets the request through on the leader, else forwards or redirects it. `wait` says
  * what the leader's answer may wait for, which sets how long a follower waits for it.
  */
-export function requireLeader(kind: RequestKind, wait: ForwardWait = "request"): MiddlewareHandler<AppEnv> {
+export function requireLeader(
+  kind: RequestKind,
+  wait: ForwardWait = "request",
+  options: { readonly idempotencyKeys?: boolean } = {},
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     c.set("forwardWait", wait);
+    c.set("idempotencyKeys", options.idempotencyKeys === true);
     const service = c.var.service;
     // A stale read is served by any node from its local state.
     if (kind === "read" && c.req.query("consistency") === "stale") return next();

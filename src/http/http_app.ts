@@ -63,6 +63,8 @@ export interface HttpAppOptions {
   readonly auth: ApiAuth;
   /** Sends forwarded requests to the leader; default: the global `fetch`. */
   readonly fetch?: FetchFunction;
+  /** Sends forwarded requests a resend cannot harm (see `LeaderRouterOptions`); default: the global `fetch`. */
+  readonly pooledFetch?: FetchFunction;
   /** Leaders reached through another address than their member URL (`--peer-via`); default none. */
   readonly peerVia?: PeerVia;
   /**
@@ -109,6 +111,7 @@ export function createApiApp(service: NodeService, routes: RouteSet, options: Ht
   const app = newApiApp();
   const leaderRouter = new LeaderRouter(service, {
     fetch: options.fetch,
+    pooledFetch: options.pooledFetch,
     timeouts: options.forwardTimeouts,
     via: options.peerVia,
   });
@@ -118,6 +121,7 @@ export function createApiApp(service: NodeService, routes: RouteSet, options: Ht
     c.set("service", service);
     c.set("leaderRouter", leaderRouter);
     c.set("forwardWait", "request");
+    c.set("idempotencyKeys", false);
     await next();
     if (!c.res.headers.has(SERVED_BY_HEADER)) c.res.headers.set(SERVED_BY_HEADER, service.self.id);
   });
@@ -128,7 +132,15 @@ export function createApiApp(service: NodeService, routes: RouteSet, options: Ht
         origin: origins.includes("*") ? "*" : [...origins],
         allowMethods: ["GET", "PUT", "POST", "DELETE", "OPTIONS"],
         allowHeaders: ["content-type", "authorization", "idempotency-key"],
-        exposeHeaders: ["x-raft-index", "x-raft-term", "x-raft-served-by", "x-raft-leader", "retry-after", "location"],
+        exposeHeaders: [
+          "x-raft-index",
+          "x-raft-term",
+          "x-raft-served-by",
+          "x-raft-leader",
+          "retry-after",
+          "location",
+          "idempotent-replayed",
+        ],
         maxAge: 600,
       }),
     );

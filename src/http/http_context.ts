@@ -1,6 +1,7 @@
 /** The Hono environment shared by the HTTP app, its routes and its middleware. */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { IDEMPOTENT_REPLAYED_HEADER } from "../../schemas/idempotency_key.ts";
 import type { MemberInfo, NodeService } from "../server/service.ts";
 import type { Access, AuthFailure } from "./api_auth.ts";
 import type { RequestKind } from "./http_errors.ts";
@@ -31,6 +32,11 @@ export interface AppVariables {
    * `requireLeader` says otherwise); sets how long a forwarded request waits for the leader.
    */
   forwardWait: ForwardWait;
+  /**
+   * True on routes that honour `Idempotency-Key` (key-value writes): a follower forwards such a
+   * write with a key (the client's, or one it makes) so that a resend is answered as a replay.
+   */
+  idempotencyKeys: boolean;
   /** Counts a refusal of the token check (a route's own check, such as an admin-only read, included). */
   onAuthFailure: (why: AuthFailure) => void;
 }
@@ -50,6 +56,11 @@ export type ApiContext = Context<AppEnv>;
 export const INDEX_HEADER = "x-raft-index";
 /** Header with the node's current term. */
 export const TERM_HEADER = "x-raft-term";
+
+/** Sets `Idempotent-Replayed: true` when `result` repeats an earlier write's answer (an idempotency key seen before). */
+export function setReplayedHeader(c: ApiContext, result: { readonly replayed?: boolean }): void {
+  if (result.replayed === true) c.header(IDEMPOTENT_REPLAYED_HEADER, "true");
+}
 
 /** Sets `x-raft-index` to `index` and `x-raft-term` to the node's current term. */
 export function setRaftHeaders(c: ApiContext, index: number): void {

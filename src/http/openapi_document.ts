@@ -30,6 +30,7 @@ const DESCRIPTION = `A node of a raftbare-ts Raft cluster: a replicated key-valu
 - Writes and \`linearizable\`/\`leader\` reads need the leader: a follower forwards them, or answers 307 to the leader with \`redirect=true\`.
 - Every \`/v1\` request needs \`authorization: Bearer <token>\`: the admin token, or the read-only token for reads (\`npm start\` keeps them in \`data/admin-token\` and \`data/read-token\`); health probes and this document need none.
 - Every error is \`{ "error": { "code", "message", "details"?, "definite"? } }\`. On writes, \`definite: true\` means the write certainly did not take effect; \`definite: false\` (after a timeout) means it may have.
+- Writes are exactly-once with an \`Idempotency-Key\` header: a retry with the same key answers the first result (\`Idempotent-Replayed: true\`) and changes nothing, so a write that failed with \`definite: false\` can be retried safely.
 - Successful KV answers carry \`x-raft-index\` (the log index they reflect) and \`x-raft-term\`.`;
 
 const TAGS = [

@@ -8,21 +8,31 @@
  * |      5 |    3 | reserved, zero                                     |
  * |      8 |    8 | body length in bytes, unsigned big-endian          |
  * |     16 |    4 | CRC-32 (IEEE) of the body, unsigned big-endian     |
- * |     20 |    n | body: `{"appliedIndex","entries"}` JSON             |
+ * |     20 |    n | body: `{"appliedIndex","entries","idempotency"}` JSON |
  *
- * Entries are `[key, value, revision, createRevision, version]` tuples in ascending key order and
- * equal states always give byte-identical snapshots. Version 1 bodies also carried an address book
- * (`"members"`); they are still read, and the address book is ignored.
+ * Entries are `[key, value, revision, createRevision, version]` tuples in ascending key order; the
+ * idempotency table is `[key, index, fingerprint, result]` tuples in log order, a result being
+ * `["ok", revision, prev]` or `["compare_failed", current]` with entries as tuples or null. Equal
+ * states always give byte-identical snapshots. Version 2 bodies had no idempotency table (it reads
+ * as empty); version 1 bodies also carried an address book (`"members"`), which is ignored.
  */
-import { type KvSnapshotBody, KvSnapshotBodySchema, KvSnapshotBodyV1Schema } from "../../schemas/kv_snapshot.ts";
+import {
+  type KvSnapshotBody,
+  KvSnapshotBodySchema,
+  KvSnapshotBodyV1Schema,
+  type KvSnapshotBodyV2,
+  KvSnapshotBodyV2Schema,
+  type KvSnapshotEntry,
+} from "../../schemas/kv_snapshot.ts";
 import { crc32 } from "../checksum/crc32.ts";
 import { assert } from "./assert.ts";
-import type { KvEntry } from "./types.ts";
+import type { IdempotencyRecord } from "./idempotency.ts";
+import type { KvEntry, RememberedResult } from "./types.ts";
 
 /** The four magic bytes that start every snapshot: ASCII `RBKV`. */
 export const SNAPSHOT_MAGIC: Uint8Array = new Uint8Array([0x52, 0x42, 0x4b, 0x56]);
-/** The format version this code writes (it also reads version 1). */
-export const SNAPSHOT_VERSION = 2;
+/** The format version this code writes (it also reads versions 1 and 2). */
+export const SNAPSHOT_VERSION = 3;
 /** Size of the fixed header before the body. */
 export const SNAPSHOT_HEADER_BYTES = 20;
 
@@ -31,6 +41,8 @@ export interface KvSnapshotState {
   readonly appliedIndex: number;
   /** Sorted by key in UTF-16 code unit order, keys unique. */
   readonly entries: readonly KvEntry[];
+  /** The idempotency table in log order (indexes increasing), keys unique. */
+  readonly idempotency: readonly IdempotencyRecord[];
 }
 
 /** Why a snapshot was refused. */
@@ -60,7 +72,8 @@ export function encodeSnapshot(state: KvSnapshotState): Uint8Array {
   assert(problem === null, `refusing to write an inconsistent snapshot: ${problem}`);
   const body: KvSnapshotBody = {
     appliedIndex: state.appliedIndex,
-    entries: state.entries.map((e) => [e.key, e.value, e.revision, e.createRevision, e.version]),
+    entries: state.entries.map(entryTuple),
+    idempotency: state.idempotency.map((r) => [r.key, r.index, r.fingerprint, resultTuple(r.result)]),
   };
   const bodyBytes = new TextEncoder().encode(JSON.stringify(body));
   const out = new Uint8Array(SNAPSHOT_HEADER_BYTES + bodyBytes.length);
@@ -77,7 +90,12 @@ export function encodeSnapshot(state: KvSnapshotState): Uint8Array {
 export function decodeSnapshot(bytes: Uint8Array): DecodeSnapshotResult {
   const envelope = checkEnvelope(bytes);
   if (!envelope.ok) return envelope;
-  const schema = envelope.version === 1 ? KvSnapshotBodyV1Schema : KvSnapshotBodySchema;
+  const schema =
+    envelope.version === 1
+      ? KvSnapshotBodyV1Schema
+      : envelope.version === 2
+        ? KvSnapshotBodyV2Schema
+        : KvSnapshotBodySchema;
   const text = decodeUtf8(envelope.body);
   if (text === null) return refuse("bad_body", "the body is not valid UTF-8");
   let json: unknown;
@@ -114,10 +132,10 @@ function checkEnvelope(bytes: Uint8Array): EnvelopeResult {
     return refuse("bad_magic", `it does not start with the magic bytes "RBKV" (found ${hex(bytes.subarray(0, 4))})`);
   }
   const version = view.getUint8(4);
-  if (version !== SNAPSHOT_VERSION && version !== 1) {
+  if (version < 1 || version > SNAPSHOT_VERSION) {
     return refuse(
       "unsupported_version",
-      `format version ${version} is not supported (expected 1 or ${SNAPSHOT_VERSION})`,
+      `format version ${version} is not supported (expected 1 to ${SNAPSHOT_VERSION})`,
     );
   }
   if (view.getUint8(5) !== 0 || view.getUint16(6) !== 0)
@@ -139,12 +157,38 @@ function checkEnvelope(bytes: Uint8Array): EnvelopeResult {
   return { ok: true, body, version };
 }
 
-/** Turns the parsed body into frozen entries. */
-function toState(body: KvSnapshotBody): KvSnapshotState {
-  const entries = body.entries.map(([key, value, revision, createRevision, version]) =>
-    Object.freeze({ key, value, revision, createRevision, version }),
-  );
-  return { appliedIndex: body.appliedIndex, entries };
+function entryTuple(e: KvEntry): KvSnapshotEntry {
+  return [e.key, e.value, e.revision, e.createRevision, e.version];
+}
+
+function resultTuple(result: RememberedResult): KvSnapshotBody["idempotency"][number][3] {
+  return result.ok
+    ? ["ok", result.revision, result.prev === null ? null : entryTuple(result.prev)]
+    : ["compare_failed", result.current === null ? null : entryTuple(result.current)];
+}
+
+function entryOf(tuple: KvSnapshotEntry | null): KvEntry | null {
+  if (tuple === null) return null;
+  const [key, value, revision, createRevision, version] = tuple;
+  return Object.freeze({ key, value, revision, createRevision, version });
+}
+
+function resultOf(tuple: KvSnapshotBody["idempotency"][number][3]): RememberedResult {
+  if (tuple[0] === "ok") return Object.freeze({ ok: true, revision: tuple[1], prev: entryOf(tuple[2]) });
+  return Object.freeze({ ok: false, code: "compare_failed", current: entryOf(tuple[1]) });
+}
+
+/** Turns the parsed body into frozen entries (no idempotency table before version 3). */
+function toState(body: KvSnapshotBody | KvSnapshotBodyV2): KvSnapshotState {
+  const entries = body.entries.map((tuple) => entryOf(tuple) as KvEntry);
+  const records = "idempotency" in body ? body.idempotency : [];
+  const idempotency = records.map(([key, index, fingerprint, result]) => ({
+    key,
+    index,
+    fingerprint,
+    result: resultOf(result),
+  }));
+  return { appliedIndex: body.appliedIndex, entries, idempotency };
 }
 
 /** The first violated cross-field rule of `state`, or null if it is consistent. */
@@ -155,7 +199,31 @@ function findInconsistency(state: KvSnapshotState): string | null {
     const problem = entryInconsistency(e, state.appliedIndex);
     if (problem !== null) return `key ${JSON.stringify(e.key)}: ${problem}`;
   }
+  const seen = new Set<string>();
+  for (let i = 0; i < state.idempotency.length; i++) {
+    const r = state.idempotency[i];
+    const where = `idempotency key ${JSON.stringify(r.key)}`;
+    if (seen.has(r.key)) return `${where} is repeated`;
+    seen.add(r.key);
+    if (i > 0 && !(state.idempotency[i - 1].index < r.index)) return `${where} is out of log order`;
+    const problem = recordInconsistency(r, state.appliedIndex);
+    if (problem !== null) return `${where}: ${problem}`;
+  }
   return null;
+}
+
+/** Why the remembered record `r` cannot exist at `appliedIndex`, or null if it can. */
+function recordInconsistency(r: IdempotencyRecord, appliedIndex: number): string | null {
+  if (r.index > appliedIndex) return `index ${r.index} is above the applied index ${appliedIndex}`;
+  const { result } = r;
+  if (result.ok && result.revision !== r.index && result.revision !== 0) {
+    return `revision ${result.revision} is neither its index ${r.index} nor 0`;
+  }
+  // The entry in the result is the key as it was when the command applied, before its index.
+  const entry = result.ok ? result.prev : result.current;
+  if (entry === null) return null;
+  if (entry.revision >= r.index) return `its result's revision ${entry.revision} is not below its index ${r.index}`;
+  return entryInconsistency(entry, appliedIndex);
 }
 
 /** Why `e` cannot exist at `appliedIndex`, or null if it can. */

@@ -7,9 +7,10 @@
 import type { DeleteCommand, KvCommand, PutCommand } from "../../schemas/kv_command.ts";
 import { assert } from "./assert.ts";
 import { decodeCommand } from "./command.ts";
+import { fingerprintOf, IdempotencyTable } from "./idempotency.ts";
 import { decodeSnapshot, encodeSnapshot, type SnapshotError } from "./snapshot.ts";
 import { SortedKeys } from "./sorted_keys.ts";
-import type { ApplyResult, KvEntry, KvListing } from "./types.ts";
+import type { ApplyResult, KvEntry, KvListing, RememberedResult } from "./types.ts";
 
 /** Compare-and-set expectations shared by put and delete. */
 type Expectations = Pick<PutCommand, "expectValue" | "expectRevision">;
@@ -21,6 +22,8 @@ export class KvStateMachine {
   #keys = new SortedKeys();
   /** Invariant: every entry's revision is <= appliedIndex. */
   #appliedIndex = 0;
+  /** Recent idempotency keys and their first results; every record's index is <= appliedIndex. */
+  #idempotency = new IdempotencyTable();
 
   /**
    * Restores a state machine from {@link KvStateMachine.snapshot} bytes. A corrupt, truncated or
@@ -34,6 +37,7 @@ export class KvStateMachine {
     machine.#appliedIndex = state.appliedIndex;
     for (const e of state.entries) machine.#entries.set(e.key, e);
     machine.#keys = SortedKeys.fromSorted(state.entries.map((e) => e.key));
+    machine.#idempotency = IdempotencyTable.from(state.idempotency);
     return machine;
   }
 
@@ -47,16 +51,36 @@ export class KvStateMachine {
     return this.#entries.size;
   }
 
+  /** Number of idempotency keys remembered. */
+  get idempotencyKeys(): number {
+    return this.#idempotency.size;
+  }
+
   /**
    * Applies the command entry at `index`. Indexes must strictly increase across `apply` and
    * `noteIndex` calls (they need not be contiguous); anything else throws `KvInvariantError`.
-   * An undecodable payload is applied as a no-op with an `invalid_command` result.
+   * An undecodable payload is applied as a no-op with an `invalid_command` result. A command with
+   * an idempotency key seen within the window answers the first command's result (with `replayOf`)
+   * when it asks for the same, `idempotency_key_reused` when it does not, and changes nothing.
    */
   apply(index: number, payload: string | Uint8Array): ApplyResult {
     this.#advanceTo(index);
+    this.#idempotency.expire(index);
     const decoded = decodeCommand(payload);
     if (!decoded.ok) return decoded;
-    return this.#applyCommand(index, decoded.command);
+    const command = decoded.command;
+    if (command.op === "noop" || command.idempotencyKey === undefined) return this.#applyCommand(index, command);
+    const key = command.idempotencyKey;
+    const fingerprint = fingerprintOf(command);
+    const seen = this.#idempotency.lookup(key);
+    if (seen !== undefined) {
+      if (seen.fingerprint !== fingerprint)
+        return { ok: false, code: "idempotency_key_reused", firstIndex: seen.index };
+      return { ...seen.result, replayOf: seen.index };
+    }
+    const result = command.op === "put" ? this.#put(index, command) : this.#delete(index, command);
+    this.#idempotency.remember({ key, index, fingerprint, result });
+    return result;
   }
 
   /**
@@ -99,7 +123,7 @@ export class KvStateMachine {
   /** Serialises the whole state (see `snapshot.ts` for the format). */
   snapshot(): Uint8Array {
     const entries = this.#keys.toArray().map((key) => this.#entries.get(key) as KvEntry);
-    return encodeSnapshot({ appliedIndex: this.#appliedIndex, entries });
+    return encodeSnapshot({ appliedIndex: this.#appliedIndex, entries, idempotency: this.#idempotency.records() });
   }
 
   /** Asserts that `index` follows the applied index, then moves the applied index to it. */
@@ -123,7 +147,7 @@ export class KvStateMachine {
     }
   }
 
-  #put(index: number, command: PutCommand): ApplyResult {
+  #put(index: number, command: PutCommand): RememberedResult {
     const prev = this.#entries.get(command.key) ?? null;
     // Compare-and-set: refuse without changing anything.
     if (!expectationsHold(prev, command)) return { ok: false, code: "compare_failed", current: prev };
@@ -139,7 +163,7 @@ export class KvStateMachine {
     return { ok: true, revision: index, prev };
   }
 
-  #delete(index: number, command: DeleteCommand): ApplyResult {
+  #delete(index: number, command: DeleteCommand): RememberedResult {
     const prev = this.#entries.get(command.key) ?? null;
     // Compare-and-set: refuse without changing anything.
     if (!expectationsHold(prev, command)) return { ok: false, code: "compare_failed", current: prev };

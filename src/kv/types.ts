@@ -25,6 +25,11 @@ export interface ApplySuccess {
   readonly revision: number;
   /** The key's entry before the write; always null for `noop`. */
   readonly prev: KvEntry | null;
+  /**
+   * Set when the command repeated an idempotency key seen before: the log index of the first
+   * command with that key, whose result this is. Nothing changed this time.
+   */
+  readonly replayOf?: number;
 }
 
 /** A compare-and-set expectation did not hold; the state did not change. */
@@ -33,6 +38,19 @@ export interface ApplyCompareFailed {
   readonly code: "compare_failed";
   /** The key's entry as it is (null if absent). */
   readonly current: KvEntry | null;
+  /** As in {@link ApplySuccess}: the first command's log index when this result is a replay. */
+  readonly replayOf?: number;
+}
+
+/**
+ * The command carried an idempotency key already used by a different command (another op, key,
+ * value or expectation); the state did not change.
+ */
+export interface ApplyIdempotencyKeyReused {
+  readonly ok: false;
+  readonly code: "idempotency_key_reused";
+  /** Log index of the first command with this key. */
+  readonly firstIndex: number;
 }
 
 /** The payload was not a valid command; it was applied as a no-op on every node alike. */
@@ -44,7 +62,10 @@ export interface ApplyInvalidCommand {
 }
 
 /** The outcome of applying one command entry; the same on every node. */
-export type ApplyResult = ApplySuccess | ApplyCompareFailed | ApplyInvalidCommand;
+export type ApplyResult = ApplySuccess | ApplyCompareFailed | ApplyInvalidCommand | ApplyIdempotencyKeyReused;
+
+/** A result worth remembering under an idempotency key: what the first command answered. */
+export type RememberedResult = ApplySuccess | ApplyCompareFailed;
 
 /** A listing of keys with a prefix. */
 export interface KvListing {

@@ -333,9 +333,11 @@ function infoOf(reader: SnapshotFileReader): SnapshotInfo {
   return { ok: true, index, term, bytes: reader.size };
 }
 
-function casOf(options: PutOptions): { expectValue?: string; expectRevision?: number } {
-  const out: { expectValue?: string; expectRevision?: number } = {};
+/** The command fields of `options`, without keys for absent options. */
+function casOf(options: PutOptions): { expectValue?: string; expectRevision?: number; idempotencyKey?: string } {
+  const out: { expectValue?: string; expectRevision?: number; idempotencyKey?: string } = {};
   if (options.expectValue !== undefined) out.expectValue = options.expectValue;
   if (options.expectRevision !== undefined) out.expectRevision = options.expectRevision;
+  if (options.idempotencyKey !== undefined) out.idempotencyKey = options.idempotencyKey;
   return out;
 }

@@ -25,6 +25,7 @@ export type ServiceErrorCode =
   | "overloaded" // A bounded queue is full, or the leader's uncommitted entries reached their limit (503); nothing was proposed.
   | "leader_transferring" // The leader is handing leadership to another node (503); nothing was proposed.
   | "compare_failed" // A compare-and-set did not match (409); committed, definite.
+  | "idempotency_key_reused" // The idempotency key came with a different request before (422); committed, no effect.
   | "already_bootstrapped" // POST /v1/cluster on a node that is already in a cluster (409).
   | "nothing_to_snapshot" // POST /v1/snapshot on a node that has applied nothing yet (409).
   | "not_found" // Key or member not found (404).
@@ -47,6 +48,8 @@ export interface ServiceError {
   readonly leader?: MemberInfo | null;
   /** Extra machine-readable context. */
   readonly details?: Record<string, unknown>;
+  /** True when this answer repeats the first result of a write with the same idempotency key. */
+  readonly replayed?: boolean;
 }
 
 /** A member with its role in the latest configuration. */
@@ -126,12 +129,16 @@ export interface WriteResult {
   readonly revision: number;
   /** The entry before the write, if any. */
   readonly prev: KvEntry | null;
+  /** True when this repeats the first result of a write with the same idempotency key (nothing changed now). */
+  readonly replayed: boolean;
 }
 
 /** Options of a put: compare-and-set on the current value or revision (0 = key must not exist). */
 export interface PutOptions {
   readonly expectValue?: string;
   readonly expectRevision?: number;
+  /** The write is applied once per key: a repeat answers the first result and changes nothing. */
+  readonly idempotencyKey?: string;
 }
 
 /** Options of a delete: compare-and-set as for put. */

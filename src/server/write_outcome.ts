@@ -64,13 +64,29 @@ function refusalError(refusal: ProposalRefusal): ServiceError {
   }
 }
 
+/**
+ * The answer to an applied command. A replay (a repeated idempotency key) answers the first
+ * command's result at the first command's index, marked `replayed`.
+ */
 function applyResultOf(result: ApplyResult, index: number): WriteResult | ServiceError {
-  if (result.ok) return { ok: true, index, revision: result.revision, prev: result.prev };
-  if (result.code === "compare_failed") {
-    return fail("compare_failed", "the key's current value or revision does not match the expectation", {
-      definite: true,
-      details: { current: result.current, index },
-    });
+  const replayOf = "replayOf" in result ? result.replayOf : undefined;
+  const replayed = replayOf !== undefined;
+  const at = replayOf ?? index;
+  if (result.ok) return { ok: true, index: at, revision: result.revision, prev: result.prev, replayed };
+  switch (result.code) {
+    case "compare_failed":
+      return fail("compare_failed", "the key's current value or revision does not match the expectation", {
+        definite: true,
+        details: { current: result.current, index: at },
+        replayed,
+      });
+    case "idempotency_key_reused":
+      return fail(
+        "idempotency_key_reused",
+        `the idempotency key was used by a different request at log index ${result.firstIndex}; this write did not take effect`,
+        { definite: true, details: { index: result.firstIndex } },
+      );
+    case "invalid_command":
+      return fail("internal", `the command was applied as invalid: ${result.message}`, { definite: true });
   }
-  return fail("internal", `the command was applied as invalid: ${result.message}`, { definite: true });
 }

@@ -11,11 +11,13 @@
  * Bun's `tls.ca` and the `ws` package's `ca` replace the default roots, so both get those roots
  * (`node:tls` `rootCertificates`) followed by the bundle: every runtime then trusts the same set.
  *
- * The `fetch` never reuses a connection (Bun: `keepalive: false`; Deno: a client with no idle
- * pool). Both runtimes resend a PUT or DELETE on a new connection when a reused one is reset, even
- * after the request was delivered: a forwarded write (a cas, a put) would then be applied twice and
- * its caller answered with the second outcome. On a fresh connection the reset surfaces as an
- * error, which forwarding answers as `leader_unreachable` with `definite: false`.
+ * `fetch` never reuses a connection (Bun: `keepalive: false`; Deno: a client with no idle pool).
+ * Both runtimes resend a PUT or DELETE on a new connection when a reused one is reset, even after
+ * the request was delivered: a forwarded write (a cas, a put) would then be applied twice and its
+ * caller answered with the second outcome. On a fresh connection the reset surfaces as an error,
+ * which forwarding answers as `leader_unreachable` with `definite: false`. `pooledFetch` keeps
+ * connections alive, for requests whose resend is harmless: reads, and key-value writes that carry
+ * an idempotency key (the leader answers a resend with the first write's result).
  */
 import { rootCertificates } from "node:tls";
 import WebSocketPackage from "ws";
@@ -26,8 +28,10 @@ export type ClientFetch = (url: string, init: RequestInit) => Promise<Response>;
 
 /** The clients a node dials other nodes with. */
 export interface OutboundClients {
-  /** For forwarding to the leader and for `--join`. */
+  /** For forwarding to the leader and for `--join`: a new connection per request. */
   readonly fetch: ClientFetch;
+  /** For forwarded requests a resend cannot harm (reads, writes with an idempotency key): pooled connections. */
+  readonly pooledFetch: ClientFetch;
   /** For peer links. */
   readonly WebSocket: WebSocketImpl;
 }
@@ -37,7 +41,13 @@ export interface OutboundClients {
  * global `fetch` and {@link defaultWebSocketImpl}, exactly as a node without TLS settings uses.
  */
 export function outboundClients(caPem?: string): OutboundClients {
-  if (caPem === undefined) return { fetch: freshConnectionFetch(), WebSocket: defaultWebSocketImpl() };
+  if (caPem === undefined) {
+    return {
+      fetch: freshConnectionFetch(),
+      pooledFetch: (url, init) => fetch(url, init),
+      WebSocket: defaultWebSocketImpl(),
+    };
+  }
   const ca = [...rootCertificates, caPem];
   if (typeof Bun !== "undefined") {
     // Bun's constructor takes options (headers, tls) where the DOM type has protocols.
@@ -49,11 +59,13 @@ export function outboundClients(caPem?: string): OutboundClients {
     }
     return {
       fetch: (url, init) => fetch(url, { ...init, keepalive: false, tls: { ca } }),
+      pooledFetch: (url, init) => fetch(url, { ...init, tls: { ca } }),
       WebSocket: TrustingWebSocket as unknown as WebSocketImpl,
     };
   }
   if (typeof Deno !== "undefined") {
     const client = Deno.createHttpClient({ caCerts: [caPem], poolMaxIdlePerHost: 0 });
+    const pooled = Deno.createHttpClient({ caCerts: [caPem] });
     class TrustingWebSocket extends WebSocketPackage {
       constructor(url: string, options: { headers: Record<string, string> }) {
         super(url, { ...options, ca });
@@ -61,6 +73,7 @@ export function outboundClients(caPem?: string): OutboundClients {
     }
     return {
       fetch: (url, init) => fetch(url, { ...init, client } as RequestInit),
+      pooledFetch: (url, init) => fetch(url, { ...init, client: pooled } as RequestInit),
       WebSocket: TrustingWebSocket as unknown as WebSocketImpl,
     };
   }

@@ -35,7 +35,7 @@ describe("the README walkthrough", () => {
   clusterIt(cluster, "every curl command of the walkthrough succeeds against a live cluster", async () => {
     const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
     const commands = walkthroughCommands(readme);
-    expect(commands.length).toBe(9);
+    expect(commands.length).toBe(11);
     const setup = setupLines(readme);
     expect(setup).toEqual(['TOKEN="$(cat data/admin-token)"']);
     const shell = { setup, cwd: readmeTokenDir(cluster.adminToken) };
@@ -59,7 +59,7 @@ describe("the README walkthrough", () => {
 
 /** The outcomes the README promises, in the order of its commands. */
 function checkOutcomes(runs: readonly Run[], leader: ClusterNode): void {
-  const [put, read, stale, cas, create, list, del, status, redirect] = runs;
+  const [put, read, stale, cas, create, list, once, again, del, status, redirect] = runs;
   const written = jsonOf(put);
   expect(written).toMatchObject({ key: "greeting", prev: null });
   expect(written.revision).toBeGreaterThan(0);
@@ -70,6 +70,19 @@ function checkOutcomes(runs: readonly Run[], leader: ClusterNode): void {
   expect(swapped.prev).toMatchObject({ value: "hello" });
   expect(jsonOf(create)).toMatchObject({ key: "config/color", prev: null });
   expect(jsonOf(list).items.map((item: { key: string }) => item.key)).toContain("config/color");
+  const first = jsonOf(once);
+  expect(first).toMatchObject({ key: "orders/42", prev: null });
+  const replay = headOf(again);
+  expect(replay.status).toBe(200);
+  expect(replay.headers.get("idempotent-replayed")).toBe("true");
+  expect(
+    JSON.parse(
+      again.stdout
+        .split(/\r?\n\r?\n/)
+        .slice(1)
+        .join("\n\n"),
+    ),
+  ).toEqual(first);
   expect(jsonOf(del)).toMatchObject({ key: "greeting", deleted: true });
   expect(jsonOf(status).leader).toEqual({ id: leader.id, url: leader.url });
   const head = headOf(redirect);

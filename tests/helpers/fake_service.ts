@@ -175,7 +175,7 @@ export class FakeNodeService implements NodeService {
       const mismatch = this.#compare(prev, options);
       if (mismatch) return mismatch;
       const entry = this.#write(key, value);
-      return { ok: true, index: this.index, revision: entry.revision, prev };
+      return { ok: true, index: this.index, revision: entry.revision, prev, replayed: false };
     });
   }
 
@@ -187,7 +187,7 @@ export class FakeNodeService implements NodeService {
       if (mismatch) return mismatch;
       this.index++;
       this.entries.delete(key);
-      return { ok: true, index: this.index, revision: prev === null ? 0 : this.index, prev };
+      return { ok: true, index: this.index, revision: prev === null ? 0 : this.index, prev, replayed: false };
     });
   }
 

@@ -156,7 +156,7 @@ describe("KvStateMachine.restore()", () => {
     bytes[4] = SNAPSHOT_VERSION + 1;
     expect(refused(bytes)).toEqual({
       reason: "unsupported_version",
-      error: `Cannot restore KV snapshot: format version ${SNAPSHOT_VERSION + 1} is not supported (expected 1 or ${SNAPSHOT_VERSION})`,
+      error: `Cannot restore KV snapshot: format version ${SNAPSHOT_VERSION + 1} is not supported (expected 1 to ${SNAPSHOT_VERSION})`,
     });
   });
 
@@ -168,16 +168,20 @@ describe("KvStateMachine.restore()", () => {
 
   it("refuses a checksummed body that is not JSON or does not match the schema", () => {
     expect(refused(withBody("{oops")).error).toContain("the body is not JSON");
-    expect(refused(withBody('{"appliedIndex":1}')).error).toContain("entries");
-    expect(refused(withBody('{"appliedIndex":1,"entries":[],"members":[]}')).error).toContain("members");
-    const badEntry = '{"appliedIndex":5,"entries":[["a","v",0,1,1]]}';
+    expect(refused(withBody('{"appliedIndex":1,"idempotency":[]}')).error).toContain("entries");
+    expect(refused(withBody('{"appliedIndex":1,"entries":[]}')).error).toContain("idempotency");
+    expect(refused(withBody('{"appliedIndex":1,"entries":[],"idempotency":[],"members":[]}')).error).toContain(
+      "members",
+    );
+    const badEntry = '{"appliedIndex":5,"entries":[["a","v",0,1,1]],"idempotency":[]}';
     expect(refused(withBody(badEntry)).error).toContain("entries.0.2");
-    const longKey = JSON.stringify({ appliedIndex: 5, entries: [["k".repeat(1025), "v", 1, 1, 1]] });
+    const longKey = JSON.stringify({ appliedIndex: 5, entries: [["k".repeat(1025), "v", 1, 1, 1]], idempotency: [] });
     expect(refused(withBody(longKey)).error).toContain("the limit is 1024");
   });
 
   it("refuses a checksummed body whose entries are inconsistent", () => {
-    const body = (appliedIndex: number, entries: unknown[]) => withBody(JSON.stringify({ appliedIndex, entries }));
+    const body = (appliedIndex: number, entries: unknown[]) =>
+      withBody(JSON.stringify({ appliedIndex, entries, idempotency: [] }));
     expect(
       refused(
         body(5, [
@@ -207,7 +211,8 @@ describe("KvStateMachine.restore()", () => {
     expect(restored.appliedIndex).toBe(3);
     expect(restored.get("a")?.value).toBe("x");
     expect(refused(withBody(JSON.stringify({ appliedIndex: 3, entries: [] }), 1)).error).toContain("members");
-    expect(refused(withBody(JSON.stringify({ appliedIndex: 3, entries: [] }), 3)).reason).toBe("unsupported_version");
+    const future = withBody(JSON.stringify({ appliedIndex: 3, entries: [] }), SNAPSHOT_VERSION + 1);
+    expect(refused(future).reason).toBe("unsupported_version");
   });
 
   it("accepts a snapshot held in a view into a larger buffer", () => {
@@ -221,7 +226,7 @@ describe("KvStateMachine.restore()", () => {
 describe("encodeSnapshot()", () => {
   it("refuses to write an inconsistent state", () => {
     const entry = { key: "a", value: "", revision: 9, createRevision: 9, version: 1 };
-    expect(() => encodeSnapshot({ appliedIndex: 5, entries: [entry] })).toThrow(KvInvariantError);
+    expect(() => encodeSnapshot({ appliedIndex: 5, entries: [entry], idempotency: [] })).toThrow(KvInvariantError);
   });
 });
 

@@ -23,6 +23,7 @@ describe("CORS", () => {
     expect(read.status).toBe(200);
     expect(read.headers.get("access-control-allow-origin")).toBe(APP);
     expect(read.headers.get("access-control-expose-headers")).toContain("x-raft-index");
+    expect(read.headers.get("access-control-expose-headers")).toContain("idempotent-replayed");
   });
 
   it("gives other origins no permission, and sends no CORS headers at all without the option", async () => {

@@ -35,6 +35,38 @@ describe("forwarding to the leader", () => {
     expect(service.calls).toEqual([]);
   });
 
+  it("a key-value write is forwarded on a pooled connection with an idempotency key: the client's, or one the follower makes", async () => {
+    const fresh = new RecordingFetch();
+    const pooled = new RecordingFetch();
+    const { app } = fixture({ leader: LEADER, fetch: fresh.fetch, pooledFetch: pooled.fetch });
+    await send(app, "PUT", "/v1/kv/a", { value: "v" });
+    await send(app, "PUT", "/v1/kv/b", { value: "v" }, { "idempotency-key": '"client-key"' });
+    await send(app, "DELETE", "/v1/kv/c");
+    await send(app, "GET", "/v1/kv/d");
+    expect(fresh.requests).toEqual([]);
+    const keys = pooled.requests.map(
+      (r) => `${r.method} ${new URL(r.url).pathname} ${r.headers.get("idempotency-key")}`,
+    );
+    expect(keys[0]).toMatch(/^PUT \/v1\/kv\/a "fwd-n1-[0-9a-f-]{36}"$/);
+    expect(keys[1]).toBe('PUT /v1/kv/b "client-key"');
+    expect(keys[2]).toMatch(/^DELETE \/v1\/kv\/c "fwd-n1-[0-9a-f-]{36}"$/);
+    expect(keys[3]).toBe("GET /v1/kv/d null");
+    expect(new Set(keys).size).toBe(4);
+  });
+
+  it("writes without idempotency keys (membership, snapshot) are forwarded on a new connection, with no key added", async () => {
+    const fresh = new RecordingFetch();
+    const pooled = new RecordingFetch();
+    const { app } = fixture({ leader: LEADER, fetch: fresh.fetch, pooledFetch: pooled.fetch });
+    await send(app, "POST", "/v1/cluster/members", { id: "n4", url: "http://10.0.0.4:7001" });
+    await send(app, "DELETE", "/v1/cluster/members/n3");
+    await send(app, "POST", "/v1/cluster/leader", {});
+    expect(pooled.requests).toEqual([]);
+    expect(
+      fresh.requests.map((r) => `${r.method} ${new URL(r.url).pathname} ${r.headers.get("idempotency-key")}`),
+    ).toEqual(["POST /v1/cluster/members null", "DELETE /v1/cluster/members/n3 null", "POST /v1/cluster/leader null"]);
+  });
+
   it("a forwarded request returns the leader's status, content type, raft headers and body", async () => {
     const leaderBody = { key: "k", revision: 40, index: 40, prev: null };
     const recorder = new RecordingFetch(() =>

@@ -15,11 +15,13 @@ export interface Fixture {
 
 /**
  * A fresh app over a fresh fake node (a one-node cluster led by `n1` unless told otherwise). It
- * needs no token unless `auth` says otherwise (auth_test.ts covers the tokens).
+ * needs no token unless `auth` says otherwise (auth_test.ts covers the tokens). A `fetch` given
+ * without a `pooledFetch` sends every forwarded request.
  */
 export function fixture(options: FakeServiceOptions & Partial<HttpAppOptions> = {}): Fixture {
   const service = new FakeNodeService(options);
-  const app = createHttpApp(service, { onInternalError: () => {}, auth: OPEN_API, ...options });
+  const pooledFetch = options.pooledFetch ?? options.fetch;
+  const app = createHttpApp(service, { onInternalError: () => {}, auth: OPEN_API, ...options, pooledFetch });
   return { app, service };
 }
 

@@ -142,13 +142,13 @@ export interface paths {
     get: operations["getKey"];
     /**
      * Write a key
-     * @description Writes `value` to the key once a quorum has it in its log. With `expectRevision` (0 = the key must not exist) or `expectValue` the write is a compare-and-set and fails with 409 `compare_failed`, whose `details.current` is the entry as it is (or null). On a follower the request is forwarded to the leader (or redirected with `redirect=true`).
+     * @description Writes `value` to the key once a quorum has it in its log. With `expectRevision` (0 = the key must not exist) or `expectValue` the write is a compare-and-set and fails with 409 `compare_failed`, whose `details.current` is the entry as it is (or null). With an `Idempotency-Key` header the write is exactly-once (see the header). On a follower the request is forwarded to the leader (or redirected with `redirect=true`).
      */
     put: operations["putKey"];
     post?: never;
     /**
      * Delete a key
-     * @description Deletes the key once a quorum has the delete in its log; deleting a missing key succeeds with `deleted: false`. With `expectRevision` or `expectValue` in the query string it is a compare-and-delete (409 `compare_failed` on a mismatch). The request takes no body: one is refused with 400 `validation_failed` (nothing is deleted).
+     * @description Deletes the key once a quorum has the delete in its log; deleting a missing key succeeds with `deleted: false`. With `expectRevision` or `expectValue` in the query string it is a compare-and-delete (409 `compare_failed` on a mismatch). With an `Idempotency-Key` header the delete is exactly-once (see the header). The request takes no body: one is refused with 400 `validation_failed` (nothing is deleted).
      */
     delete: operations["deleteKey"];
     options?: never;
@@ -270,7 +270,7 @@ export interface components {
       };
     };
     /**
-     * @description What went wrong. Whether a failed write may still take effect is told by `definite`, not by the code: `no_leader`, `not_leader`, `overloaded` and `leader_transferring` come before anything was proposed (`definite: true`), while after `timeout`, `leader_unreachable` (a follower forwarded the write and the leader did not answer) and `shutting_down` the write may or may not have taken effect (`definite: false`). `overloaded` also answers a leader whose uncommitted entries reached their limit (no quorum keeps up); `leader_transferring` a leader that is handing leadership to another node (for at most an election timeout). `storage_unavailable` (503) answers a node whose storage failed (a full disk, say) and that knows no other leader: it retries reopening its storage, and other nodes keep serving; `definite: true` unless the write was in flight when it failed. `member_conflict`, `learner_behind`, `change_in_progress` and `quorum_at_risk` refuse a membership change before anything was proposed (`definite: true`). `nothing_to_snapshot` answers `POST /v1/snapshot` on a node that has applied nothing yet. `unauthorized` (401) answers a `/v1` request without a valid bearer token, `forbidden` (403) the read-only token on an operation that needs the admin token. `invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.
+     * @description What went wrong. Whether a failed write may still take effect is told by `definite`, not by the code: `no_leader`, `not_leader`, `overloaded` and `leader_transferring` come before anything was proposed (`definite: true`), while after `timeout`, `leader_unreachable` (a follower forwarded the write and the leader did not answer) and `shutting_down` the write may or may not have taken effect (`definite: false`). `overloaded` also answers a leader whose uncommitted entries reached their limit (no quorum keeps up); `leader_transferring` a leader that is handing leadership to another node (for at most an election timeout). `storage_unavailable` (503) answers a node whose storage failed (a full disk, say) and that knows no other leader: it retries reopening its storage, and other nodes keep serving; `definite: true` unless the write was in flight when it failed. `member_conflict`, `learner_behind`, `change_in_progress` and `quorum_at_risk` refuse a membership change before anything was proposed (`definite: true`). `idempotency_key_reused` (422) answers a write whose `Idempotency-Key` came with a different request before (it did not take effect, `definite: true`). `nothing_to_snapshot` answers `POST /v1/snapshot` on a node that has applied nothing yet. `unauthorized` (401) answers a `/v1` request without a valid bearer token, `forbidden` (403) the read-only token on an operation that needs the admin token. `invalid_handshake` and `upgrade_required` answer only node-to-node connections at `/v1/raft`.
      * @enum {string}
      */
     ErrorCode:
@@ -282,6 +282,7 @@ export interface components {
       | "overloaded"
       | "leader_transferring"
       | "compare_failed"
+      | "idempotency_key_reused"
       | "already_bootstrapped"
       | "member_conflict"
       | "learner_behind"
@@ -1422,7 +1423,10 @@ export interface operations {
         /** @description On a follower: `true` answers 307 with the leader's URL in `Location` instead of forwarding the request. */
         redirect?: "true" | "false";
       };
-      header?: never;
+      header?: {
+        /** @description Makes the write exactly-once: the first write with a key is applied; a later one with the same key and the same request answers the first one's result (status and body, with `Idempotent-Replayed: true`) and changes nothing, and with a different request it answers 422 `idempotency_key_reused`. Keys are remembered, on every node alike, for 200000 log entries after their write (and, within that, while the remembered answers fit their memory bound, oldest forgotten first), so a write that timed out can be retried with the same key. A Structured Field string as in the IETF Idempotency-Key draft; a bare token is accepted too. */
+        "idempotency-key"?: string;
+      };
       path: {
         /** @description The key, 1..1024 bytes of UTF-8, percent-encoded like encodeURIComponent does: a '/' inside a key travels as %2F (the keys '.' and '..' cannot be addressed). */
         key: string;
@@ -1509,6 +1513,15 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description The `Idempotency-Key` came with a different request before (`idempotency_key_reused`); this write did not take effect */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description A bug or a storage failure (`internal`) */
       500: {
         headers: {
@@ -1557,7 +1570,10 @@ export interface operations {
         /** @description On a follower: `true` answers 307 with the leader's URL in `Location` instead of forwarding the request. */
         redirect?: "true" | "false";
       };
-      header?: never;
+      header?: {
+        /** @description Makes the write exactly-once: the first write with a key is applied; a later one with the same key and the same request answers the first one's result (status and body, with `Idempotent-Replayed: true`) and changes nothing, and with a different request it answers 422 `idempotency_key_reused`. Keys are remembered, on every node alike, for 200000 log entries after their write (and, within that, while the remembered answers fit their memory bound, oldest forgotten first), so a write that timed out can be retried with the same key. A Structured Field string as in the IETF Idempotency-Key draft; a bare token is accepted too. */
+        "idempotency-key"?: string;
+      };
       path: {
         /** @description The key, 1..1024 bytes of UTF-8, percent-encoded like encodeURIComponent does: a '/' inside a key travels as %2F (the keys '.' and '..' cannot be addressed). */
         key: string;
@@ -1624,6 +1640,15 @@ export interface operations {
       };
       /** @description The request body is larger than the node accepts (`payload_too_large`) */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The `Idempotency-Key` came with a different request before (`idempotency_key_reused`); this write did not take effect */
+      422: {
         headers: {
           [name: string]: unknown;
         };

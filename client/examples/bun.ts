@@ -1,12 +1,8 @@
 // Bun: `bun client/examples/bun.ts` (RAFT_ENDPOINTS and RAFT_TOKEN from the environment).
 import { RaftClient } from "raftbare-ts-client";
 
-const client = new RaftClient({
-  endpoints: (process.env.RAFT_ENDPOINTS ?? "http://127.0.0.1:7001,http://127.0.0.1:7002,http://127.0.0.1:7003").split(
-    ",",
-  ),
-  token: process.env.RAFT_TOKEN,
-});
+const endpoints = process.env.RAFT_ENDPOINTS ?? "http://127.0.0.1:7001,http://127.0.0.1:7002,http://127.0.0.1:7003";
+const client = new RaftClient({ endpoints: endpoints.split(","), token: process.env.RAFT_TOKEN });
 
 const put = await client.put("examples/bun/greeting", "hello from Bun");
 if (!put.ok) throw new Error(`put failed: ${put.error.code}: ${put.error.message}`);

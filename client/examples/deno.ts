@@ -1,12 +1,8 @@
 // Deno: `deno run --allow-net --allow-env client/examples/deno.ts` (RAFT_ENDPOINTS and RAFT_TOKEN from the environment).
 import { RaftClient } from "raftbare-ts-client";
 
-const client = new RaftClient({
-  endpoints: (
-    Deno.env.get("RAFT_ENDPOINTS") ?? "http://127.0.0.1:7001,http://127.0.0.1:7002,http://127.0.0.1:7003"
-  ).split(","),
-  token: Deno.env.get("RAFT_TOKEN"),
-});
+const endpoints = Deno.env.get("RAFT_ENDPOINTS") ?? "http://127.0.0.1:7001,http://127.0.0.1:7002,http://127.0.0.1:7003";
+const client = new RaftClient({ endpoints: endpoints.split(","), token: Deno.env.get("RAFT_TOKEN") });
 
 const put = await client.put("examples/deno/greeting", "hello from Deno");
 if (!put.ok) throw new Error(`put failed: ${put.error.code}: ${put.error.message}`);

@@ -22,6 +22,8 @@ export interface ChildRunOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Killed (SIGKILL by its pid) after this many milliseconds (default 120 000). */
   readonly timeoutMs?: number;
+  /** The working directory (default the repository root). */
+  readonly cwd?: string;
 }
 
 /** The executable of `name`: the project's own bun and deno, and the node that runs npm. */
@@ -29,11 +31,11 @@ export function runtimeBin(name: "bun" | "deno" | "node"): string {
   return name === "node" ? "node" : join(REPO_ROOT, "node_modules", ".bin", name);
 }
 
-/** Runs `bin args` from the repository root and resolves once it exited. */
+/** Runs `bin args` (from the repository root unless `cwd` says otherwise) and resolves once it exited. */
 export function runChild(bin: string, args: readonly string[], options: ChildRunOptions = {}): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(bin, [...args], {
-      cwd: REPO_ROOT,
+      cwd: options.cwd ?? REPO_ROOT,
       env: { ...process.env, NO_COLOR: "1", ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -1,8 +1,9 @@
 /**
- * The client against a live 3-node cluster from every runtime it claims: Bun and Deno (in the test
- * process, and the README's example as a child), Node 20 (the built package from client/dist), and
- * workerd through Miniflare (the README's Worker, bundled). Each puts, gets, lists and deletes a key
- * with a follower as the first endpoint, and gets a typed error for a bad key.
+ * The client against a live 3-node cluster from every runtime it claims: in the test process (Bun
+ * or Deno, whichever runs the tests), and the README's commands: its Bun and Deno examples, the
+ * built package on Node 20, and its Worker bundled and run in workerd through Miniflare. Each puts,
+ * gets, lists and deletes a key with a follower as the first endpoint, and gets a typed error for a
+ * bad key.
  */
 import { afterAll, describe, expect } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -13,6 +14,7 @@ import { STOP_TIMEOUT_MS } from "../cluster/cluster_scenarios.ts";
 import { slowIt } from "../helpers/slow_test.ts";
 import { lastJsonLine, runChild, runtimeBin } from "./child_run.ts";
 import { expectLeader, type LiveCluster, newLiveCluster, startLiveCluster } from "./live_cluster.ts";
+import { clientCommand } from "./readme_blocks.ts";
 
 /** Deadline of one runtime's test (a build, a bundle, a workerd start on a loaded machine). */
 const RUNTIME_TEST_MS = 180_000;
@@ -34,9 +36,16 @@ async function expectTour(live: LiveCluster, out: unknown, name: string, greetin
   await expectLeader(live, put.servedBy);
 }
 
-/** The environment that points an example at the cluster. */
+/** The environment that points an example at the cluster (the README's `export RAFT_TOKEN=…` and endpoints). */
 function exampleEnv(live: LiveCluster): Record<string, string> {
   return { RAFT_ENDPOINTS: live.endpoints.join(","), RAFT_TOKEN: live.token };
+}
+
+/** Runs the README's command line that contains `needle` with bash, pointed at the cluster. */
+async function runReadmeCommand(live: LiveCluster, needle: string, edit: (line: string) => string = (l) => l) {
+  const line = edit(clientCommand(needle));
+  const run = await runChild("bash", ["-c", line], { env: exampleEnv(live) });
+  return { line, run };
 }
 
 describe("the client against a live 3-node cluster", () => {
@@ -109,27 +118,25 @@ describe("the client against a live 3-node cluster", () => {
     expect(unauthorized).toMatchObject({ ok: false, error: { code: "unauthorized", status: 401, attempts: 1 } });
   });
 
-  runtimeIt("Bun: the README example (client/examples/bun.ts)", async () => {
+  runtimeIt("Bun: the README's example (client/examples/bun.ts)", async () => {
     const l = await live();
-    const run = await runChild(runtimeBin("bun"), ["client/examples/bun.ts"], { env: exampleEnv(l) });
-    await expectTour(l, lastJsonLine(run, "bun client/examples/bun.ts"), "bun", "hello from Bun");
+    const { line, run } = await runReadmeCommand(l, "client/examples/bun.ts");
+    await expectTour(l, lastJsonLine(run, line), "bun", "hello from Bun");
   });
 
-  runtimeIt("Deno: the README example (client/examples/deno.ts)", async () => {
+  runtimeIt("Deno: the README's example (client/examples/deno.ts)", async () => {
     const l = await live();
-    const args = ["run", "--allow-net", "--allow-env", "client/examples/deno.ts"];
-    const run = await runChild(runtimeBin("deno"), args, { env: exampleEnv(l) });
-    await expectTour(l, lastJsonLine(run, "deno run client/examples/deno.ts"), "deno", "hello from Deno");
+    const { line, run } = await runReadmeCommand(l, "client/examples/deno.ts");
+    await expectTour(l, lastJsonLine(run, line), "deno", "hello from Deno");
   });
 
-  runtimeIt("Node 20: the built package (client/dist) runs the README example and type-checks it", async () => {
+  runtimeIt("Node 20: the README's build and example (client/examples/node.mjs) on the built package", async () => {
     const l = await live();
-    const build = await runChild(runtimeBin("bun"), ["scripts/build_client.ts"]);
-    expect(`${build.code} ${build.stdout}${build.stderr}`).toContain("0 client/dist");
     const version = await runChild(runtimeBin("node"), ["--version"]);
     expect(version.stdout.trim()).toMatch(/^v20\./);
-    const run = await runChild(runtimeBin("node"), ["client/examples/node.mjs"], { env: exampleEnv(l) });
-    await expectTour(l, lastJsonLine(run, "node client/examples/node.mjs"), "node", "hello from Node");
+    const { line, run } = await runReadmeCommand(l, "client/examples/node.mjs");
+    expect(run.stdout).toContain("client/dist: ");
+    await expectTour(l, lastJsonLine(run, line), "node", "hello from Node");
     // The published declarations as a Node (NodeNext) project sees them, through the package's own name.
     const tsc = [
       ...["--noEmit", "--allowJs", "--checkJs", "--strict", "--skipLibCheck", "--types", "node"],
@@ -153,9 +160,11 @@ describe("the client against a live 3-node cluster", () => {
     const dir = mkdtempSync(join(tmpdir(), "raftbare-worker-"));
     try {
       const bundle = join(dir, "worker.js");
-      const args = ["build", "client/examples/worker.ts", "--target=browser", "--format=esm", `--outfile=${bundle}`];
-      const built = await runChild(runtimeBin("bun"), args);
-      expect(built.code).toBe(0);
+      const { line, run: built } = await runReadmeCommand(l, "client/examples/worker.ts", (command) => {
+        expect(command).toContain("--outfile=dist/worker.js");
+        return command.replace("--outfile=dist/worker.js", `--outfile=${bundle}`);
+      });
+      expect(`${line}: ${built.code}`).toBe(`${line}: 0`);
       expect(readFileSync(bundle, "utf8")).not.toMatch(/from\s*["']node:|require\(["']node:/);
       const key = encodeURIComponent("examples/worker/greeting");
       const requests = [

@@ -105,7 +105,11 @@ export interface NodeCallOptions extends CallOptions {
 /** A spec without the parts every call fills in from its options. */
 type BareSpec<T> = Omit<CallSpec<T>, "timeoutMs" | "attempts" | "signal" | "endpoint">;
 
-/** A fetch-only client of a raftbare-ts cluster: follows the leader, retries where safe, never throws for API failures. */
+/**
+ * A fetch-only client of a raftbare-ts cluster: follows the leader, retries where safe, and
+ * resolves every call with a {@link ClientResult}. Only programming errors throw, synchronously: a
+ * key or value that is not a string, a malformed idempotency key, a bad `timeoutMs` or `attempts`.
+ */
 export class RaftClient {
   readonly #options: ResolvedOptions;
   readonly #env: CallEnv;
@@ -193,8 +197,11 @@ export class RaftClient {
       const page = await this.list({ ...options, after });
       yield page;
       if (!page.ok || !page.value.more || page.value.next === null) return;
-      // Invariant: the cursor moves forward, so the iteration ends.
-      if (after !== undefined && page.value.next <= after) throw new Error(`list cursor did not advance: ${after}`);
+      // The cursor must move forward, or the iteration would never end.
+      if (after !== undefined && page.value.next <= after) {
+        yield stuckCursor(after, page.value.next, page.servedBy);
+        return;
+      }
       after = page.value.next;
     }
   }
@@ -434,6 +441,12 @@ function expectBody<T>(guard: (x: unknown) => x is T, what: string): (answer: An
 /** True for the API's 404 `not_found` (a missing key), not a 404 for an unknown path. */
 function isNotFound(answer: Answer): boolean {
   return answer.response.status === 404 && isErrorEnvelope(answer.error) && answer.error.error.code === "not_found";
+}
+
+/** A listing whose `next` does not move past `after`: an answer no service should give. */
+function stuckCursor(after: string, next: string, servedBy: string | null): ClientResult<never> {
+  const message = `Invalid answer: the listing's next cursor '${next}' does not come after '${after}'`;
+  return { ok: false, error: { code: "invalid_response", message, definite: true, servedBy, attempts: 1 } };
 }
 
 /** The path of a key, for messages. */

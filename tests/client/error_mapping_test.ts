@@ -144,6 +144,15 @@ describe("RaftClient error mapping", () => {
     expect(nodes.log.map((e) => e.url.searchParams.get("limit"))).toEqual(["2", "2"]);
   });
 
+  it("ends listAll with an invalid_response when the cursor does not advance", async () => {
+    const entry = { key: "b", value: "b", revision: 1, createRevision: 1, version: 1 };
+    const nodes = new FakeNodes().on(N1, () => json(200, { items: [entry], more: true, next: "b", index: 5 }, "n1"));
+    const seen = [];
+    for await (const page of clientOf(nodes).listAll({ after: "b" })) seen.push(page);
+    expect(seen.map((p) => p.ok)).toEqual([true, false]);
+    if (!seen[1].ok) expect(seen[1].error.code).toBe("invalid_response");
+  });
+
   it("ends listAll with the failed page", async () => {
     const nodes = new FakeNodes().on(N1, () => apiError(401, "unauthorized", "n1"));
     const seen = [];

@@ -3,6 +3,7 @@
  * the endpoints listed followers first, so every client has to find the leader itself.
  */
 import { expect } from "bun:test";
+import { RaftClient } from "../../client/src/mod.ts";
 import { type ClusterNode, ProcessCluster } from "../helpers/process_cluster.ts";
 
 /** A running cluster and how clients reach it. */
@@ -21,10 +22,13 @@ export function newLiveCluster(): ProcessCluster {
   return new ProcessCluster({ runtimes: ["bun", "bun", "bun"], electionTimeoutMs: 1000, heartbeatMs: 100 });
 }
 
-/** Starts and bootstraps `cluster` and waits until every node agrees on the leader and the members. */
+/** Starts `cluster`, bootstraps it through the client and waits until every node agrees on the leader and the members. */
 export async function startLiveCluster(cluster: ProcessCluster): Promise<LiveCluster> {
   await cluster.start();
-  await cluster.bootstrap();
+  const members = cluster.nodes.map((n) => ({ id: n.id, url: n.url }));
+  const first = new RaftClient({ endpoints: [cluster.nodes[0].url], token: cluster.adminToken });
+  const boot = await first.bootstrap(members);
+  expect(boot).toMatchObject({ ok: true, value: { members }, servedBy: "n1" });
   const leader = await cluster.waitForLeader();
   await cluster.waitForMembers();
   const followers = cluster.nodes.filter((n) => n.id !== leader.id);

@@ -194,4 +194,29 @@ describe("the client against a live 3-node cluster", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  runtimeIt(
+    "in the test process: a learner added, its promotion refused while it lags, removed; leadership moved",
+    async () => {
+      const l = await live();
+      const client = new RaftClient({ endpoints: l.endpoints, token: l.token });
+      // A learner at an address where nothing listens: it never catches up.
+      const spare = { id: "spare", url: "http://127.0.0.1:9" };
+      const added = await client.addMember({ ...spare, learner: true });
+      expect(added.ok && added.value.changed).toBe(true);
+      expect(added.ok && added.value.members.find((m) => m.id === "spare")?.role).toBe("learner");
+      const again = await client.addMember({ ...spare, learner: true });
+      expect(again.ok && again.value.changed).toBe(false);
+      const promoted = await client.promoteMember("spare");
+      expect(promoted).toMatchObject({ ok: false, error: { code: "learner_behind", status: 409, definite: true } });
+      const removed = await client.removeMember("spare");
+      expect(removed.ok && removed.value.members.map((m) => m.id).sort()).toEqual(["n1", "n2", "n3"]);
+      const before = await l.cluster.waitForLeader();
+      const target = l.cluster.nodes.find((n) => n.id !== before.id) as (typeof l.cluster.nodes)[number];
+      const moved = await client.transferLeader({ to: target.id });
+      expect(moved.ok && moved.value.leader).toEqual({ id: target.id, url: target.url });
+      const put = await client.put("inproc/after-transfer", "x");
+      expect(put.ok && put.servedBy).toBe(target.id);
+      expect(client.leader).toEqual({ id: target.id, url: target.url });
+    },
+  );
 });

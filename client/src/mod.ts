@@ -8,6 +8,14 @@
  */
 export type { paths as ApiPaths } from "./api_types.ts";
 export type {
+  CallOptions,
+  ListOptions,
+  MembersOptions,
+  NodeCallOptions,
+  ReadOptions,
+  WriteOptions,
+} from "./call_options.ts";
+export type {
   ClientError,
   ClientErrorCode,
   ClientFailure,
@@ -27,14 +35,6 @@ export {
   type RaftClientOptions,
   type Routing,
 } from "./options.ts";
-export {
-  type CallOptions,
-  type ListOptions,
-  type MembersOptions,
-  type NodeCallOptions,
-  RaftClient,
-  type ReadOptions,
-  type WriteOptions,
-} from "./raft_client.ts";
+export { RaftClient } from "./raft_client.ts";
 export { type BackoffMs, backoffCeiling, backoffDelay, isRetrySafe, isTransient, type SleepFunction } from "./retry.ts";
 export type * from "./values.ts";

@@ -7,7 +7,6 @@ import createClient from "openapi-fetch";
 import {
   isBootstrapResult,
   isDeleteValue,
-  isErrorEnvelope,
   isGetValue,
   isLeaderChange,
   isListPage,
@@ -20,8 +19,17 @@ import {
   isSnapshotInfo,
 } from "./answers.ts";
 import type { paths } from "./api_types.ts";
-import { type Answer, type CallEnv, type CallSpec, type Decoded, runCall, type SendContext } from "./call.ts";
+import { type Answer, type CallEnv, type CallSpec, runCall, type SendContext } from "./call.ts";
+import type {
+  CallOptions,
+  ListOptions,
+  MembersOptions,
+  NodeCallOptions,
+  ReadOptions,
+  WriteOptions,
+} from "./call_options.ts";
 import type { ClientResult } from "./client_error.ts";
+import { expectBody, isNotFound, stuckCursor } from "./decoders.ts";
 import { Endpoints, type KnownLeader } from "./endpoints.ts";
 import { IDEMPOTENCY_KEY_HEADER } from "./headers.ts";
 import { checkIdempotencyKey, idempotencyHeaderValue } from "./idempotency.ts";
@@ -33,9 +41,9 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from "./options.ts";
+import { conditionsOf, init, keyPath, keyProblem, redirectQuery } from "./request_parts.ts";
 import type {
   BootstrapResult,
-  Consistency,
   DeleteValue,
   GetValue,
   LeaderChange,
@@ -49,58 +57,6 @@ import type {
   Readiness,
   SnapshotInfo,
 } from "./values.ts";
-
-/** Options every call takes. */
-export interface CallOptions {
-  /** Deadline of each attempt in milliseconds (default: the client's `timeoutMs`). */
-  readonly timeoutMs?: number;
-  /** Attempts, the first one included (default: the client's `attempts`). */
-  readonly attempts?: number;
-  /** Aborts the call (its result is then an `aborted` error). */
-  readonly signal?: AbortSignal;
-}
-
-/** Options of a write of a key. */
-export interface WriteOptions extends CallOptions {
-  /** Write only if the key's revision equals this (0: the key must not exist). */
-  readonly expectRevision?: number;
-  /** Write only if the key's value equals this. */
-  readonly expectValue?: string;
-  /**
-   * The write's idempotency key, sent on every attempt so the service applies it at most once
-   * (default: a fresh random one per call). `null` sends none: an attempt that may have been
-   * applied is then not retried, and the call answers an indefinite error.
-   */
-  readonly idempotencyKey?: string | null;
-}
-
-/** Options of a read. */
-export interface ReadOptions extends CallOptions {
-  /** `linearizable` (default), `leader`, or `stale` (any node's local state). */
-  readonly consistency?: Consistency;
-}
-
-/** Options of a listing. */
-export interface ListOptions extends ReadOptions {
-  /** Only keys that start with this. */
-  readonly prefix?: string;
-  /** At most this many keys per page (the service's default is 100, its maximum 1000). */
-  readonly limit?: number;
-  /** Only keys after this one (the previous page's `next`). */
-  readonly after?: string;
-}
-
-/** Options of {@link RaftClient.members}. */
-export interface MembersOptions extends CallOptions {
-  /** `leader` (default: the leader's view) or `stale` (the view of whichever node answers). */
-  readonly consistency?: "leader" | "stale";
-}
-
-/** Options of a call answered by one node about itself. */
-export interface NodeCallOptions extends CallOptions {
-  /** The node to ask (a URL); default the leader if known, else the endpoints in turn. */
-  readonly endpoint?: string;
-}
 
 /** A spec without the parts every call fills in from its options. */
 type BareSpec<T> = Omit<CallSpec<T>, "timeoutMs" | "attempts" | "signal" | "endpoint">;
@@ -404,66 +360,4 @@ export class RaftClient {
     checkIdempotencyKey(made);
     return made;
   }
-}
-
-/** The request options every call passes to openapi-fetch. */
-function init(ctx: SendContext) {
-  return {
-    baseUrl: ctx.baseUrl,
-    fetch: ctx.fetch,
-    signal: ctx.signal,
-    headers: ctx.headers,
-    redirect: "manual" as const,
-  };
-}
-
-/** `{ redirect: "true" }` when the call asks followers for a 307, else nothing. */
-function redirectQuery(ctx: SendContext): { redirect?: "true" } {
-  return ctx.redirect ? { redirect: "true" } : {};
-}
-
-/** The compare-and-set conditions among `options`, without absent ones. */
-function conditionsOf(options: WriteOptions): { expectRevision?: number; expectValue?: string } {
-  const out: { expectRevision?: number; expectValue?: string } = {};
-  if (options.expectRevision !== undefined) out.expectRevision = options.expectRevision;
-  if (options.expectValue !== undefined) out.expectValue = options.expectValue;
-  return out;
-}
-
-/** A decoder of 2xx answers whose body `guard` accepts; anything else is an error answer. */
-function expectBody<T>(guard: (x: unknown) => x is T, what: string): (answer: Answer) => Decoded<T> {
-  return (answer) => {
-    if (!answer.response.ok) return "error";
-    return guard(answer.data) ? { value: answer.data } : { invalid: `the body is not ${what}` };
-  };
-}
-
-/** True for the API's 404 `not_found` (a missing key), not a 404 for an unknown path. */
-function isNotFound(answer: Answer): boolean {
-  return answer.response.status === 404 && isErrorEnvelope(answer.error) && answer.error.error.code === "not_found";
-}
-
-/** A listing whose `next` does not move past `after`: an answer no service should give. */
-function stuckCursor(after: string, next: string, servedBy: string | null): ClientResult<never> {
-  const message = `Invalid answer: the listing's next cursor '${next}' does not come after '${after}'`;
-  return { ok: false, error: { code: "invalid_response", message, definite: true, servedBy, attempts: 1 } };
-}
-
-/** The path of a key, for messages. */
-function keyPath(key: string): string {
-  return `/v1/kv/${encodeURIComponent(key)}`;
-}
-
-/**
- * A key no request can address (empty, `.` or `..`: URLs resolve those as steps of the path) as a
- * definite `validation_failed` result, sent nowhere; null for a key the service may judge.
- */
-function keyProblem(key: string): ClientResult<never> | null {
-  if (typeof key !== "string") throw new TypeError(`a key must be a string, not ${typeof key}`);
-  if (key !== "" && key !== "." && key !== "..") return null;
-  const message =
-    key === ""
-      ? "Cannot address the empty key: keys have 1..1024 bytes"
-      : `Cannot address the key '${key}': URLs resolve it as a step of the path`;
-  return { ok: false, error: { code: "validation_failed", message, definite: true, attempts: 0 } };
 }

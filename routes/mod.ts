@@ -16,6 +16,7 @@ import { registerDocsAsset } from "./docs_asset.ts";
 import { registerDocsPage } from "./docs_page.ts";
 import { registerLivez } from "./livez.ts";
 import { registerReadyz } from "./readyz.ts";
+import { registerStaticAssets } from "./static_assets.ts";
 import { registerBootstrapCluster } from "./v1_cluster_bootstrap.ts";
 import { registerDeleteKey } from "./v1_kv_delete.ts";
 import { registerGetKey } from "./v1_kv_get.ts";
@@ -49,10 +50,11 @@ export function registerApiRoutes(app: ApiApp): void {
   registerReadyz(app);
 }
 
-/** Adds the Swagger UI page and its files to `app` (not API operations). */
+/** Adds the Swagger UI page, its initializer and every file served as it is to `app` (not API operations). */
 export function registerDocsRoutes(app: ApiApp): void {
   registerDocsPage(app);
   registerDocsAsset(app);
+  registerStaticAssets(app);
 }
 
 /** Every route of this API. */

@@ -5,7 +5,7 @@
  * bytes travel as base64 in `b64`, and nothing looks inside either.
  */
 import { z } from "zod";
-import { Term } from "../src/core/ids.ts";
+import { Term } from "../packages/core/src/ids.ts";
 
 /** The protocol version every frame carries in `v`. */
 export const PEER_PROTOCOL_VERSION = 1;

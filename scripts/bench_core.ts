@@ -15,7 +15,7 @@
  * committed entries (as the runtime does with snapshots) to keep the heap at a steady size.
  * The targets are within 3× of those: 2.5 µs and 0.5 µs.
  */
-import { type LogEntries, type Message, NodeId, RaftNode, type RaftNodeOptions } from "../src/core/mod.ts";
+import { type LogEntries, type Message, NodeId, RaftNode, type RaftNodeOptions } from "../packages/core/src/mod.ts";
 
 const REFERENCE = { single: { us: 0.84, target: 2.5 }, batch: { us: 0.16, target: 0.5 } };
 

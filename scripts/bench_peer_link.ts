@@ -15,7 +15,7 @@
  */
 import { Hono } from "hono";
 import type { UpgradeWebSocket } from "hono/ws";
-import { LogEntries, LogEntry, LogIndex, LogPosition, type Message, NodeId, Term } from "../src/core/mod.ts";
+import { LogEntries, LogEntry, LogIndex, LogPosition, type Message, NodeId, Term } from "../packages/core/src/mod.ts";
 import { decodeFrame, encodeMessage } from "../src/transport/codec.ts";
 import { PeerLink } from "../src/transport/peer_link.ts";
 import type { WebSocketImpl } from "../src/transport/websocket_client.ts";

@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
-import { LogEntries, LogEntry, type LogPosition, Term } from "../src/core/mod.ts";
+import { LogEntries, LogEntry, type LogPosition, Term } from "../packages/core/src/mod.ts";
 import { FileLogStore } from "../src/storage/mod.ts";
 
 const PAYLOAD_BYTES = 100;

@@ -1,13 +1,16 @@
 /**
  * The node process: `bun src/main.ts --id n1 --listen 127.0.0.1:7001 --cluster-token …`
- * (or `deno run --allow-all src/main.ts …`). Every flag also reads from a `RAFT_*` variable; run
- * with `--help` for the list. Stops cleanly on SIGINT/SIGTERM, and with `--exit-with-parent true`
+ * (or `deno run --allow-all src/main.ts …`, or the single executable `scripts/build_binary.ts`
+ * compiles). Every flag also reads from a `RAFT_*` variable; run with `--help` for the list, and
+ * `--version` for the version. Stops cleanly on SIGINT/SIGTERM, and with `--exit-with-parent true`
  * also once the process that started it has exited.
  */
 
 import { mkdirSync } from "node:fs";
+import { basename } from "node:path";
 import process from "node:process";
 import { CONFIG_KEYS, type NodeConfig } from "../schemas/node_config.ts";
+import { API_VERSION } from "./http/openapi_document.ts";
 import type { NodeApp, NodeAppHost } from "./node_app.ts";
 import { type BootstrapDecision, checkBootstrap } from "./server/bootstrap_check.ts";
 import { envName, flagName, loadConfig } from "./server/config.ts";
@@ -40,15 +43,33 @@ async function runtimeHost(clients: OutboundClients): Promise<{ host: NodeAppHos
   throw new Error("run the node with Bun or Deno (Node.js needs a build step this project does not ship)");
 }
 
+/** The command that runs this node, as the usage line shows it: the executable's name once compiled into one. */
+function programName(): string {
+  // A compiled Bun executable runs its bundled code from its embedded file system, /$bunfs/.
+  if (import.meta.url.startsWith("file:///$bunfs/")) return basename(process.execPath);
+  return typeof Deno !== "undefined" ? "deno run --allow-all src/main.ts" : "bun src/main.ts";
+}
+
+/** `raftbare-ts 0.1.0 (bun 1.4.5)`: the package version and the runtime. */
+function versionLine(): string {
+  const runtime = typeof Bun !== "undefined" ? `bun ${Bun.version}` : `deno ${Deno.version.deno}`;
+  return `raftbare-ts ${API_VERSION} (${runtime})`;
+}
+
 function usage(): string {
   const lines = CONFIG_KEYS.map((k) => `  --${flagName(k)}  (${envName(k)})`);
-  return `usage: bun src/main.ts --id <id> --cluster-token <token> [options]\n${lines.join("\n")}`;
+  const head = `usage: ${programName()} --id <id> --cluster-token <token> [options]`;
+  return `${versionLine()}\n${head}\n${lines.join("\n")}\n  --help | --version`;
 }
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   if (argv.includes("--help")) {
     console.log(usage());
+    return 0;
+  }
+  if (argv.includes("--version")) {
+    console.log(versionLine());
     return 0;
   }
   const loaded = loadConfig(argv, process.env);

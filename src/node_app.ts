@@ -5,9 +5,9 @@
  */
 import type { Hono } from "hono";
 import type { UpgradeWebSocket } from "hono/ws";
+import { NodeId } from "../packages/core/src/mod.ts";
 import { createHttpApp } from "../routes/mod.ts";
 import type { NodeConfig } from "../schemas/node_config.ts";
-import { NodeId } from "./core/mod.ts";
 import { type ApiAuth, OPEN_API } from "./http/api_auth.ts";
 import { forwardTimeoutsFor } from "./http/forward.ts";
 import type { ApplyResult } from "./kv/mod.ts";

@@ -23,7 +23,7 @@ import {
   type NodeId,
   payloadBytes,
   type RaftNode,
-} from "../core/mod.ts";
+} from "../../packages/core/src/mod.ts";
 import type { RuntimeStorage, RuntimeTransport } from "./ports.ts";
 
 /** Command payload bytes per AppendEntriesCall (frames are limited to 8 MiB on the wire). */

@@ -3,7 +3,7 @@
  * been part of a cluster bootstraps; one whose stored configuration has exactly these members at
  * these URLs restarts from its data; any other stored state is a clear error, never ignored.
  */
-import { ClusterConfig, NodeId } from "../core/mod.ts";
+import { ClusterConfig, NodeId } from "../../packages/core/src/mod.ts";
 import type { MemberInfo } from "./service.ts";
 
 /** What to do with `--bootstrap`. */

@@ -3,7 +3,7 @@
  * runtime loop and the replicated KV state machine. Members' URLs come from the configuration in
  * the log (see the runtime's member directory).
  */
-import { LogPosition, type NodeId } from "../core/mod.ts";
+import { LogPosition, type NodeId } from "../../packages/core/src/mod.ts";
 import { type ApplyResult, encodeCommand, type KvCommand, KvStateMachine } from "../kv/mod.ts";
 import type { Clock } from "./clock.ts";
 import { DEFAULT_MEMBERSHIP_SETTINGS, Membership, type MembershipSettings, roleOf } from "./membership.ts";

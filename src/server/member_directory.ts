@@ -4,7 +4,7 @@
  * configuration (a fresh node answering the candidate that bootstraps it, a leader added after
  * this node's log ends) are reached at the URL their own handshake advertised.
  */
-import type { ClusterConfig, NodeId } from "../core/mod.ts";
+import type { ClusterConfig, NodeId } from "../../packages/core/src/mod.ts";
 import type { PeerAddress } from "./ports.ts";
 
 /** Senders outside the configuration that a node keeps links to. */

@@ -12,7 +12,7 @@ import {
   type NodeId,
   type ProposeRefusal,
   type ProposeResult,
-} from "../core/mod.ts";
+} from "../../packages/core/src/mod.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
 import type { RaftRuntime } from "./runtime.ts";
 import type { LeaderChange, MemberInfo, MemberStatus, MembershipChange, MemberView, ServiceError } from "./service.ts";

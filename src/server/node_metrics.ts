@@ -3,7 +3,7 @@
  * syncs and batch sizes, peer traffic, snapshots, the outcomes of client writes, and API requests
  * by route and status with their durations.
  */
-import { assert, type NodeId } from "../core/mod.ts";
+import { assert, type NodeId } from "../../packages/core/src/mod.ts";
 import {
   type Counter,
   type CounterChild,

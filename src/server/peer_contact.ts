@@ -3,7 +3,7 @@
  * beside the core's tick count. Bounded: only members of the configuration are recorded, and
  * members that leave it are forgotten.
  */
-import type { ClusterConfig, NodeId } from "../core/mod.ts";
+import type { ClusterConfig, NodeId } from "../../packages/core/src/mod.ts";
 
 /** The time of the last message received from each member of the configuration. */
 export class PeerContact {

@@ -7,7 +7,7 @@
  * from fixed sets. Increments run on hot paths, so each peer's series handles are cached (a
  * bounded cache) instead of looking labels up every time.
  */
-import { assert, type NodeId } from "../core/mod.ts";
+import { assert, type NodeId } from "../../packages/core/src/mod.ts";
 import {
   FRAME_KINDS,
   type FrameKind,

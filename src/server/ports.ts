@@ -3,7 +3,15 @@
  * plugs in the file stores and WebSocket links; the simulator plugs in the in-memory storage twin
  * (whose syncs take simulated time) and a simulated network. Both run the same runtime.
  */
-import type { ClusterConfig, Generation, LogEntries, LogPosition, Message, NodeId, Term } from "../core/mod.ts";
+import type {
+  ClusterConfig,
+  Generation,
+  LogEntries,
+  LogPosition,
+  Message,
+  NodeId,
+  Term,
+} from "../../packages/core/src/mod.ts";
 
 /** A snapshot as stored: what it covers and the state machine's bytes. */
 export interface StoredSnapshot {

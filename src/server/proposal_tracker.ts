@@ -1,5 +1,5 @@
 /** Clients waiting for their proposed entries to be applied: bounded, with a timeout each. */
-import type { LogPosition } from "../core/mod.ts";
+import type { LogPosition } from "../../packages/core/src/mod.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
 
 /** How a tracked proposal ended. */

@@ -3,7 +3,7 @@
  * leader after the read arrived, then until the state machine has applied the commit index seen
  * at that time. Bounded, with a timeout each.
  */
-import type { HeartbeatStatus } from "../core/mod.ts";
+import type { HeartbeatStatus } from "../../packages/core/src/mod.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
 
 /** How a read barrier ended. */

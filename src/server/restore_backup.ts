@@ -8,7 +8,7 @@
  * a term above T, and members can be added to it later like to any cluster.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { LogPosition } from "../core/mod.ts";
+import { LogPosition } from "../../packages/core/src/mod.ts";
 import { KvStateMachine } from "../kv/mod.ts";
 import { acquireDirLock, decodeSnapshotFile, openFileStorage, StorageError } from "../storage/mod.ts";
 import { bootstrapConfig, formatMembers } from "./bootstrap_check.ts";

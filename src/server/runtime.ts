@@ -23,7 +23,7 @@ import {
   type RaftNodeOptions,
   Term,
   type TransferResult,
-} from "../core/mod.ts";
+} from "../../packages/core/src/mod.ts";
 import { StorageError } from "../storage/mod.ts";
 import { ActionExecutor, MAX_MESSAGE_PAYLOAD_BYTES } from "./action_executor.ts";
 import type { Clock, TimerHandle } from "./clock.ts";

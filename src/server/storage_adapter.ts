@@ -1,5 +1,5 @@
 /** Connects the runtime's storage port to src/storage (file segments and snapshot files, or the in-memory twin). */
-import type { LogEntries, NodeId, Term } from "../core/mod.ts";
+import type { LogEntries, NodeId, Term } from "../../packages/core/src/mod.ts";
 import type { OpenedStorage } from "../storage/mod.ts";
 import type { RecoveredState, RuntimeStorage, SnapshotFileReader, StoredSnapshot } from "./ports.ts";
 

@@ -13,7 +13,7 @@ import {
   type LogIndex,
   type LogPosition,
   type Term,
-} from "../core/mod.ts";
+} from "../../packages/core/src/mod.ts";
 import { StorageError, writeError } from "./errors.ts";
 import { exitProcess, type FatalHandler, failStop } from "./fatal.ts";
 import { type FileSystem, nodeFileSystem, writeAll } from "./file_system.ts";

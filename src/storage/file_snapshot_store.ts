@@ -6,8 +6,8 @@
  */
 import { createHash } from "node:crypto";
 import * as path from "node:path";
+import type { LogPosition } from "../../packages/core/src/mod.ts";
 import { crc32 } from "../checksum/crc32.ts";
-import type { LogPosition } from "../core/mod.ts";
 import { errnoCode, StorageError, writeError } from "./errors.ts";
 import { exitProcess, type FatalHandler, failStop } from "./fatal.ts";
 import { type FileSystem, nodeFileSystem, writeAll } from "./file_system.ts";

@@ -4,7 +4,7 @@
  * was dropped), and create the first segment of a new log.
  */
 import * as path from "node:path";
-import { LogPosition } from "../core/mod.ts";
+import { LogPosition } from "../../packages/core/src/mod.ts";
 import { StorageError, writeError } from "./errors.ts";
 import { type FatalHandler, failStop } from "./fatal.ts";
 import { type FileSystem, writeAll } from "./file_system.ts";

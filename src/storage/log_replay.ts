@@ -11,7 +11,7 @@ import {
   type LogIndex,
   LogPosition,
   type Term,
-} from "../core/mod.ts";
+} from "../../packages/core/src/mod.ts";
 import { PositionTable } from "./position_table.ts";
 import type { Checkpoint, DecodedRecord } from "./record_codec.ts";
 import type { HardState, SnapshotMeta } from "./types.ts";

@@ -17,7 +17,7 @@ import {
   type LogIndex,
   LogPosition,
   type Term,
-} from "../core/mod.ts";
+} from "../../packages/core/src/mod.ts";
 import { StorageError } from "./errors.ts";
 import { exitProcess, type FatalHandler, failStop } from "./fatal.ts";
 import { type PendingOp, PendingOps } from "./pending_ops.ts";

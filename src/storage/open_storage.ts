@@ -3,7 +3,7 @@
  * on one in-memory disk), reconciled so that a crash between saving a snapshot and compacting the
  * log to it is finished on the next start.
  */
-import { Log, LogEntries, LogPosition } from "../core/mod.ts";
+import { Log, LogEntries, LogPosition } from "../../packages/core/src/mod.ts";
 import { StorageError } from "./errors.ts";
 import { FileLogStore, type FileLogStoreOptions } from "./file_log_store.ts";
 import { FileSnapshotStore } from "./file_snapshot_store.ts";

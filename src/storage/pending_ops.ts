@@ -3,7 +3,7 @@
  * log with the pending operations applied in order. Both stores use it to check that each call
  * attaches to what came before, so a broken caller is caught before anything reaches the disk.
  */
-import { assert, type LogEntries, type LogEntry, LogPosition } from "../core/mod.ts";
+import { assert, type LogEntries, type LogEntry, LogPosition } from "../../packages/core/src/mod.ts";
 import type { HardState, SnapshotMeta } from "./types.ts";
 
 /** One buffered operation. */

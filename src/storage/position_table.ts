@@ -3,7 +3,7 @@
  * term and where its record lives (segment sequence number and byte offset). Entries themselves
  * stay on disk; this costs 20 bytes per entry.
  */
-import { assert, type LogIndex, type LogPosition, type Term } from "../core/mod.ts";
+import { assert, type LogIndex, type LogPosition, type Term } from "../../packages/core/src/mod.ts";
 
 /** Where one entry's record is. */
 export interface RecordLocation {

@@ -8,8 +8,15 @@
  * non-negative safe integers (below 2^53). See docs/storage.md for every field.
  */
 
+import {
+  assert,
+  ClusterConfig,
+  type LogEntry,
+  type LogPosition,
+  NodeId,
+  type Term,
+} from "../../packages/core/src/mod.ts";
 import { crc32 } from "../checksum/crc32.ts";
-import { assert, ClusterConfig, type LogEntry, type LogPosition, NodeId, type Term } from "../core/mod.ts";
 import { StorageError } from "./errors.ts";
 import type { HardState, SnapshotMeta } from "./types.ts";
 

@@ -7,8 +7,9 @@
  * config JSON | data | data length u64 | crc32 of everything before it u32 (all little-endian).
  * The length trails the data so chunks can be streamed from a generator without buffering them.
  */
+
+import { assert, type LogPosition } from "../../packages/core/src/mod.ts";
 import { crc32 } from "../checksum/crc32.ts";
-import { assert, type LogPosition } from "../core/mod.ts";
 import { StorageError } from "./errors.ts";
 import { configJson, decodeConfig } from "./record_codec.ts";
 import type { Snapshot, SnapshotMeta } from "./types.ts";

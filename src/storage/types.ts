@@ -4,7 +4,16 @@
  * core actions into a log store, calls `sync()` once, and reports the returned position to
  * `RaftNode.handleLogDurable`.
  */
-import type { ClusterConfig, Generation, Log, LogEntries, LogIndex, LogPosition, NodeId, Term } from "../core/mod.ts";
+import type {
+  ClusterConfig,
+  Generation,
+  Log,
+  LogEntries,
+  LogIndex,
+  LogPosition,
+  NodeId,
+  Term,
+} from "../../packages/core/src/mod.ts";
 
 /** What a node must remember across restarts besides its log (Raft's persistent state). */
 export interface HardState {

@@ -5,6 +5,17 @@
  */
 import { Buffer } from "node:buffer";
 import {
+  ClusterConfig,
+  Generation,
+  LogEntries,
+  LogEntry,
+  LogIndex,
+  LogPosition,
+  type Message,
+  NodeId,
+  Term,
+} from "../../packages/core/src/mod.ts";
+import {
   type AppendEntriesCallFrame,
   type EntryItem,
   type ErrorFrame,
@@ -15,17 +26,6 @@ import {
   PeerFrameSchema,
   type SnapshotChunkFrame,
 } from "../../schemas/peer_frame.ts";
-import {
-  ClusterConfig,
-  Generation,
-  LogEntries,
-  LogEntry,
-  LogIndex,
-  LogPosition,
-  type Message,
-  NodeId,
-  Term,
-} from "../core/mod.ts";
 
 /** The largest frame accepted by default (8 MiB of UTF-8). */
 export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;

@@ -2,7 +2,7 @@
  * The kinds of frames a node sends and receives, as metric labels: one per Raft message type and
  * one for snapshot chunks. A fixed set, so per-kind series stay bounded whatever peers send.
  */
-import type { Message } from "../core/mod.ts";
+import type { Message } from "../../packages/core/src/mod.ts";
 
 /** A frame's kind, in snake case. */
 export type FrameKind =

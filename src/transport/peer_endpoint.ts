@@ -7,9 +7,9 @@
  */
 import type { Context, Env, Hono } from "hono";
 import type { UpgradeWebSocket, WSContext, WSEvents } from "hono/ws";
+import type { Message, NodeId } from "../../packages/core/src/mod.ts";
 import { type ApiErrorCode, errorEnvelope, errorStatus } from "../../schemas/api_errors.ts";
 import { NodeIdSchema, PEER_PATH } from "../../schemas/peer_frame.ts";
-import type { Message, NodeId } from "../core/mod.ts";
 import {
   DEFAULT_MAX_FRAME_BYTES,
   decodeFrame,

@@ -3,7 +3,7 @@
  * A node sends its own messages over its own links and receives on its endpoint; frames a peer
  * sends back on a link are only Error frames, reported to the runtime. Every send may drop.
  */
-import type { ClusterConfig, LogPosition, Message, NodeId } from "../core/mod.ts";
+import type { ClusterConfig, LogPosition, Message, NodeId } from "../../packages/core/src/mod.ts";
 import { decodeFrame, encodeMessage, encodeSnapshotChunk, type SnapshotChunk } from "./codec.ts";
 import { type FrameKind, frameKindOf } from "./frame_kind.ts";
 import { NODE_ID_HEADER, NODE_URL_HEADER, PEER_PATH } from "./peer_endpoint.ts";

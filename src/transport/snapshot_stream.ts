@@ -6,8 +6,8 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type ClusterConfig, LogPosition, type NodeId } from "../../packages/core/src/mod.ts";
 import { crc32 } from "../checksum/crc32.ts";
-import { type ClusterConfig, LogPosition, type NodeId } from "../core/mod.ts";
 import type { SnapshotChunk } from "./codec.ts";
 
 /** The default chunk size: 256 KiB of snapshot (about 342 KiB of base64 in a frame). */

@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import process from "node:process";
+import { cleanEnv } from "../../scripts/pack/run_process.ts";
 import { REPO_ROOT } from "../helpers/process_cluster.ts";
 
 /** What a finished child printed and how it ended. */
@@ -36,7 +37,8 @@ export function runChild(bin: string, args: readonly string[], options: ChildRun
   return new Promise((resolve, reject) => {
     const child = spawn(bin, [...args], {
       cwd: options.cwd ?? REPO_ROOT,
-      env: { ...process.env, NO_COLOR: "1", ...options.env },
+      // Without the npm_* variables of an enclosing `npm test`, which would steer a nested npm.
+      env: { ...cleanEnv(), NO_COLOR: "1", ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

@@ -1,13 +1,14 @@
 /**
  * The client as a package: its package.json and deno.json agree with each other and with the
  * project (openapi-fetch pinned as in the root package.json), its sources import nothing but each
- * other and openapi-fetch, `npm pack ./client` (the README's command) ships the build and the
- * README only, and `deno publish --dry-run` accepts it for JSR.
+ * other and openapi-fetch, `npm pack ./client` (the README's command; its prepack builds) ships the
+ * build, the README and the license only, and `deno publish --dry-run` accepts it for JSR.
  */
 import { describe, expect, it } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { packInto } from "../../scripts/pack/npm.ts";
 import { REPO_ROOT } from "../helpers/process_cluster.ts";
 import { slowIt } from "../helpers/slow_test.ts";
 import { runChild, runtimeBin } from "./child_run.ts";
@@ -65,7 +66,7 @@ describe("the client package", () => {
   });
 
   slowIt(
-    "packs the build and the README only (npm pack ./client)",
+    "packs the build, the README and the license only (npm pack ./client)",
     async () => {
       const modules = readdirSync(join(REPO_ROOT, "client", "src")).map((f) => f.replace(/\.ts$/, ""));
       const build = await runChild(runtimeBin("bun"), ["scripts/build_client.ts"]);
@@ -74,13 +75,12 @@ describe("the client package", () => {
       );
       const dir = mkdtempSync(join(tmpdir(), "raftbare-pack-"));
       try {
-        const pack = await runChild("npm", ["pack", "./client", "--json", "--pack-destination", dir]);
-        expect(pack.code).toBe(0);
-        const [packed] = JSON.parse(pack.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+        // `npm pack ./client`, run inside the package as scripts/pack does (its prepack builds again).
+        const packed = await packInto(join(REPO_ROOT, "client"), dir);
         expect(packed.filename).toBe("raftbare-ts-client-0.1.0.tgz");
         expect(readdirSync(dir)).toEqual([packed.filename]);
         const paths = packed.files.map((f) => f.path).sort();
-        expect(paths.filter((p) => !p.startsWith("dist/"))).toEqual(["README.md", "package.json"]);
+        expect(paths.filter((p) => !p.startsWith("dist/"))).toEqual(["LICENSE", "README.md", "package.json"]);
         const expected = modules.flatMap((m) => [`dist/${m}.d.ts`, `dist/${m}.js`]).sort();
         expect(paths.filter((p) => p.startsWith("dist/"))).toEqual(expected);
       } finally {

@@ -6,7 +6,7 @@
  * startup error, not a crash loop.
  */
 import { afterAll, describe, expect } from "bun:test";
-import { Term } from "../../src/core/mod.ts";
+import { Term } from "../../packages/core/src/mod.ts";
 import { openFileStorage } from "../../src/storage/mod.ts";
 import { type AckedWrites, putKey } from "../helpers/cluster_kv.ts";
 import { Peer } from "../helpers/peer_socket.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { type Action, Actions, type AppendEntriesCall } from "../../src/core/mod.ts";
+import { type Action, Actions, type AppendEntriesCall } from "../../packages/core/src/mod.ts";
 import {
   appendCall,
   appendReply,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { ClusterConfig } from "../../src/core/mod.ts";
+import { ClusterConfig } from "../../packages/core/src/mod.ts";
 import { id, ids } from "../helpers/core_harness.ts";
 
 describe("ClusterConfig", () => {

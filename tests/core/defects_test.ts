@@ -1,7 +1,7 @@
 // One scenario per defect of raftbare listed in the behavioural spec, section 9. Each drives the
 // situation the spec describes and asserts the correct outcome, so it fails if the defect is present.
 import { describe, expect, it } from "bun:test";
-import { ClusterConfig, Generation, Log, type Message, RaftNode, Term } from "../../src/core/mod.ts";
+import { ClusterConfig, Generation, Log, type Message, RaftNode, Term } from "../../packages/core/src/mod.ts";
 import { bootstrapped, deliverQueued, takeQueued } from "../helpers/core_cluster.ts";
 import {
   append,

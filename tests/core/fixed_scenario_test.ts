@@ -1,7 +1,7 @@
 // Reference: raftbare tests/fixed_scenario_test.rs (7 scenarios at 0.1.1, 5 added by HEAD), re-expressed
 // for this core. Every step asserts the exact set of pending actions.
 import { describe, expect, it } from "bun:test";
-import { Generation, Log, RaftNode, Term } from "../../src/core/mod.ts";
+import { Generation, Log, RaftNode, Term } from "../../packages/core/src/mod.ts";
 import {
   appendCall,
   appendReply,

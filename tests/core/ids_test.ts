@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { Generation, LogIndex, LogPosition, NodeId, RaftInvariantError, Term } from "../../src/core/mod.ts";
+import { Generation, LogIndex, LogPosition, NodeId, RaftInvariantError, Term } from "../../packages/core/src/mod.ts";
 
 describe("NodeId", () => {
   it("NodeId.of() brands a non-empty string without changing it", () => {

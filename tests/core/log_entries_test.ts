@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { entriesEqual, LogEntries, LogEntry, payloadBytes, RaftInvariantError } from "../../src/core/mod.ts";
+import { entriesEqual, LogEntries, LogEntry, payloadBytes, RaftInvariantError } from "../../packages/core/src/mod.ts";
 import {
   commandEntry,
   configEntry,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { ClusterConfig, Log, LogEntries } from "../../src/core/mod.ts";
+import { ClusterConfig, Log, LogEntries } from "../../packages/core/src/mod.ts";
 import { commandEntry, configEntry, pos, segment, termEntry, voters } from "../helpers/core_harness.ts";
 
 const snapshotConfig = voters(["n1", "n2", "n3"]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { type AppendEntriesCall, mergeMessages, RaftInvariantError } from "../../src/core/mod.ts";
+import { type AppendEntriesCall, mergeMessages, RaftInvariantError } from "../../packages/core/src/mod.ts";
 import {
   appendCall,
   appendReply,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { type RaftNode, type RequestVoteCall, Term } from "../../src/core/mod.ts";
+import { type RaftNode, type RequestVoteCall, Term } from "../../packages/core/src/mod.ts";
 import { bootstrapped } from "../helpers/core_cluster.ts";
 import {
   appendCall,

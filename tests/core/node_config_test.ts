@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import type { ClusterConfig } from "../../src/core/mod.ts";
+import type { ClusterConfig } from "../../packages/core/src/mod.ts";
 import { bootstrapped, deliverQueued, takeQueued } from "../helpers/core_cluster.ts";
 import {
   appendReply,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import type { RaftNode, RaftNodeOptions } from "../../src/core/mod.ts";
+import type { RaftNode, RaftNodeOptions } from "../../packages/core/src/mod.ts";
 import { bootstrapped } from "../helpers/core_cluster.ts";
 import {
   append,

@@ -4,7 +4,7 @@
  * after a follower's log ends catches that follower up with a snapshot.
  */
 import { describe, expect, it } from "bun:test";
-import { LogEntries, RaftNode, Term } from "../../src/core/mod.ts";
+import { LogEntries, RaftNode, Term } from "../../packages/core/src/mod.ts";
 import { bootstrapped } from "../helpers/core_cluster.ts";
 import {
   appendCall,

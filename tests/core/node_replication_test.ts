@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { ClusterConfig, Generation, Log, RaftInvariantError, RaftNode, Term } from "../../src/core/mod.ts";
+import { ClusterConfig, Generation, Log, RaftInvariantError, RaftNode, Term } from "../../packages/core/src/mod.ts";
 import { bootstrapped, takeQueued } from "../helpers/core_cluster.ts";
 import {
   append,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { Generation, Log, RaftNode, Term } from "../../src/core/mod.ts";
+import { Generation, Log, RaftNode, Term } from "../../packages/core/src/mod.ts";
 import { bootstrapped } from "../helpers/core_cluster.ts";
 import {
   append,

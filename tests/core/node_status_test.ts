@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { LogPosition, RaftNode } from "../../src/core/mod.ts";
+import { LogPosition, RaftNode } from "../../packages/core/src/mod.ts";
 import { bootstrapped } from "../helpers/core_cluster.ts";
 import {
   appendCall,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { type RequestVoteCall, Term, type TimeoutNow } from "../../src/core/mod.ts";
+import { type RequestVoteCall, Term, type TimeoutNow } from "../../packages/core/src/mod.ts";
 import { bootstrapped } from "../helpers/core_cluster.ts";
 import {
   broadcast,

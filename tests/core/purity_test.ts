@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const CORE_DIR = fileURLToPath(new URL("../../src/core/", import.meta.url));
+const CORE_DIR = fileURLToPath(new URL("../../packages/core/src/", import.meta.url));
 
 /** Every .ts file under `dir`, recursively. */
 function tsFiles(dir: string): string[] {
@@ -169,22 +169,22 @@ describe("core purity checks (self-test of the scanner)", () => {
   });
 });
 
-describe("src/core purity", () => {
+describe("packages/core/src purity", () => {
   const files = tsFiles(CORE_DIR);
 
-  it("src/core has the expected modules to check", () => {
+  it("packages/core/src has the expected modules to check", () => {
     const names = files.map((f) => relative(CORE_DIR, f));
     for (const name of ["mod.ts", "node.ts", "log_entries.ts", "action.ts"]) expect(names).toContain(name);
   });
 
-  it("src/core imports and re-exports only sibling ./x.ts files", () => {
+  it("packages/core/src imports and re-exports only sibling ./x.ts files", () => {
     const problems = files.flatMap((f) =>
       foreignImports(readFileSync(f, "utf8")).map((s) => `${relative(CORE_DIR, f)}: ${s}`),
     );
     expect(problems).toEqual([]);
   });
 
-  it("src/core uses no clock, randomness, timer, runtime global, network or node: module", () => {
+  it("packages/core/src uses no clock, randomness, timer, runtime global, network or node: module", () => {
     const problems = files.flatMap((f) =>
       forbiddenUses(readFileSync(f, "utf8")).map((name) => `${relative(CORE_DIR, f)}: ${name}`),
     );

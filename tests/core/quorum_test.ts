@@ -1,5 +1,11 @@
 import { describe, expect, it } from "bun:test";
-import { hasJointMajority, hasMajority, jointMajorityValue, majorityValue, type NodeId } from "../../src/core/mod.ts";
+import {
+  hasJointMajority,
+  hasMajority,
+  jointMajorityValue,
+  majorityValue,
+  type NodeId,
+} from "../../packages/core/src/mod.ts";
 import { ids, voters } from "../helpers/core_harness.ts";
 
 /** A value lookup from a plain record. */

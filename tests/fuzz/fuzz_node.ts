@@ -3,7 +3,7 @@
  * with an admin and a read-only token, the leader of its own one-node cluster, holding a few keys.
  * It reads the node's fingerprint (what no refused request may change) and its request counters.
  */
-import { NodeId } from "../../src/core/mod.ts";
+import { NodeId } from "../../packages/core/src/mod.ts";
 import { parseExposition } from "../helpers/prometheus_text.ts";
 import { rawHttp } from "../helpers/raw_http.ts";
 import { type ServedNodeApp, serveNodeApp } from "../helpers/served_node.ts";

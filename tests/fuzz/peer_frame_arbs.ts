@@ -5,8 +5,8 @@
  * and the reason the endpoint must refuse each with (by the wire schema, the protocol's spec).
  */
 import fc from "fast-check";
+import { Term } from "../../packages/core/src/mod.ts";
 import { PEER_PROTOCOL_VERSION, PeerFrameSchema } from "../../schemas/peer_frame.ts";
-import { Term } from "../../src/core/mod.ts";
 import { DEFAULT_MAX_FRAME_BYTES } from "../../src/transport/codec.ts";
 import type { PeerRejectReason } from "../../src/transport/peer_endpoint.ts";
 

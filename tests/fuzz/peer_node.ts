@@ -3,7 +3,7 @@
  * in the test process, where the test plays n2 over its peer socket. Its election timeout is long,
  * so no timer fires during a run.
  */
-import { NodeId } from "../../src/core/mod.ts";
+import { NodeId } from "../../packages/core/src/mod.ts";
 import type { NodeApp } from "../../src/node_app.ts";
 import { Peer } from "../helpers/peer_socket.ts";
 import { parseExposition } from "../helpers/prometheus_text.ts";

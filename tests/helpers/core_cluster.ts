@@ -3,7 +3,7 @@
  * also want to hold, drop or hand-deliver particular messages.
  */
 import { expect } from "bun:test";
-import type { Message, RaftNodeOptions } from "../../src/core/mod.ts";
+import type { Message, RaftNodeOptions } from "../../packages/core/src/mod.ts";
 import { ids } from "./core_harness.ts";
 import { InMemoryCluster } from "./in_memory_cluster.ts";
 

@@ -23,7 +23,7 @@ import {
   type RequestVoteCall,
   type RequestVoteReply,
   Term,
-} from "../../src/core/mod.ts";
+} from "../../packages/core/src/mod.ts";
 
 /** Brands a string as a node id. */
 export function id(raw: string): NodeId {

@@ -5,7 +5,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { ClusterConfig, LogPosition, NodeId } from "../../src/core/mod.ts";
+import { ClusterConfig, LogPosition, NodeId } from "../../packages/core/src/mod.ts";
 import type {
   Consistency,
   DeleteOptions,

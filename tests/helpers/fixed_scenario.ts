@@ -19,7 +19,7 @@ import {
   type RequestVoteCall,
   type RequestVoteReply,
   Term,
-} from "../../src/core/mod.ts";
+} from "../../packages/core/src/mod.ts";
 import {
   append,
   appendCall,

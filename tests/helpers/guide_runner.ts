@@ -15,7 +15,7 @@ import { type Run, runShell } from "./readme_shell.ts";
 import { waitFor } from "./wait_for.ts";
 
 /** What the reader's checkout offers the guide's commands: the code, package.json for `npm run`, node_modules for `npx`. */
-const CHECKOUT_ENTRIES = ["src", "schemas", "routes", "node_modules", "package.json", "deno.json"];
+const CHECKOUT_ENTRIES = ["src", "packages", "schemas", "routes", "node_modules", "package.json", "deno.json"];
 
 /** The tokens `npm start` makes under `data/`. */
 export interface GuideTokens {

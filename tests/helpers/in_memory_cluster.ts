@@ -10,7 +10,7 @@ import {
   NodeId,
   RaftNode,
   type RaftNodeOptions,
-} from "../../src/core/mod.ts";
+} from "../../packages/core/src/mod.ts";
 
 /** What a node has persisted. */
 export interface StoredState {

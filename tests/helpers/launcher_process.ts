@@ -73,9 +73,17 @@ export class CapturedProcess {
   readonly exited: Promise<ExitStatus>;
   #status: ExitStatus | undefined;
 
-  /** Spawns `bin` `args` in `cwd` (default the repository root) with stdin ignored and no `RAFT_*` variables. */
-  constructor(bin: string, args: readonly string[], cwd: string = REPO_ROOT) {
-    this.child = spawn(bin, [...args], { cwd, env: envWithoutRaft(), stdio: ["ignore", "pipe", "pipe"] });
+  /**
+   * Spawns `bin` `args` in `cwd` (default the repository root) with stdin ignored, in `env` (default
+   * ours without any `RAFT_*` variable).
+   */
+  constructor(
+    bin: string,
+    args: readonly string[],
+    cwd: string = REPO_ROOT,
+    env: Record<string, string> = envWithoutRaft(),
+  ) {
+    this.child = spawn(bin, [...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     if (this.child.pid === undefined) throw new Error(`could not spawn ${bin}`);
     this.pid = this.child.pid;
     this.child.stdout?.on("data", (chunk: Buffer) => {

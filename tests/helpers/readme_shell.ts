@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { blockCommands } from "./guide_blocks.ts";
 
 /** The lines of the README between `<!-- NAME:start -->` and `<!-- NAME:end -->`. */
 function markedLines(readme: string, name: string): string[] {
@@ -17,6 +18,14 @@ export function walkthroughCommands(readme: string, name = "walkthrough"): strin
   return markedLines(readme, name)
     .map((line) => line.trim())
     .filter((line) => line.startsWith("curl "));
+}
+
+/**
+ * Every command of the README's `sh` blocks between `<!-- NAME:start -->` and `<!-- NAME:end -->`, in
+ * order: lines joined across trailing backslashes, without blank lines, comments and fences.
+ */
+export function markedCommands(readme: string, name: string): string[] {
+  return blockCommands(markedLines(readme, name).filter((line) => !/^\s*(```|<!--)/.test(line)));
 }
 
 /**

@@ -4,7 +4,7 @@
  * the cluster {n1, n2} over in-memory storage.
  */
 import { expect } from "bun:test";
-import { NodeId } from "../../src/core/mod.ts";
+import { NodeId } from "../../packages/core/src/mod.ts";
 import type { Clock } from "../../src/server/clock.ts";
 import { KvMachineHolder } from "../../src/server/kv_service.ts";
 import { silentLogger } from "../../src/server/logger.ts";

@@ -4,7 +4,7 @@
  * entries a later write overwrites is dropped instead of vouching for entries that are gone.
  */
 import { describe, expect, it } from "bun:test";
-import type { LogEntries, LogPosition, Message, NodeId, RaftNode, Term } from "../../src/core/mod.ts";
+import type { LogEntries, LogPosition, Message, NodeId, RaftNode, Term } from "../../packages/core/src/mod.ts";
 import { ActionExecutor } from "../../src/server/action_executor.ts";
 import type { RecoveredState, RuntimeStorage, RuntimeTransport, StoredSnapshot } from "../../src/server/ports.ts";
 import {

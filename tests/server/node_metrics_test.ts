@@ -4,7 +4,7 @@
  * and the events the runtime logs, all read back through the strict exposition parser.
  */
 import { describe, expect, it } from "bun:test";
-import { ClusterConfig, type Message, NodeId, Term } from "../../src/core/mod.ts";
+import { ClusterConfig, type Message, NodeId, Term } from "../../packages/core/src/mod.ts";
 import { encodeCommand } from "../../src/kv/mod.ts";
 import { createLogger } from "../../src/server/logger.ts";
 import { createNodeCore, type NodeCore } from "../../src/server/node_core.ts";

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ClusterConfig, LogPosition, NodeId } from "../../src/core/mod.ts";
+import { ClusterConfig, LogPosition, NodeId } from "../../packages/core/src/mod.ts";
 import { encodeCommand, KvStateMachine } from "../../src/kv/mod.ts";
 import { restoreBackup } from "../../src/server/restore_backup.ts";
 import { encodeSnapshotFile, openFileStorage } from "../../src/storage/mod.ts";

@@ -4,7 +4,7 @@
  * this, a leader that stepped down while its heartbeat timer was due campaigned at once.
  */
 import { describe, expect, it } from "bun:test";
-import { Generation, LogPosition, Term } from "../../src/core/mod.ts";
+import { Generation, LogPosition, Term } from "../../packages/core/src/mod.ts";
 import { leaderRuntime, N2, SteppedClock } from "../helpers/runtime_harness.ts";
 
 describe("RaftRuntime timer", () => {

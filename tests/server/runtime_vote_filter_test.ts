@@ -4,7 +4,7 @@
  * with check-quorum on it leaves every vote request to the core (which has leader stickiness).
  */
 import { describe, expect, it } from "bun:test";
-import { type Message, type RequestVoteCall, Term } from "../../src/core/mod.ts";
+import { type Message, type RequestVoteCall, Term } from "../../packages/core/src/mod.ts";
 import type { RaftRuntime, RuntimeOptions } from "../../src/server/runtime.ts";
 import { leaderRuntime, N2, SteppedClock } from "../helpers/runtime_harness.ts";
 

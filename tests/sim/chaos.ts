@@ -4,7 +4,7 @@
  * changes (a spare being added may first be seeded with the leader's snapshot), and flaky nodes
  * (one loses most of its messages for a while).
  */
-import type { NodeId } from "../../src/core/mod.ts";
+import type { NodeId } from "../../packages/core/src/mod.ts";
 import type { Cluster } from "./cluster.ts";
 import { planConfigChange } from "./membership.ts";
 import type { Network } from "./network.ts";

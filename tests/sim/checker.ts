@@ -14,7 +14,7 @@
  *
  * Every failed check throws {@link SafetyViolation}.
  */
-import { entriesEqual, type LogEntries, type LogEntry, type NodeId } from "../../src/core/mod.ts";
+import { entriesEqual, type LogEntries, type LogEntry, type NodeId } from "../../packages/core/src/mod.ts";
 
 /** Thrown when a Raft safety property does not hold. */
 export class SafetyViolation extends Error {

@@ -3,7 +3,7 @@
  * property and expects it to be detected, next to a legal history that must pass.
  */
 import { describe, expect, it } from "bun:test";
-import { LogEntries, LogEntry, LogPosition, NodeId, Term } from "../../src/core/mod.ts";
+import { LogEntries, LogEntry, LogPosition, NodeId, Term } from "../../packages/core/src/mod.ts";
 import { checkLogsMatch, SafetyChecker, SafetyViolation } from "./checker.ts";
 
 const n0 = NodeId.of("n0");

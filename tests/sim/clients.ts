@@ -12,7 +12,7 @@
  *
  * A node that crashes answers nobody: its clients' operations in flight end with an unknown outcome.
  */
-import type { NodeId } from "../../src/core/mod.ts";
+import type { NodeId } from "../../packages/core/src/mod.ts";
 import type { ApplyResult } from "../../src/kv/mod.ts";
 import { SafetyViolation } from "./checker.ts";
 import type { Prng } from "./prng.ts";

@@ -1,5 +1,5 @@
 /** The simulated nodes: the initial voters plus spare ids for membership changes. */
-import { NodeId } from "../../src/core/mod.ts";
+import { NodeId } from "../../packages/core/src/mod.ts";
 import { type NodeHost, SimNode } from "./sim_node.ts";
 import { simAddress } from "./sim_transport.ts";
 

@@ -10,7 +10,7 @@
  *
  * Every failed check throws {@link DurabilityViolation}.
  */
-import { LogPosition, type Message, type NodeId } from "../../src/core/mod.ts";
+import { LogPosition, type Message, type NodeId } from "../../packages/core/src/mod.ts";
 import type { MemoryDisk } from "../../src/storage/mod.ts";
 
 /** Thrown when a node sends a message its disk does not back. */

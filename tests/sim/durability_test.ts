@@ -13,7 +13,7 @@ import {
   type Message,
   NodeId,
   Term,
-} from "../../src/core/mod.ts";
+} from "../../packages/core/src/mod.ts";
 import { MemoryDisk } from "../../src/storage/mod.ts";
 import { checkSentDurable, DurabilityViolation, diskHolds } from "./durability.ts";
 

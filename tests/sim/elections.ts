@@ -2,7 +2,7 @@
  * The election record of one run: the terms in which some node became leader, and the highest
  * term any node reached. It only reads the nodes, so it changes nothing in the run.
  */
-import type { NodeId } from "../../src/core/mod.ts";
+import type { NodeId } from "../../packages/core/src/mod.ts";
 
 /** What the record needs of a node. */
 export interface ElectionSubject {

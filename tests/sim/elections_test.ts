@@ -1,6 +1,6 @@
 /** The election record: distinct terms with a leader, and the highest term. */
 import { describe, expect, it } from "bun:test";
-import { NodeId } from "../../src/core/mod.ts";
+import { NodeId } from "../../packages/core/src/mod.ts";
 import { ElectionTally } from "./elections.ts";
 
 const node = (term: number, role: string) => ({ id: NodeId.of("n0"), raft: { currentTerm: term, role } });

@@ -2,7 +2,7 @@
  * Random membership changes for the simulation: add or remove voters through joint consensus,
  * add, remove and promote learners, and remove the leader itself.
  */
-import type { ClusterConfig, NodeId } from "../../src/core/mod.ts";
+import type { ClusterConfig, NodeId } from "../../packages/core/src/mod.ts";
 import type { Prng } from "./prng.ts";
 import { simAddress } from "./sim_transport.ts";
 

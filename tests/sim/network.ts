@@ -3,7 +3,7 @@
  * of messages in flight per directed link, partitions, and flaky nodes (a per-node loss rate on
  * top of the link faults).
  */
-import type { Message, NodeId } from "../../src/core/mod.ts";
+import type { Message, NodeId } from "../../packages/core/src/mod.ts";
 import type { Prng } from "./prng.ts";
 
 /** Network behaviour that healing can switch off. */

@@ -1,6 +1,6 @@
 /** The simulated network's flaky nodes: what they lose, and that they draw no numbers otherwise. */
 import { describe, expect, it } from "bun:test";
-import { type Message, NodeId } from "../../src/core/mod.ts";
+import { type Message, NodeId } from "../../packages/core/src/mod.ts";
 import { Network } from "./network.ts";
 import { Prng } from "./prng.ts";
 

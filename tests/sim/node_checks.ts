@@ -3,7 +3,7 @@
  * exposes (role, term, log, commit index) is fed to the checker after every event the node
  * processed.
  */
-import type { LogEntries, LogEntry } from "../../src/core/mod.ts";
+import type { LogEntries, LogEntry } from "../../packages/core/src/mod.ts";
 import { checkLogsMatch, type SafetyChecker, SafetyViolation } from "./checker.ts";
 import type { SimNode } from "./sim_node.ts";
 

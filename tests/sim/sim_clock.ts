@@ -3,7 +3,7 @@
  * of the simulation's queue, tagged with the node incarnation that scheduled them (a crash voids
  * them).
  */
-import type { NodeId } from "../../src/core/mod.ts";
+import type { NodeId } from "../../packages/core/src/mod.ts";
 import type { Clock, TimerHandle } from "../../src/server/clock.ts";
 
 /** A callback a node scheduled; `cancelled` once its timer is cleared. */

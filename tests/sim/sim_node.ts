@@ -5,7 +5,7 @@
  * clock. A crash abandons the process (nothing it had not synced survives, nobody is answered);
  * a restart builds a new one from the disk.
  */
-import type { LogEntries, Message, NodeId, RaftNode } from "../../src/core/mod.ts";
+import type { LogEntries, Message, NodeId, RaftNode } from "../../packages/core/src/mod.ts";
 import type { ApplyResult } from "../../src/kv/mod.ts";
 import type { Logger } from "../../src/server/logger.ts";
 import { createNodeCore, type NodeCore } from "../../src/server/node_core.ts";

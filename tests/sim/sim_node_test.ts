@@ -12,7 +12,7 @@ import {
   type Message,
   NodeId,
   Term,
-} from "../../src/core/mod.ts";
+} from "../../packages/core/src/mod.ts";
 import { SafetyChecker } from "./checker.ts";
 import { checkNode } from "./node_checks.ts";
 import { optionsFromSeed, type SimOptions } from "./options.ts";

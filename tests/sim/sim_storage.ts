@@ -4,7 +4,7 @@
  * node writes, every segment that becomes durable and every snapshot it saves is reported to the
  * safety checks.
  */
-import type { LogEntries, NodeId, Term } from "../../src/core/mod.ts";
+import type { LogEntries, NodeId, Term } from "../../packages/core/src/mod.ts";
 import type { RecoveredState, RuntimeStorage, SnapshotFileReader, StoredSnapshot } from "../../src/server/ports.ts";
 import { recoveredOf } from "../../src/server/storage_adapter.ts";
 import { type MemoryDisk, MemoryLogStore, type OpenedStorage, openMemoryStorage } from "../../src/storage/mod.ts";

@@ -3,7 +3,7 @@
  * peers the runtime asked for, at the address it was given: a message to a node whose address is
  * unknown or wrong is dropped, so the member directory is exercised as it ships.
  */
-import type { Message, NodeId } from "../../src/core/mod.ts";
+import type { Message, NodeId } from "../../packages/core/src/mod.ts";
 import type { PeerAddress, RuntimeTransport, StoredSnapshot } from "../../src/server/ports.ts";
 
 /** A node's address in the simulation. */

@@ -5,7 +5,7 @@
  * After the chaos phase everything heals, and a leader must then commit and apply a new write
  * within a bounded number of steps.
  */
-import { type LogEntries, LogPosition, type Message, type NodeId } from "../../src/core/mod.ts";
+import { type LogEntries, LogPosition, type Message, type NodeId } from "../../packages/core/src/mod.ts";
 import type { ApplyResult } from "../../src/kv/mod.ts";
 import type { StoredSnapshot } from "../../src/server/ports.ts";
 import { crc32 } from "../../src/storage/mod.ts";

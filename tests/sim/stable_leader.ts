@@ -11,7 +11,7 @@
  * leader when it comes back, which is what the options are for. Every safety check of the
  * simulator runs as in a random run.
  */
-import type { NodeId } from "../../src/core/mod.ts";
+import type { NodeId } from "../../packages/core/src/mod.ts";
 import type { ChaosWeights, SimArgs, SimOptions } from "./options.ts";
 import { optionsFromSeed } from "./options.ts";
 import { deriveSeed, Prng } from "./prng.ts";

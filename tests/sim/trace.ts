@@ -1,5 +1,5 @@
 /** Compact one-line renderings of messages and node states for the --verbose trace and failure reports. */
-import { LogPosition, type Message } from "../../src/core/mod.ts";
+import { LogPosition, type Message } from "../../packages/core/src/mod.ts";
 import type { SimNode } from "./sim_node.ts";
 
 /** A message in one short line, e.g. `AppendEntriesCall t3 3/7+2 c6`. */

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
-import { LogPosition, type LogPosition as Position, Term } from "../../src/core/mod.ts";
+import { LogPosition, type LogPosition as Position, Term } from "../../packages/core/src/mod.ts";
 import {
   exitProcess,
   FATAL_EXIT_CODE,

@@ -8,7 +8,7 @@ import {
   NodeId,
   RaftInvariantError,
   Term,
-} from "../../src/core/mod.ts";
+} from "../../packages/core/src/mod.ts";
 import { FileLogStore, type FileLogStoreOptions } from "../../src/storage/mod.ts";
 import { type Checkpoint, checkFrame, decodeBody, FRAME_HEADER_BYTES } from "../../src/storage/record_codec.ts";
 import { SEGMENT_HEADER_BYTES } from "../../src/storage/segment.ts";

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "bun:test";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LogPosition } from "../../src/core/mod.ts";
+import { LogPosition } from "../../packages/core/src/mod.ts";
 import { FileSnapshotStore, StorageError, snapshotName } from "../../src/storage/mod.ts";
 import { config, FatalCalled, faultyFs, removeDir, tempDir, throwingFatal } from "./storage_helpers.ts";
 

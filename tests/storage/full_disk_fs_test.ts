@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LogPosition, Term } from "../../src/core/mod.ts";
+import { LogPosition, Term } from "../../packages/core/src/mod.ts";
 import { FileLogStore, fullDiskFileSystem, nodeFileSystem, StorageError } from "../../src/storage/mod.ts";
 import { commands, newTerm, plainEntries, removeDir, tempDir } from "./storage_helpers.ts";
 

@@ -8,7 +8,7 @@ import {
   LogPosition,
   NodeId,
   Term,
-} from "../../src/core/mod.ts";
+} from "../../packages/core/src/mod.ts";
 import {
   FileLogStore,
   type HardState,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "bun:test";
-import { type Actions, LogPosition, NodeId, RaftNode, Term } from "../../src/core/mod.ts";
+import { type Actions, LogPosition, NodeId, RaftNode, Term } from "../../packages/core/src/mod.ts";
 import {
   type LogStore,
   MemoryDisk,

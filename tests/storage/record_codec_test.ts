@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { ClusterConfig, LogEntry, LogPosition, NodeId, RaftInvariantError, Term } from "../../src/core/mod.ts";
+import { ClusterConfig, LogEntry, LogPosition, NodeId, RaftInvariantError, Term } from "../../packages/core/src/mod.ts";
 import { StorageError } from "../../src/storage/mod.ts";
 import {
   checkFrame,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LogEntry, LogPosition, Term } from "../../src/core/mod.ts";
+import { LogEntry, LogPosition, Term } from "../../packages/core/src/mod.ts";
 import { crc32, FileLogStore, type FileLogStoreOptions, StorageError, segmentName } from "../../src/storage/mod.ts";
 import { RecordWriter } from "../../src/storage/record_codec.ts";
 import { captureLog, commands, newTerm, plainEntries, removeDir, segmentFiles, tempDir } from "./storage_helpers.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
+import { ClusterConfig, LogPosition, NodeId } from "../../packages/core/src/mod.ts";
 import { crc32 } from "../../src/checksum/crc32.ts";
-import { ClusterConfig, LogPosition, NodeId } from "../../src/core/mod.ts";
 import {
   decodeSnapshotFile,
   encodeSnapshotFile,

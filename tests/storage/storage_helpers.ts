@@ -2,7 +2,14 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ClusterConfig, LogEntries, type LogEntry, type LogPosition, NodeId, Term } from "../../src/core/mod.ts";
+import {
+  ClusterConfig,
+  LogEntries,
+  type LogEntry,
+  type LogPosition,
+  NodeId,
+  Term,
+} from "../../packages/core/src/mod.ts";
 import { type FileSystem, nodeFileSystem } from "../../src/storage/mod.ts";
 
 /** A fresh directory under the OS temp dir; remove it with {@link removeDir}. */

@@ -1,14 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import type { z } from "zod";
 import {
-  type AppendEntriesCallFrameSchema,
-  type AppendEntriesReplyFrameSchema,
-  PeerFrameSchema,
-  type RequestVoteCallFrameSchema,
-  type RequestVoteReplyFrameSchema,
-  type TimeoutNowFrameSchema,
-} from "../../schemas/peer_frame.ts";
-import {
   type AppendEntriesCall,
   type AppendEntriesReply,
   ClusterConfig,
@@ -23,7 +15,15 @@ import {
   type RequestVoteReply,
   Term,
   type TimeoutNow,
-} from "../../src/core/mod.ts";
+} from "../../packages/core/src/mod.ts";
+import {
+  type AppendEntriesCallFrameSchema,
+  type AppendEntriesReplyFrameSchema,
+  PeerFrameSchema,
+  type RequestVoteCallFrameSchema,
+  type RequestVoteReplyFrameSchema,
+  type TimeoutNowFrameSchema,
+} from "../../schemas/peer_frame.ts";
 import {
   DEFAULT_MAX_FRAME_BYTES,
   decodeFrame,

@@ -5,7 +5,7 @@
  * never becomes a label), and the node's own failing link to a peer counts as link failures.
  */
 import { afterAll, beforeAll, describe, expect } from "bun:test";
-import { NodeId } from "../../src/core/mod.ts";
+import { NodeId } from "../../packages/core/src/mod.ts";
 import { NON_MEMBER_PEER } from "../../src/server/peer_metrics.ts";
 import { Peer } from "../helpers/peer_socket.ts";
 import { parseExposition, sampleValue } from "../helpers/prometheus_text.ts";

@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect } from "bun:test";
 import fc from "fast-check";
-import { NodeId, Term } from "../../src/core/mod.ts";
+import { NodeId, Term } from "../../packages/core/src/mod.ts";
 import { fuzzParameters, fuzzRuns, fuzzTimeoutMs } from "../fuzz/fuzz_runs.ts";
 import { frameArb, outsiderArb } from "../fuzz/peer_frame_arbs.ts";
 import { makeLeader, PEER_TOKEN, type PeerFixture, servePeerNode, stateOf } from "../fuzz/peer_node.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { Hono } from "hono";
 import { type UpgradeWebSocket, WSContext, type WSEvents } from "hono/ws";
-import { ClusterConfig, LogPosition, type Message, NodeId, Term } from "../../src/core/mod.ts";
+import { ClusterConfig, LogPosition, type Message, NodeId, Term } from "../../packages/core/src/mod.ts";
 import { encodeError, encodeMessage, encodeSnapshotChunk, type SnapshotChunk } from "../../src/transport/codec.ts";
 import {
   checkHandshake,

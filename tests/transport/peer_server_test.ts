@@ -11,7 +11,7 @@ import {
   type Message,
   NodeId,
   Term,
-} from "../../src/core/mod.ts";
+} from "../../packages/core/src/mod.ts";
 import { decodeFrame, encodeMessage, type SnapshotChunk } from "../../src/transport/codec.ts";
 import { type PeerHandshake, registerPeerEndpoint } from "../../src/transport/peer_endpoint.ts";
 import { PeerLink } from "../../src/transport/peer_link.ts";

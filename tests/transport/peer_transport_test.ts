@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { ClusterConfig, LogPosition, type Message, NodeId, Term } from "../../src/core/mod.ts";
+import { ClusterConfig, LogPosition, type Message, NodeId, Term } from "../../packages/core/src/mod.ts";
 import { decodeFrame, encodeError, encodeMessage } from "../../src/transport/codec.ts";
 import { PeerTransport, type PeerTransportOptions, peerSocketUrl } from "../../src/transport/peer_transport.ts";
 import { fakeWebSocketImpl, ManualTimers } from "./fakes.ts";

@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ClusterConfig, LogPosition, NodeId } from "../../packages/core/src/mod.ts";
 import { crc32 } from "../../src/checksum/crc32.ts";
-import { ClusterConfig, LogPosition, NodeId } from "../../src/core/mod.ts";
 import type { SnapshotChunk } from "../../src/transport/codec.ts";
 import {
   type ReceiveResult,

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "bun:test";
 import { readFileSync } from "node:fs";
 import { Hono } from "hono";
 import type { UpgradeWebSocket } from "hono/ws";
-import { ClusterConfig, LogPosition, type Message, NodeId, Term } from "../../src/core/mod.ts";
+import { ClusterConfig, LogPosition, type Message, NodeId, Term } from "../../packages/core/src/mod.ts";
 import type { ServerTls } from "../../src/server/tls.ts";
 import {
   outboundClients,

@@ -9,7 +9,7 @@
  * Test hook only: enabled through `RAFT_TEST_STORAGE_FAULTS` (see `fault_hook.ts`).
  */
 import * as path from "node:path";
-import { assert } from "../../core/mod.ts";
+import { assert } from "../../../packages/core/src/mod.ts";
 import { type FileSystem, writeAll } from "../file_system.ts";
 
 /** Options of {@link powerLossFileSystem}. */

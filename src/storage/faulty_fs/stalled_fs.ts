@@ -7,7 +7,7 @@
  *
  * Test hook only: enabled through `RAFT_TEST_STORAGE_FAULTS` (see `fault_hook.ts`).
  */
-import { assert } from "../../core/mod.ts";
+import { assert } from "../../../packages/core/src/mod.ts";
 import type { FileSystem } from "../file_system.ts";
 
 /** Options of {@link stalledFileSystem}. */

@@ -148,8 +148,8 @@ export class LogEntries {
    */
   since(
     position: LogPosition,
-    maxEntries = Number.POSITIVE_INFINITY,
-    maxBytes = Number.POSITIVE_INFINITY,
+    maxEntries: number = Number.POSITIVE_INFINITY,
+    maxBytes: number = Number.POSITIVE_INFINITY,
   ): LogEntries | undefined {
     if (!this.contains(position)) return undefined;
     const from = position.index - this.#prev.index;

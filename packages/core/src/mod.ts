@@ -1,6 +1,8 @@
 /**
  * raftbare-ts core: an I/O-free Raft node. Feed it events, drain its actions, perform the I/O.
- * This module imports nothing outside src/core.
+ * This module imports nothing outside its own folder (a test enforces it).
+ *
+ * @module
  */
 export { type Action, type ActionBatch, Actions } from "./action.ts";
 export { assert, RaftInvariantError } from "./assert.ts";

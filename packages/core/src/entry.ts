@@ -15,16 +15,20 @@ export type LogEntry =
   | { readonly kind: "command"; readonly data: Payload };
 
 /** Constructors for {@link LogEntry}. */
-export const LogEntry = {
+export const LogEntry: {
   /** The entry a new leader appends first in its term. */
+  term(term: Term): LogEntry;
+  /** A membership configuration entry. */
+  config(config: ClusterConfig): LogEntry;
+  /** A user command carrying an opaque payload. */
+  command(data: Payload): LogEntry;
+} = {
   term(term: Term): LogEntry {
     return { kind: "term", term };
   },
-  /** A membership configuration entry. */
   config(config: ClusterConfig): LogEntry {
     return { kind: "config", config };
   },
-  /** A user command carrying an opaque payload. */
   command(data: Payload): LogEntry {
     return { kind: "command", data };
   },

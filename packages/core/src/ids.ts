@@ -18,8 +18,10 @@ function checkCount(n: number, what: string): void {
 }
 
 /** Constructors for {@link NodeId}. */
-export const NodeId = {
+export const NodeId: {
   /** Brands `s` as a node id; it must be non-empty. */
+  of(s: string): NodeId;
+} = {
   of(s: string): NodeId {
     assert(typeof s === "string" && s.length > 0, "a node id must be a non-empty string");
     return s as NodeId;
@@ -27,15 +29,19 @@ export const NodeId = {
 };
 
 /** Constructors and constants for {@link Term}. */
-export const Term = {
+export const Term: {
   /** The term every node starts in. */
-  ZERO: 0 as Term,
+  readonly ZERO: Term;
   /**
    * The highest term a node ever holds. Messages from later terms are ignored and a node in this
    * term does not campaign, so the next term a node computes is always a safe integer.
    */
-  MAX: (Number.MAX_SAFE_INTEGER - 1) as Term,
+  readonly MAX: Term;
   /** Brands `n` as a term; it must be a non-negative safe integer. */
+  of(n: number): Term;
+} = {
+  ZERO: 0 as Term,
+  MAX: (Number.MAX_SAFE_INTEGER - 1) as Term,
   of(n: number): Term {
     checkCount(n, "a term");
     return n as Term;
@@ -43,10 +49,13 @@ export const Term = {
 };
 
 /** Constructors and constants for {@link LogIndex}. */
-export const LogIndex = {
+export const LogIndex: {
   /** The sentinel index before the first entry. */
-  ZERO: 0 as LogIndex,
+  readonly ZERO: LogIndex;
   /** Brands `n` as a log index; it must be a non-negative safe integer. */
+  of(n: number): LogIndex;
+} = {
+  ZERO: 0 as LogIndex,
   of(n: number): LogIndex {
     checkCount(n, "a log index");
     return n as LogIndex;
@@ -54,10 +63,13 @@ export const LogIndex = {
 };
 
 /** Constructors and constants for {@link Generation}. */
-export const Generation = {
+export const Generation: {
   /** The generation of a node that has never restarted. */
-  ZERO: 0 as Generation,
+  readonly ZERO: Generation;
   /** Brands `n` as a generation; it must be a non-negative safe integer. */
+  of(n: number): Generation;
+} = {
+  ZERO: 0 as Generation,
   of(n: number): Generation {
     checkCount(n, "a generation");
     return n as Generation;

@@ -1,252 +1,133 @@
 /**
- * Service benchmark: a local 3-node cluster of real node processes on loopback, driven over HTTP
- * from this process. Measures (a) sequential puts by one client (latency percentiles and puts/s)
- * and (b) puts with N requests in flight (puts/s), then linearizable reads the same two ways.
- * With `--etcd`, starts a 3-member etcd cluster (etcd from the system packages) on loopback and
- * measures it the same way in the same run, through its HTTP/JSON gateway, and prints ratios.
+ * Service benchmark: 3 of our node processes and, when etcd is installed, 3 etcd members on free
+ * loopback ports, driven by one load generator (this process, HTTP keep-alive; etcd through its
+ * JSON gateway). Writes at 1, 16, 64 and 256 in flight to the leader and spread over all nodes,
+ * linearizable reads at 1 and 256 both ways, each phase bounded by a request count and a time cap;
+ * the systems alternate run by run. Measures throughput, latency, CPU time of the node processes
+ * per request, fsyncs and batch sizes, RSS, and the floor (fdatasync + HTTP round trip) in the same
+ * run; prints medians, min–max and ratios, and writes every figure to a JSON file.
  *
- * Usage: bun scripts/bench_service.ts [--requests 3000] [--concurrency 64] [--runtime bun|deno] [--etcd]
+ * Usage: bun scripts/bench_service.ts [--runs 3] [--runtime bun|deno|both] [--no-etcd] [--out file.json]
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { arch, cpus, release, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import process from "node:process";
+import type { NodeRuntime } from "../tests/helpers/process_cluster.ts";
+import { ETCD_INSTALL_HINT, etcdVersion, startEtcdSystem } from "./bench/etcd_system.ts";
+import { fdatasyncFloor, httpFloor } from "./bench/floor.ts";
+import { type BenchOptions, parseBenchArgs, USAGE } from "./bench/options.ts";
+import { startOurSystem } from "./bench/our_system.ts";
+import { PHASES } from "./bench/phases.ts";
+import { clockTicksPerSecond } from "./bench/proc_stat.ts";
+import { endProgress, progress } from "./bench/progress.ts";
+import { reportText } from "./bench/report_text.ts";
+import { type FloorRun, summarize } from "./bench/summary.ts";
+import type { BenchSystem } from "./bench/system.ts";
+import { runSystem, type SystemRun } from "./bench/system_run.ts";
 
-interface Target {
+/** A system to measure: its name and how to start it in a folder. */
+interface Contender {
   readonly name: string;
-  /** Sends one put of `value` under `key`; resolves when acknowledged. */
-  put(key: string, value: string): Promise<void>;
-  /** Reads one key linearizably. */
-  get(key: string): Promise<void>;
-  stop(): Promise<void>;
+  readonly start: (dir: string) => Promise<BenchSystem>;
 }
 
-interface Figures {
-  perSecond: number;
-  p50: number;
-  p99: number;
+/** Our runtimes to measure. */
+function runtimesOf(options: BenchOptions): NodeRuntime[] {
+  return options.runtime === "both" ? ["bun", "deno"] : [options.runtime];
 }
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
-}
-
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
+/** The systems in the order each run measures them; etcd only when it is installed (else says how). */
+function contenders(options: BenchOptions): Contender[] {
+  const list: Contender[] = runtimesOf(options).map((rt) => ({
+    name: `ours-${rt}`,
+    start: (dir) => startOurSystem(rt, dir),
+  }));
+  if (!options.etcd) return list;
+  if (etcdVersion(options.etcdBin) === undefined) {
+    console.error(
+      `etcd is not installed (${options.etcdBin} does not run): measuring our nodes only; ${ETCD_INSTALL_HINT}`,
+    );
+    return list;
   }
-  throw new Error(`timed out waiting for ${what}`);
+  list.push({ name: "etcd", start: (dir) => startEtcdSystem(options.etcdBin, dir) });
+  return list;
 }
 
-function stopAll(children: ChildProcess[]): Promise<void> {
-  return Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((done) => {
-          if (child.exitCode !== null) return done();
-          child.once("exit", () => done());
-          child.kill("SIGTERM");
-          setTimeout(() => child.kill("SIGKILL"), 5000).unref();
-        }),
-    ),
-  ).then(() => undefined);
+/** Measures the floor in `dir` (the nodes' disk) and against a trivial server on each runtime. */
+async function measureFloor(run: number, dir: string, runtimes: readonly NodeRuntime[]): Promise<FloorRun> {
+  progress(`run ${run}: floor (fdatasync loop, HTTP round trips)`);
+  const fdatasync = fdatasyncFloor(dir);
+  const httpP50Ms: Record<string, number> = {};
+  for (const rt of runtimes) httpP50Ms[rt] = (await httpFloor(rt)).p50Ms;
+  return { run, fdatasyncP50Ms: fdatasync.p50Ms, httpP50Ms };
 }
 
-async function startRaftbare(runtime: string, dir: string): Promise<Target> {
-  const ports = [await freePort(), await freePort(), await freePort()];
-  const urls = ports.map((p) => `http://127.0.0.1:${p}`);
-  const command =
-    runtime === "deno"
-      ? [resolve("node_modules/deno/deno"), "run", "--allow-all", "src/main.ts"]
-      : [resolve("node_modules/.bin/bun"), "src/main.ts"];
-  const children = ports.map((port, i) =>
-    spawn(command[0], [...command.slice(1), "--id", `n${i + 1}`, "--listen", `127.0.0.1:${port}`], {
-      env: { ...process.env, RAFT_CLUSTER_TOKEN: "bench-token-123", RAFT_DATA_DIR: join(dir, `n${i + 1}`) },
-      stdio: ["ignore", "ignore", "inherit"],
-    }),
-  );
-  for (const url of urls) await waitUntil(`${url}/livez`, async () => (await fetch(`${url}/livez`)).ok, 20_000);
-  const members = urls.map((url, i) => ({ id: `n${i + 1}`, url }));
-  const boot = await fetch(`${urls[0]}/v1/cluster`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ members }),
-  });
-  if (boot.status !== 201) throw new Error(`bootstrap failed: ${boot.status} ${await boot.text()}`);
-  let leader = "";
-  await waitUntil(
-    "a leader",
-    async () => {
-      const status = (await (await fetch(`${urls[0]}/v1/status`)).json()) as { leader: { url: string } | null };
-      leader = status.leader?.url ?? "";
-      return leader !== "";
-    },
-    20_000,
-  );
-  return {
-    name: `raftbare-ts (${runtime})`,
-    put: async (key, value) => {
-      const res = await fetch(`${leader}/v1/kv/${encodeURIComponent(key)}`, {
-        method: "PUT",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ value }),
-      });
-      if (res.status !== 200) throw new Error(`put answered ${res.status}: ${await res.text()}`);
-      await res.arrayBuffer();
-    },
-    get: async (key) => {
-      const res = await fetch(`${leader}/v1/kv/${encodeURIComponent(key)}`);
-      if (res.status !== 200) throw new Error(`get answered ${res.status}`);
-      await res.arrayBuffer();
-    },
-    stop: () => stopAll(children),
-  };
-}
-
-async function startEtcd(dir: string): Promise<Target> {
-  if (spawnSync("etcd", ["--version"]).status !== 0)
-    throw new Error("etcd is not installed (apt-get install etcd-server)");
-  const clientPorts = [await freePort(), await freePort(), await freePort()];
-  const peerPorts = [await freePort(), await freePort(), await freePort()];
-  const initial = peerPorts.map((p, i) => `e${i}=http://127.0.0.1:${p}`).join(",");
-  const children = clientPorts.map((port, i) =>
-    spawn(
-      "etcd",
-      [
-        "--name",
-        `e${i}`,
-        "--data-dir",
-        join(dir, `e${i}`),
-        "--listen-client-urls",
-        `http://127.0.0.1:${port}`,
-        "--advertise-client-urls",
-        `http://127.0.0.1:${port}`,
-        "--listen-peer-urls",
-        `http://127.0.0.1:${peerPorts[i]}`,
-        "--initial-advertise-peer-urls",
-        `http://127.0.0.1:${peerPorts[i]}`,
-        "--initial-cluster",
-        initial,
-        "--initial-cluster-state",
-        "new",
-        "--log-level",
-        "error",
-      ],
-      { stdio: ["ignore", "ignore", "ignore"] },
-    ),
-  );
-  const base = `http://127.0.0.1:${clientPorts[0]}`;
-  const b64 = (s: string) => Buffer.from(s).toString("base64");
-  const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${base}${path}`, { method: "POST", body: JSON.stringify(body) });
-    if (res.status !== 200) throw new Error(`etcd ${path} answered ${res.status}`);
-    await res.arrayBuffer();
-  };
-  await waitUntil(
-    "etcd",
-    async () => {
-      await post("/v3/kv/put", { key: b64("probe"), value: b64("1") });
-      return true;
-    },
-    30_000,
-  );
-  return {
-    name: "etcd (HTTP gateway)",
-    put: (key, value) => post("/v3/kv/put", { key: b64(key), value: b64(value) }),
-    get: (key) => post("/v3/kv/range", { key: b64(key) }),
-    stop: () => stopAll(children),
-  };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-}
-
-async function measure(requests: number, concurrency: number, op: (i: number) => Promise<void>): Promise<Figures> {
-  const latencies: number[] = [];
-  let next = 0;
-  const start = performance.now();
-  const worker = async () => {
-    for (let i = next++; i < requests; i = next++) {
-      const t0 = performance.now();
-      await op(i);
-      latencies.push(performance.now() - t0);
+/** Runs every system `options.runs` times, alternating, with the floor before each round. */
+async function measure(options: BenchOptions, dir: string): Promise<{ runs: SystemRun[]; floors: FloorRun[] }> {
+  const systems = contenders(options);
+  const ticksPerSecond = clockTicksPerSecond();
+  const runs: SystemRun[] = [];
+  const floors: FloorRun[] = [];
+  for (let run = 1; run <= options.runs; run++) {
+    floors.push(await measureFloor(run, dir, runtimesOf(options)));
+    for (const system of systems) {
+      const settings = { ...options, run, runs: options.runs, ticksPerSecond };
+      runs.push(await runSystem(system.name, system.start, dir, settings));
     }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const seconds = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { perSecond: requests / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
-}
-
-function line(label: string, f: Figures): string {
-  return `${label.padEnd(34)} ${Math.round(f.perSecond).toLocaleString("en-US").padStart(8)}/s  p50 ${f.p50.toFixed(2)} ms  p99 ${f.p99.toFixed(2)} ms`;
-}
-
-async function run(target: Target, requests: number, concurrency: number): Promise<Record<string, Figures>> {
-  const value = "v".repeat(100);
-  const warm = Math.min(500, requests);
-  await measure(warm, 8, (i) => target.put(`warm-${i}`, value));
-  const out: Record<string, Figures> = {};
-  out.put1 = await measure(requests, 1, (i) => target.put(`seq-${i}`, value));
-  out.putN = await measure(requests * 3, concurrency, (i) => target.put(`par-${i}`, value));
-  out.get1 = await measure(requests, 1, (i) => target.get(`seq-${i % requests}`));
-  out.getN = await measure(requests * 3, concurrency, (i) => target.get(`par-${i % requests}`));
-  console.log(`\n${target.name}`);
-  console.log(line("  put, 1 client", out.put1));
-  console.log(line(`  put, ${concurrency} in flight`, out.putN));
-  console.log(line("  linearizable get, 1 client", out.get1));
-  console.log(line(`  linearizable get, ${concurrency} in flight`, out.getN));
-  return out;
-}
-
-async function main(): Promise<void> {
-  const requests = Number(arg("requests", "3000"));
-  const concurrency = Number(arg("concurrency", "64"));
-  const runtime = arg("runtime", "bun");
-  const dir = mkdtempSync(join(tmpdir(), "raft-bench-"));
-  const results: Array<[string, Record<string, Figures>]> = [];
-  try {
-    const ours = await startRaftbare(runtime, dir);
-    try {
-      results.push([ours.name, await run(ours, requests, concurrency)]);
-    } finally {
-      await ours.stop();
-    }
-    if (process.argv.includes("--etcd")) {
-      const etcd = await startEtcd(dir);
-      try {
-        results.push([etcd.name, await run(etcd, requests, concurrency)]);
-      } finally {
-        await etcd.stop();
-      }
-      const [a, b] = [results[0][1], results[1][1]];
-      console.log("\nraftbare-ts / etcd throughput ratios (same run, same machine):");
-      for (const k of ["put1", "putN", "get1", "getN"])
-        console.log(`  ${k}: ${(a[k].perSecond / b[k].perSecond).toFixed(2)}×`);
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
+  endProgress();
+  return { runs, floors };
 }
 
-main().catch((error) => {
-  console.error(`bench_service failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+/** The machine, for the result file. */
+function machine(): Record<string, unknown> {
+  const cores = cpus();
+  return { cpus: cores.length, cpuModel: cores[0]?.model ?? "", kernel: release(), arch: arch(), bun: Bun.version };
+}
+
+async function main(): Promise<number> {
+  const line = parseBenchArgs(process.argv.slice(2), new Date());
+  if (line.kind === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  if (line.kind === "invalid") {
+    console.error(`${line.message}\n\n${USAGE}`);
+    return 2;
+  }
+  const options = line.options;
+  const dir = mkdtempSync(join(tmpdir(), "raftbare-bench-"));
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  process.once("exit", removeDir);
+  const startedAt = new Date().toISOString();
+  const { runs, floors } = await measure(options, dir);
+  const summary = summarize(runs, floors);
+  const phases = PHASES.map((p) => p.id);
+  console.log(reportText(summary, phases));
+  mkdirSync(dirname(options.out), { recursive: true });
+  const result = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine: machine(),
+    options,
+    summary,
+    floors,
+    runs,
+  };
+  writeFileSync(options.out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`\nEvery figure: ${options.out}`);
+  return 0;
+}
+
+// Stop on Ctrl-C or SIGTERM through process exit, so the exit hooks kill every node started here by pid.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    endProgress();
+    console.error(`bench_service failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -15,7 +15,19 @@ const CORE_RULES: PackRules = {
   noDependencies: true,
 };
 
+/** The client: built JavaScript and declarations and its README; openapi-fetch is its one dependency. */
+const CLIENT_RULES: PackRules = {
+  require: ["dist/mod.js", "dist/mod.d.ts", "dist/raft_client.js", "dist/api_types.d.ts", "README.md"],
+  only: ["dist/*.js", "dist/*.d.ts"],
+  allowTs: [],
+  maxUnpackedBytes: 512 * 1024,
+  maxPackedBytes: 128 * 1024,
+  maxFiles: 60,
+  noDependencies: false,
+};
+
 /** Pack rules by package folder. */
 export const PACKAGE_RULES: Readonly<Record<string, PackRules>> = {
   "packages/core": CORE_RULES,
+  client: CLIENT_RULES,
 };

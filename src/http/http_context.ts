@@ -65,5 +65,5 @@ export function setReplayedHeader(c: ApiContext, result: { readonly replayed?: b
 /** Sets `x-raft-index` to `index` and `x-raft-term` to the node's current term. */
 export function setRaftHeaders(c: ApiContext, index: number): void {
   c.header(INDEX_HEADER, String(index));
-  c.header(TERM_HEADER, String(c.var.service.status().term));
+  c.header(TERM_HEADER, String(c.var.service.currentTerm()));
 }

@@ -39,7 +39,16 @@ export function readBody(maxBytes: number): MiddlewareHandler<AppEnv> {
     if (raw.body === null || !BODY_METHODS.has(raw.method)) return next();
     const announced = raw.headers.has("transfer-encoding") ? undefined : raw.headers.get("content-length");
     if (announced != null && Number(announced) > maxBytes) return tooLarge(c, maxBytes);
-    const bytes = await readAll(raw.body, maxBytes, `${raw.method} ${c.req.path}`);
+    const what = `${raw.method} ${c.req.path}`;
+    if (announced != null) {
+      // The runtime reads at most the announced length, which is within the limit: read it natively,
+      // and let the routes take it from the request's body cache (no second request is built).
+      const buffer = await c.req.arrayBuffer().catch((error) => {
+        throw new RequestBodyAborted(what, { cause: error });
+      });
+      return isUtf8(new Uint8Array(buffer)) ? next() : notUtf8(c);
+    }
+    const bytes = await readAll(raw.body, maxBytes, what);
     if (bytes === null) return tooLarge(c, maxBytes);
     if (!isUtf8(bytes)) return notUtf8(c);
     // A fresh request rather than a copy of `raw`: copying would also copy (and, on Deno, arm) its signal.

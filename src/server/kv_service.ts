@@ -161,6 +161,10 @@ export class KvNodeService implements NodeService {
     return this.#rt.node.role === "leader" && !this.#rt.stopped && !this.#rt.down;
   }
 
+  currentTerm(): number {
+    return this.#rt.node.currentTerm;
+  }
+
   status(): NodeStatus {
     const node = this.#rt.node;
     return {

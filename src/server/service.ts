@@ -215,6 +215,8 @@ export interface NodeService {
   isLeader(): boolean;
   /** The node's status. */
   status(): NodeStatus;
+  /** The node's current term (what `status().term` says, without building the whole status). */
+  currentTerm(): number;
   /** What readiness is judged from. */
   readiness(): ReadinessFacts;
   /** Bootstraps a new cluster with these members (this node must be one of them). */

@@ -4,13 +4,12 @@
  * with those types drives the API end to end.
  */
 import { afterAll, describe, expect } from "bun:test";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import createClient from "openapi-fetch";
-import openapiTS, { astToString, COMMENT_HEADER } from "openapi-typescript";
+import { formatLikeCommitted, generateApiTypes } from "../helpers/api_types_codegen.ts";
 import { bearerHeaders, httpJson } from "../helpers/http_json.ts";
 import { ProcessCluster, REPO_ROOT } from "../helpers/process_cluster.ts";
 import type { paths } from "./api_types.ts";
@@ -18,21 +17,6 @@ import { clusterIt, STOP_TIMEOUT_MS } from "./cluster_scenarios.ts";
 
 /** The committed types, relative to the repository root. */
 const TYPES_FILE = "tests/cluster/api_types.ts";
-
-/** Types generated from `document` exactly as the command-line tool writes them (header included). */
-async function generateTypes(document: unknown): Promise<string> {
-  const ast = await openapiTS(document as Parameters<typeof openapiTS>[0], { defaultNonNullable: false });
-  return COMMENT_HEADER + astToString(ast);
-}
-
-/** `text` formatted by the project's formatter as if it were the committed types file. */
-function formatLikeCommitted(text: string): string {
-  const bin = join(REPO_ROOT, "node_modules", ".bin", "biome");
-  const args = ["format", `--stdin-file-path=${TYPES_FILE}`];
-  const result = spawnSync(bin, args, { cwd: REPO_ROOT, input: text, encoding: "utf8", timeout: 30_000 });
-  if (result.status !== 0) throw new Error(`formatting the generated types failed: ${result.stderr}`);
-  return result.stdout;
-}
 
 /** Writes `text` to a fresh temporary file and reads it back (the generated file as a user gets it). */
 function throughTempFile(text: string): string {
@@ -50,14 +34,14 @@ function throughTempFile(text: string): string {
 async function checkGeneratedTypes(url: string): Promise<void> {
   const answer = await httpJson("GET", `${url}/openapi.json`);
   expect(answer.status).toBe(200);
-  const text = throughTempFile(await generateTypes(answer.body));
+  const text = throughTempFile(await generateApiTypes(answer.body));
   for (const path of ["/v1/cluster", "/v1/status", "/v1/kv/{key}", "/v1/kv", "/livez", "/readyz"]) {
     expect(text).toContain(`"${path}": {`);
   }
   for (const operation of ["bootstrapCluster", "getStatus", "putKey", "getKey", "deleteKey", "listKeys"]) {
     expect(text).toContain(`${operation}: {`);
   }
-  const formatted = formatLikeCommitted(text);
+  const formatted = formatLikeCommitted(text, TYPES_FILE);
   if (process.env.UPDATE_API_TYPES === "1") writeFileSync(join(REPO_ROOT, TYPES_FILE), formatted);
   expect(formatted).toBe(readFileSync(join(REPO_ROOT, TYPES_FILE), "utf8"));
 }

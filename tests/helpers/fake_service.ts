@@ -112,6 +112,10 @@ export class FakeNodeService implements NodeService {
     return this.leaderInfo?.id === this.self.id;
   }
 
+  currentTerm(): number {
+    return this.term;
+  }
+
   status(): NodeStatus {
     return {
       ...this.self,

@@ -17,6 +17,7 @@ import { registerDocsPage } from "./docs_page.ts";
 import { registerLivez } from "./livez.ts";
 import { registerReadyz } from "./readyz.ts";
 import { registerStaticAssets } from "./static_assets.ts";
+import { registerUiPage } from "./ui_page.ts";
 import { registerBootstrapCluster } from "./v1_cluster_bootstrap.ts";
 import { registerDeleteKey } from "./v1_kv_delete.ts";
 import { registerGetKey } from "./v1_kv_get.ts";
@@ -50,10 +51,14 @@ export function registerApiRoutes(app: ApiApp): void {
   registerReadyz(app);
 }
 
-/** Adds the Swagger UI page, its initializer and every file served as it is to `app` (not API operations). */
+/**
+ * Adds the Swagger UI page, its initializer, the dashboard's headers and every file served as it is
+ * (the dashboard's among them) to `app` (not API operations).
+ */
 export function registerDocsRoutes(app: ApiApp): void {
   registerDocsPage(app);
   registerDocsAsset(app);
+  registerUiPage(app);
   registerStaticAssets(app);
 }
 

@@ -7,8 +7,9 @@
 import type { ApiApp } from "../src/http/http_context.ts";
 import { CONTENT_TYPES, listStaticAssets, readStaticAsset, type StaticAsset } from "../src/http/static_assets.ts";
 import { DOCS_ASSETS_PATH } from "./docs_asset.ts";
+import { UI_ASSETS_PATH, UI_PATH } from "./ui_page.ts";
 
-const { css, js, png } = CONTENT_TYPES;
+const { css, html, js, png } = CONTENT_TYPES;
 
 /** Every file served as it is (never from a CDN, so the pages work offline). */
 export const STATIC_ASSETS: readonly StaticAsset[] = listStaticAssets(import.meta.url, [
@@ -26,10 +27,20 @@ export const STATIC_ASSETS: readonly StaticAsset[] = listStaticAssets(import.met
   },
   { path: `${DOCS_ASSETS_PATH}/favicon-32x32.png`, specifier: "swagger-ui-dist/favicon-32x32.png", contentType: png },
   { path: `${DOCS_ASSETS_PATH}/favicon-16x16.png`, specifier: "swagger-ui-dist/favicon-16x16.png", contentType: png },
+  // The dashboard (its headers: ui_page.ts); checked on every load, so a new page never runs an old script.
+  { path: UI_PATH, specifier: "../ui/index.html", contentType: html, cacheControl: "no-cache" },
+  { path: `${UI_ASSETS_PATH}/app.js`, specifier: "../ui/dist/app.js", contentType: js, cacheControl: "no-cache" },
+  {
+    path: `${UI_ASSETS_PATH}/dashboard.css`,
+    specifier: "../ui/dashboard.css",
+    contentType: css,
+    cacheControl: "no-cache",
+  },
 ]);
 
-/** How long browsers may keep a file: pages are checked every time, scripts, styles and icons kept an hour. */
+/** How long browsers may keep a file: as its line says, else pages are checked every time, scripts, styles and icons kept an hour. */
 function cacheControl(asset: StaticAsset): string {
+  if (asset.cacheControl !== undefined) return asset.cacheControl;
   return asset.contentType.startsWith("text/html") ? "no-cache" : "public, max-age=3600";
 }
 

@@ -2,7 +2,7 @@
  * Starts a local cluster on loopback (`npm start`): checks that every port is free, makes the
  * cluster's tokens at the first start (kept under ./data), starts one node process per node with
  * its data under ./data, bootstraps the cluster at the first start, and
- * prints the node URLs, the docs URL and curl commands to try. A node that dies is reported with
+ * prints the node URLs, the dashboard and docs URLs and curl commands to try. A node that dies is reported with
  * the command that restarts it while the others keep running; Ctrl-C stops every node.
  *
  * Usage: bun scripts/local_cluster.ts [--nodes 3] [--base-port 7001] [--data-dir data] [--runtime bun|deno]

@@ -15,14 +15,15 @@ export interface WelcomeFacts {
   readonly exampleRestart: { readonly id: string; readonly command: string };
 }
 
-/** The node URLs, the docs URL, commands to try, and how to restart one node by hand. */
+/** The node URLs, the dashboard and docs URLs, commands to try, and how to restart one node by hand. */
 export function welcome(facts: WelcomeFacts): string {
   const { nodes } = facts;
   const first = nodes[0].url;
   return [
     `\nraftbare-ts: ${nodes.length}-node cluster running (data under ${displayPath(facts.dataDir)}, leader ${facts.leader})`,
     ...nodes.map((n) => `  ${n.id}  ${n.url}  (pid ${facts.pids.get(n.id) ?? "?"})`),
-    `\nAPI docs:  ${first}/docs   (OpenAPI document: ${first}/openapi.json)\n`,
+    `\nDashboard: ${first}/ui   (live members, leader and admin actions; it asks for the admin token)`,
+    `API docs:  ${first}/docs   (OpenAPI document: ${first}/openapi.json)\n`,
     `Every /v1 call needs a bearer token: the admin token in ${displayPath(facts.tokens.admin)} (every operation),`,
     `or the read-only token in ${displayPath(facts.tokens.read)} (reads). From the repository root, try:`,
     `  TOKEN="$(cat ${shellQuote(displayPath(facts.tokens.admin))})"`,

@@ -40,7 +40,7 @@ export const SERVED_BY_HEADER = "x-raft-served-by";
 export interface RouteSet {
   /** Adds every API operation. */
   readonly api: (app: ApiApp) => void;
-  /** Adds the pages that are not API operations (the docs UI). */
+  /** Adds the pages that are not API operations (the docs UI and the dashboard). */
   readonly docs: (app: ApiApp) => void;
 }
 

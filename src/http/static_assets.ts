@@ -29,6 +29,8 @@ export interface StaticAssetLine {
   readonly specifier: string;
   /** The `content-type` it is served with. */
   readonly contentType: string;
+  /** Its `cache-control`; default `no-cache` for pages, an hour for scripts, styles and icons. */
+  readonly cacheControl?: string;
 }
 
 /** A file served as it is: its line, and the URL of the module its specifier is resolved from. */

@@ -323,6 +323,12 @@ describe("npm start (scripts/local_cluster.ts): a running cluster", () => {
         expect(JSON.parse(tried.stdout).error).toBeUndefined();
       }
       await expectValue(run.url("n2"), "greeting", "hello");
+      // The dashboard the welcome points at (README: open it after npm start).
+      const dashboard = printed.find((l) => l.startsWith("Dashboard: "))?.split(/\s+/)[1];
+      expect(dashboard).toBe(`${run.url("n1")}/ui`);
+      const page = await fetch(dashboard as string, { signal: AbortSignal.timeout(10_000) });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<script type="module" src="/ui/assets/app.js"></script>');
 
       const command = await killNodeAndReadRestart(run, "n2", "n1, n3");
       expect(command).toContain("npx bun src/main.ts --id n2");

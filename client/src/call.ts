@@ -99,7 +99,7 @@ export async function runCall<T>(env: CallEnv, spec: CallSpec<T>): Promise<Clien
     const failure = outcome.failure;
     allDefinite &&= failure.definite;
     last = failure;
-    if (spec.endpoint === undefined) learnFromFailure(endpoints, outcome.url, failure);
+    if (spec.endpoint === undefined) learnFromFailure(env, outcome.url, failure);
     const facts = { kind: spec.kind, idempotent: spec.idempotent, definite: failure.definite };
     if (!isRetrySafe({ ...facts, transient: failure.transient })) break;
   }
@@ -183,10 +183,16 @@ function settle<T>(env: CallEnv, spec: CallSpec<T>, url: string, answer: Answer)
 }
 
 /** Moves the endpoints on after a failure that another node may not have: to the leader it named, else to the next node. */
-function learnFromFailure(endpoints: Endpoints, url: string, failure: AttemptFailure): void {
+function learnFromFailure(env: CallEnv, url: string, failure: AttemptFailure): void {
   if (!failure.transient) return;
+  const { endpoints } = env;
   const hinted = failure.leader === null ? null : baseUrlOrNull(failure.leader.url);
-  if (hinted !== null && hinted !== url && failure.leader !== null) endpoints.leaderAt(hinted, failure.leader.id);
+  // Only a client that follows redirects goes beyond its endpoints: one that forwards may not
+  // reach the members' advertised URLs (or, in a browser, may not be allowed to).
+  const reachable =
+    hinted !== null &&
+    ((env.options.routing === "redirect" && !endpoints.redirectsOpaque) || endpoints.urls.includes(hinted));
+  if (reachable && hinted !== url && failure.leader !== null) endpoints.leaderAt(hinted, failure.leader.id);
   else endpoints.failedAt(url);
 }
 

@@ -88,6 +88,29 @@ describe("RaftClient leader following", () => {
     expect(new Set(nodes.log.map((e) => e.headers.get("idempotency-key"))).size).toBe(1);
   });
 
+  it("with routing forward, a leader hint outside the endpoints is not followed: the next endpoint is tried", async () => {
+    const outside = "http://10.9.9.9:7001";
+    const nodes = new FakeNodes()
+      .on(N1, () =>
+        apiError(503, "not_leader", "n1", { definite: true, details: { leader: { id: "n9", url: outside } } }),
+      )
+      .on(N2, leaderHandler("n2"));
+    const client = clientOf(nodes, { routing: "forward" });
+    const result = await client.put("k", "v");
+    expect(result.ok).toBe(true);
+    expect(nodes.origins).toEqual([N1, N2]);
+  });
+
+  it("with routing forward, a leader hint that is one of the endpoints is followed", async () => {
+    const nodes = new FakeNodes()
+      .on(N1, () => apiError(503, "not_leader", "n1", { definite: true, details: { leader: { id: "n3", url: N3 } } }))
+      .on(N3, leaderHandler("n3"));
+    const client = clientOf(nodes, { routing: "forward" });
+    const result = await client.put("k", "v");
+    expect(result.ok).toBe(true);
+    expect(nodes.origins).toEqual([N1, N3]);
+  });
+
   it("forgets a leader that stops answering and goes back to the endpoints", async () => {
     const nodes = new FakeNodes().on(N1, followerHandler("n1", N2)).on(N2, leaderHandler("n2"));
     const client = clientOf(nodes);

@@ -1,14 +1,14 @@
 /**
  * The membership walkthrough through a client generated from the OpenAPI document (openapi-fetch
- * typed by the committed `api_types.ts`), on four Bun node processes: list, add a learner, promote
+ * typed by the committed `client/src/api_types.ts`), on four Bun node processes: list, add a learner, promote
  * it, hand leadership to it, and remove it again.
  */
 import { afterAll, describe, expect } from "bun:test";
 import createClient from "openapi-fetch";
+import type { paths } from "../../client/src/api_types.ts";
 import { bearerHeaders } from "../helpers/http_json.ts";
 import { ProcessCluster } from "../helpers/process_cluster.ts";
 import { waitFor } from "../helpers/wait_for.ts";
-import type { paths } from "./api_types.ts";
 import { clusterIt, STOP_TIMEOUT_MS } from "./cluster_scenarios.ts";
 
 const WAIT_MS = 30_000;

@@ -1,7 +1,7 @@
 /**
  * A typed client against a live node: types generated from the node's own `/openapi.json` must
- * equal the committed `api_types.ts` (set UPDATE_API_TYPES=1 to rewrite it), and openapi-fetch
- * with those types drives the API end to end.
+ * equal the client package's committed `client/src/api_types.ts` (set UPDATE_API_TYPES=1 to
+ * rewrite it), and openapi-fetch with those types drives the API end to end.
  */
 import { afterAll, describe, expect } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -9,14 +9,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import createClient from "openapi-fetch";
+import type { paths } from "../../client/src/api_types.ts";
 import { formatLikeCommitted, generateApiTypes } from "../helpers/api_types_codegen.ts";
 import { bearerHeaders, httpJson } from "../helpers/http_json.ts";
 import { ProcessCluster, REPO_ROOT } from "../helpers/process_cluster.ts";
-import type { paths } from "./api_types.ts";
 import { clusterIt, STOP_TIMEOUT_MS } from "./cluster_scenarios.ts";
 
 /** The committed types, relative to the repository root. */
-const TYPES_FILE = "tests/cluster/api_types.ts";
+const TYPES_FILE = "client/src/api_types.ts";
 
 /** Writes `text` to a fresh temporary file and reads it back (the generated file as a user gets it). */
 function throughTempFile(text: string): string {

@@ -53,14 +53,7 @@ describe("a node started with --exit-with-parent true", () => {
           parent.signal("SIGKILL");
           await parent.waitForExit();
           expect(await waitUntilGone([nodePid], 30_000)).toBe(true);
-          // The shell exited first: wait for the end of the output the node shared with it (all it
-          // wrote is read then), not for the shell, which would race with the node's last lines.
-          let ended = false;
-          void parent.closed.then(() => {
-            ended = true;
-          });
-          await waitFor(() => ended || undefined, { timeoutMs: 30_000, what: "the end of the node's output" });
-          expect(parent.output).toMatch(/the process that started this node exited; stopping/);
+          await parent.waitForOutput(/the process that started this node exited; stopping/, "the node's exit line");
         } finally {
           parent?.signal("SIGKILL");
           if (nodePid !== undefined && isRunning(nodePid)) await stopPids([nodePid]);

@@ -77,6 +77,8 @@ export class CapturedProcess {
    */
   readonly closed: Promise<void>;
   #status: ExitStatus | undefined;
+  /** True once {@link CapturedProcess.closed} has resolved. */
+  #ended = false;
 
   /**
    * Spawns `bin` `args` in `cwd` (default the repository root) with stdin ignored, in `env` (default
@@ -105,7 +107,12 @@ export class CapturedProcess {
         resolve(this.#status);
       });
     });
-    this.closed = new Promise((resolve) => this.child.once("close", () => resolve()));
+    this.closed = new Promise((resolve) =>
+      this.child.once("close", () => {
+        this.#ended = true;
+        resolve();
+      }),
+    );
   }
 
   /**
@@ -121,10 +128,14 @@ export class CapturedProcess {
     return this.#status;
   }
 
-  /** Waits until the output matches `pattern`; fails early (with the output) if the process exits first. */
+  /**
+   * Waits until the output matches `pattern`; fails early (with the output) once the process has
+   * exited and its output has ended: a line written by a process that shares the output (a node a
+   * killed shell or launcher started) may still arrive after the process itself is gone.
+   */
   async waitForOutput(pattern: RegExp, what: string, timeoutMs = 60_000): Promise<RegExpMatchArray> {
     const found = await waitFor(
-      () => this.output.match(pattern) ?? (this.#status !== undefined ? "exited" : undefined),
+      () => this.output.match(pattern) ?? (this.#status !== undefined && this.#ended ? "exited" : undefined),
       {
         timeoutMs,
         intervalMs: 50,

@@ -71,13 +71,11 @@ export class CapturedProcess {
   /** Both streams in arrival order. */
   output = "";
   readonly exited: Promise<ExitStatus>;
-  /**
-   * Resolves once the process exited and its output streams closed: every process that shares
-   * them (a node a shell started in the background, say) has exited too, and all it wrote is read.
-   */
-  readonly closed: Promise<void>;
   #status: ExitStatus | undefined;
-  /** True once {@link CapturedProcess.closed} has resolved. */
+  /**
+   * True once the process exited and its output streams closed: every process that shares them (a
+   * node a shell started in the background, say) has exited too, and all it wrote is read.
+   */
   #ended = false;
 
   /**
@@ -107,12 +105,9 @@ export class CapturedProcess {
         resolve(this.#status);
       });
     });
-    this.closed = new Promise((resolve) =>
-      this.child.once("close", () => {
-        this.#ended = true;
-        resolve();
-      }),
-    );
+    this.child.once("close", () => {
+      this.#ended = true;
+    });
   }
 
   /**

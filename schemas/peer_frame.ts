@@ -1,6 +1,7 @@
 /**
  * The peer protocol: every WebSocket frame between two nodes is one JSON object checked by
- * {@link PeerFrameSchema}. Frames carry the protocol version `v`, and a `type` that names a Raft
+ * {@link PeerFrameSchema}, except an AppendEntriesCall with entries, which travels as a binary
+ * frame whose JSON header {@link AppendEntriesHeaderSchema} checks (src/transport/binary_append.ts). Frames carry the protocol version `v`, and a `type` that names a Raft
  * message, a snapshot chunk or an error. Command payloads stay opaque: a string travels as `data`,
  * bytes travel as base64 in `b64`, and nothing looks inside either.
  */
@@ -131,6 +132,21 @@ export const AppendEntriesCallFrameSchema = z.object({
   commitIndex: CountSchema,
   entries: LogEntriesSchema,
   seq: CountSchema,
+});
+
+/**
+ * The header of a binary AppendEntriesCall frame (src/transport/binary_append.ts): the call's
+ * fields, the position before its entries and how many entries follow the header.
+ */
+export const AppendEntriesHeaderSchema = z.object({
+  v,
+  type: z.literal("AppendEntriesCall"),
+  from: NodeIdSchema,
+  term: TermSchema,
+  commitIndex: CountSchema,
+  seq: CountSchema,
+  prev: LogPositionSchema,
+  count: CountSchema,
 });
 
 /** A follower reports its log position after an AppendEntriesCall. */

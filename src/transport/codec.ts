@@ -1,5 +1,6 @@
 /**
- * The peer protocol codec: core messages and snapshot chunks to JSON frames and back. Decoding
+ * The peer protocol codec: core messages and snapshot chunks to JSON frames and back (and, for
+ * AppendEntriesCalls with entries, to the binary frames of `binary_append.ts`). Decoding
  * never throws: a frame that is not valid JSON, too large, of another protocol version or not
  * accepted by the schema yields a {@link PeerError} to send back in an Error frame.
  */
@@ -26,26 +27,13 @@ import {
   PeerFrameSchema,
   type SnapshotChunkFrame,
 } from "../../schemas/peer_frame.ts";
+import { encodeBinaryAppend } from "./binary_append.ts";
+import type { PeerError, PeerErrorCode, WireFrame } from "./peer_error.ts";
+
+export type { PeerError, PeerErrorCode, WireFrame } from "./peer_error.ts";
 
 /** The largest frame accepted by default (8 MiB of UTF-8). */
 export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;
-
-/** Why a frame was refused; the codes of Error frames this node sends. */
-export type PeerErrorCode =
-  | "invalid_json" // The frame is not JSON (or binary that is not UTF-8).
-  | "invalid_frame" // JSON that the frame schema does not accept.
-  | "unsupported_version" // A protocol version this node does not speak.
-  | "frame_too_large" // Longer than the receiver's frame limit.
-  | "sender_mismatch" // `from` differs from the node id given in the handshake.
-  | "unexpected_frame"; // A valid frame that this side of a link does not take.
-
-/** A refused frame: the body of the Error frame sent back. */
-export interface PeerError {
-  /** A machine-readable reason. */
-  readonly code: PeerErrorCode;
-  /** What was wrong, for people. */
-  readonly message: string;
-}
 
 /** The outcome of {@link decodeFrame}. */
 export type DecodeResult =
@@ -77,6 +65,15 @@ export interface SnapshotChunk {
 /** Encodes a core message as one JSON frame. */
 export function encodeMessage(message: Message): string {
   return JSON.stringify(messageToFrame(message));
+}
+
+/**
+ * Encodes a core message as it goes on the wire: an AppendEntriesCall with entries as a binary
+ * frame (see `binary_append.ts`), every other message as JSON.
+ */
+export function encodeWire(message: Message): WireFrame {
+  if (message.type === "AppendEntriesCall" && message.entries.length > 0) return encodeBinaryAppend(message);
+  return encodeMessage(message);
 }
 
 /** Encodes a snapshot chunk as one JSON frame. */

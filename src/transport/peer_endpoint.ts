@@ -5,11 +5,13 @@
  * answers in the API's JSON error envelope; then every frame is decoded and validated, and either
  * handed to the runtime or refused with an Error frame. Bad peer input is dropped; it never throws.
  */
+
 import type { Context, Env, Hono } from "hono";
 import type { UpgradeWebSocket, WSContext, WSEvents } from "hono/ws";
 import type { Message, NodeId } from "../../packages/core/src/mod.ts";
 import { type ApiErrorCode, errorEnvelope, errorStatus } from "../../schemas/api_errors.ts";
 import { NodeIdSchema, PEER_PATH } from "../../schemas/peer_frame.ts";
+import { type BinaryDecodeResult, decodeBinaryAppend, isBinaryFrame } from "./binary_append.ts";
 import {
   DEFAULT_MAX_FRAME_BYTES,
   decodeFrame,
@@ -163,8 +165,9 @@ export function registerPeerEndpoint<E extends Env>(
 /** The WebSocket event handlers of one accepted connection from `peer`. */
 export function peerConnectionEvents(peer: PeerHandshake, options: PeerEndpointOptions): WSEvents {
   const maxBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-  const receive = (ws: WSContext, text: string | PeerError) => {
+  const receive = (ws: WSContext, text: string | Uint8Array | PeerError) => {
     if (typeof text === "string") handleFrame(peer, options, ws, decodeFrame(text, maxBytes));
+    else if (text instanceof Uint8Array) handleBinary(peer, options, ws, decodeBinaryAppend(text, maxBytes));
     else refuse(peer, options, ws, text);
   };
   return {
@@ -182,6 +185,20 @@ export function peerConnectionEvents(peer: PeerHandshake, options: PeerEndpointO
     onClose: () => options.onPeerClose?.(peer),
     onError: () => undefined, // A close event follows; there is nothing to recover.
   };
+}
+
+/** A decoded binary frame (an AppendEntriesCall) from `peer`: handed on, or refused. */
+function handleBinary(
+  peer: PeerHandshake,
+  options: PeerEndpointOptions,
+  ws: WSContext,
+  decoded: BinaryDecodeResult,
+): void {
+  if (!decoded.ok) refuse(peer, options, ws, decoded.error);
+  else if (decoded.from !== peer.id) {
+    const message = `Cannot accept frame: from '${decoded.from}' differs from the handshake's node id '${peer.id}'`;
+    refuse(peer, options, ws, { code: "sender_mismatch", message });
+  } else options.onMessage(peer.id, decoded.message);
 }
 
 function handleFrame(
@@ -239,12 +256,17 @@ function refuse(peer: PeerHandshake, options: PeerEndpointOptions, ws: WSContext
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** The text of a received frame (binary frames decoded as UTF-8), or the refusal for bad data. */
-function frameText(data: string | ArrayBufferLike, maxBytes: number): string | PeerError {
+/**
+ * The text of a received frame, the bytes of a binary frame (see `binary_append.ts`), or the
+ * refusal for bad data. Other binary frames are read as UTF-8 JSON text.
+ */
+function frameText(data: string | ArrayBufferLike | Uint8Array, maxBytes: number): string | Uint8Array | PeerError {
   if (typeof data === "string") return data;
   if (data.byteLength > maxBytes) return tooLarge(data.byteLength, maxBytes);
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+  if (isBinaryFrame(bytes)) return bytes;
   try {
-    return utf8.decode(new Uint8Array(data));
+    return utf8.decode(bytes);
   } catch {
     return { code: "invalid_json", message: "Cannot decode binary frame: it is not valid UTF-8" };
   }

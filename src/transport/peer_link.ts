@@ -3,6 +3,7 @@
  * reconnects with capped exponential backoff and jitter, and drops frames instead of queueing
  * them when the connection is down or saturated (Raft retransmits on the next heartbeat).
  */
+import type { WireFrame } from "./peer_error.ts";
 import { defaultWebSocketImpl, type PeerSocket, type WebSocketImpl } from "./websocket_client.ts";
 
 /** Timer functions, injectable so tests can drive reconnection by hand. */
@@ -72,7 +73,7 @@ export class PeerLink {
   /** The pending redial or connect-timeout timer. */
   #timer: unknown = null;
   /** Frames queued while a dial is in flight (bounded by MAX_PENDING_*). */
-  #pending: string[] = [];
+  #pending: WireFrame[] = [];
   #pendingBytes = 0;
 
   /** Creates the link and starts dialing at once. */
@@ -105,10 +106,10 @@ export class PeerLink {
   }
 
   /**
-   * Sends one text frame. Returns false, dropping the frame, when no connection is open or more
+   * Sends one frame (text, or binary for bytes). Returns false, dropping the frame, when no connection is open or more
    * than the high-water mark is already buffered.
    */
-  send(text: string): boolean {
+  send(text: WireFrame): boolean {
     const socket = this.#socket;
     if (this.#state === "connecting" && socket !== null) return this.#queueWhileDialing(text);
     if (this.#state !== "open" || socket === null || socket.readyState !== OPEN) return false;
@@ -155,7 +156,7 @@ export class PeerLink {
    * request or its reply, would otherwise be lost and cost an election round). Bounded; dropped if
    * the dial fails.
    */
-  #queueWhileDialing(text: string): boolean {
+  #queueWhileDialing(text: WireFrame): boolean {
     if (this.#pending.length >= MAX_PENDING_FRAMES || this.#pendingBytes + text.length > MAX_PENDING_BYTES) {
       return false;
     }

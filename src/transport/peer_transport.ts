@@ -4,9 +4,10 @@
  * sends back on a link are only Error frames, reported to the runtime. Every send may drop.
  */
 import type { ClusterConfig, LogPosition, Message, NodeId } from "../../packages/core/src/mod.ts";
-import { decodeFrame, encodeMessage, encodeSnapshotChunk, type SnapshotChunk } from "./codec.ts";
+import { decodeFrame, encodeSnapshotChunk, encodeWire, type SnapshotChunk } from "./codec.ts";
 import { type FrameKind, frameKindOf } from "./frame_kind.ts";
 import { NODE_ID_HEADER, NODE_URL_HEADER, PEER_PATH } from "./peer_endpoint.ts";
+import type { WireFrame } from "./peer_error.ts";
 import { DEFAULT_HIGH_WATER_MARK, PeerLink, type PeerLinkOptions, SYSTEM_TIMERS } from "./peer_link.ts";
 import { dialUrlOf, NO_PEER_VIA, type PeerVia } from "./peer_via.ts";
 import { DEFAULT_SNAPSHOT_CHUNK_BYTES, snapshotChunks } from "./snapshot_stream.ts";
@@ -171,11 +172,11 @@ export class PeerTransport {
 
   /** Sends one message to `to`; false if it was dropped (unknown peer, link down or saturated). */
   send(to: NodeId, message: Message): boolean {
-    return this.sendEncoded(to, encodeMessage(message), frameKindOf(message));
+    return this.sendEncoded(to, encodeWire(message), frameKindOf(message));
   }
 
   /** Sends an already encoded frame of `kind` to `to` (lets a broadcast encode once); false if dropped. */
-  sendEncoded(to: NodeId, text: string, kind: FrameKind): boolean {
+  sendEncoded(to: NodeId, text: WireFrame, kind: FrameKind): boolean {
     const peer = this.#peers.get(to);
     if (peer === undefined) return false; // Not a peer (any more): nothing to count against.
     const sent = peer.link.send(text);
@@ -192,7 +193,7 @@ export class PeerTransport {
   /** Sends `message`, encoded once, to each of `to`; returns how many links took it. */
   broadcast(to: readonly NodeId[], message: Message): number {
     if (to.length === 0) return 0;
-    const text = encodeMessage(message);
+    const text = encodeWire(message);
     const kind = frameKindOf(message);
     let sent = 0;
     for (const id of to) if (this.sendEncoded(id, text, kind)) sent += 1;

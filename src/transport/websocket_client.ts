@@ -21,7 +21,7 @@ export interface PeerSocket {
   /** Called on errors; a close follows. */
   onerror: ((event: unknown) => void) | null;
   /** Queues a text frame. */
-  send(data: string): void;
+  send(data: string | Uint8Array): void;
   /** Starts the closing handshake (or aborts a pending connection). */
   close(code?: number, reason?: string): void;
 }

@@ -1,7 +1,17 @@
 import { describe, expect, it } from "bun:test";
 import { Hono } from "hono";
 import { type UpgradeWebSocket, WSContext, type WSEvents } from "hono/ws";
-import { ClusterConfig, LogPosition, type Message, NodeId, Term } from "../../packages/core/src/mod.ts";
+import {
+  ClusterConfig,
+  LogEntries,
+  LogEntry,
+  LogIndex,
+  LogPosition,
+  type Message,
+  NodeId,
+  Term,
+} from "../../packages/core/src/mod.ts";
+import { encodeBinaryAppend } from "../../src/transport/binary_append.ts";
 import { encodeError, encodeMessage, encodeSnapshotChunk, type SnapshotChunk } from "../../src/transport/codec.ts";
 import {
   checkHandshake,
@@ -193,6 +203,29 @@ describe("peerConnectionEvents()", () => {
     const c = connection();
     c.deliver(new TextEncoder().encode(encodeMessage(vote)).buffer as ArrayBuffer);
     expect(c.messages).toEqual([[b, vote]]);
+  });
+
+  it("takes binary AppendEntriesCall frames, and refuses one from another sender or a corrupt one", () => {
+    const append = (from: NodeId) =>
+      ({
+        type: "AppendEntriesCall",
+        from,
+        term: Term.of(2),
+        commitIndex: LogIndex.of(4),
+        entries: LogEntries.from(LogPosition.of(1, 4), [LogEntry.term(Term.of(2)), LogEntry.command("x")]),
+        seq: 7,
+      }) as const;
+    const exact = (bytes: Uint8Array) => bytes.slice().buffer as ArrayBuffer;
+    const c = connection();
+    c.deliver(exact(encodeBinaryAppend(append(b))));
+    c.deliver(exact(encodeBinaryAppend(append(NodeId.of("node-c")))));
+    c.deliver(exact(encodeBinaryAppend(append(b)).subarray(0, 20)));
+    expect(c.messages.length).toBe(1);
+    const [from, message] = c.messages[0];
+    expect(from).toBe(b);
+    if (message.type !== "AppendEntriesCall") throw new Error(`expected an AppendEntriesCall, got ${message.type}`);
+    expect(message.entries.equals(append(b).entries)).toBe(true);
+    expect(c.replyCodes()).toEqual(["sender_mismatch", "invalid_frame"]);
   });
 
   it("answers invalid frames with Error frames, drops them and keeps going", () => {

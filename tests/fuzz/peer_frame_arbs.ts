@@ -2,12 +2,14 @@
  * Arbitraries of peer frames for the peer endpoint's property and fuzz tests: frames of every
  * type with terms and indexes from valid to bogus (negative, fractional, past the highest term or
  * a safe integer), frames that are not JSON, of another protocol version, binary and not UTF-8,
- * and the reason the endpoint must refuse each with (by the wire schema, the protocol's spec).
+ * binary AppendEntriesCall frames (valid, truncated or with a byte changed), and the reason the
+ * endpoint must refuse each with (by the wire schema, the protocol's spec).
  */
 import fc from "fast-check";
 import { Term } from "../../packages/core/src/mod.ts";
 import { PEER_PROTOCOL_VERSION, PeerFrameSchema } from "../../schemas/peer_frame.ts";
-import { DEFAULT_MAX_FRAME_BYTES } from "../../src/transport/codec.ts";
+import { decodeBinaryAppend, encodeBinaryAppend, isBinaryFrame } from "../../src/transport/binary_append.ts";
+import { DEFAULT_MAX_FRAME_BYTES, frameToMessage, isMessageFrame } from "../../src/transport/codec.ts";
 import type { PeerRejectReason } from "../../src/transport/peer_endpoint.ts";
 
 /** Terms from small to the highest a node may hold, and past it. */
@@ -104,6 +106,12 @@ const encoder = new TextEncoder();
 export function expectedReason(data: string | Uint8Array, id: string): PeerRejectReason | null {
   const size = typeof data === "string" ? encoder.encode(data).length : data.length;
   if (size > DEFAULT_MAX_FRAME_BYTES) return "frame_too_large";
+  if (typeof data !== "string" && isBinaryFrame(data)) {
+    // A binary frame: its own decoder's verdict (its unit tests pin the layout down), then the sender.
+    const decoded = decodeBinaryAppend(data, DEFAULT_MAX_FRAME_BYTES);
+    if (!decoded.ok) return decoded.error.code;
+    return decoded.from === id ? null : "sender_mismatch";
+  }
   let text: string;
   try {
     text = typeof data === "string" ? data : utf8.decode(data);
@@ -161,6 +169,30 @@ const notUtf8Arb = fc
     return new Uint8Array([...bytes.subarray(0, i), ...bad, ...bytes.subarray(i)]);
   });
 
+/**
+ * Binary AppendEntriesCall frames from `from`: the binary form of a valid call with entries, as
+ * it is, cut short, or with one byte changed.
+ */
+function binaryAppendArb(from: string, ids: readonly string[]): fc.Arbitrary<Uint8Array> {
+  const valid = frameObjectArb(from, ids)
+    .map((object) => {
+      const parsed = PeerFrameSchema.safeParse(object);
+      if (!parsed.success || !isMessageFrame(parsed.data)) return null;
+      const message = frameToMessage(parsed.data);
+      return message.type === "AppendEntriesCall" && message.entries.length > 0 ? encodeBinaryAppend(message) : null;
+    })
+    .filter((bytes): bytes is Uint8Array => bytes !== null);
+  return fc
+    .tuple(valid, fc.nat(), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 1, max: 255 }))
+    .map(([bytes, at, how, flip]) => {
+      if (how === 0) return bytes;
+      if (how === 1) return bytes.slice(0, at % bytes.length);
+      const changed = bytes.slice();
+      changed[at % bytes.length] ^= flip;
+      return changed;
+    });
+}
+
 /** A text frame one byte over the limit (the size is judged before anything else). */
 const OVERSIZED = "x".repeat(DEFAULT_MAX_FRAME_BYTES + 1);
 
@@ -191,6 +223,8 @@ export function hostileFrameArb(
     { weight: 30, arbitrary: texts.map((t) => encoder.encode(t)) }, // The same as binary frames.
     { weight: 20, arbitrary: notUtf8Arb },
     { weight: 20, arbitrary: fc.uint8Array({ maxLength: 64 }) },
+    { weight: 20, arbitrary: binaryAppendArb(id, ids) },
+    { weight: 5, arbitrary: binaryAppendArb("n3", ids) }, // Another sender.
     { weight: 1, arbitrary: fc.constant(OVERSIZED) },
   );
   return frames

@@ -49,6 +49,9 @@ export class NodeMetrics implements RuntimeMetrics {
   readonly #requests: Counter;
   readonly #authFailures: Counter;
   readonly #durations: Histogram;
+  /** The series of each request's labels and of each write outcome, looked up once (hot paths). */
+  readonly #requestSeries = new Map<string, { count: CounterChild; duration: HistogramChild }>();
+  readonly #writeSeries = new Map<string, CounterChild>();
   readonly #syncs: HistogramChild;
   readonly #syncEntries: HistogramChild;
   readonly #appendSizes: HistogramChild;
@@ -203,14 +206,20 @@ export class NodeMetrics implements RuntimeMetrics {
 
   /** A client write ended with `outcome` (`applied` or an error code). */
   countWrite(outcome: string): void {
-    this.#writes.inc({ outcome });
+    cached(this.#writeSeries, outcome, () => this.#writes.child({ outcome })).inc();
   }
 
   /** An API request for `route` (the route pattern) answered `status` after `seconds`. */
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    const labels: Labels = { method, route };
-    this.#requests.inc({ ...labels, status: String(status) });
-    this.#durations.observe(labels, seconds);
+    const series = cached(this.#requestSeries, `${method} ${status} ${route}`, () => {
+      const labels: Labels = { method, route };
+      return {
+        count: this.#requests.child({ ...labels, status: String(status) }),
+        duration: this.#durations.child(labels),
+      };
+    });
+    series.count.inc();
+    series.duration.observe(seconds);
   }
 
   /** A `/v1` request was refused by the token check, for `why`. */
@@ -222,4 +231,16 @@ export class NodeMetrics implements RuntimeMetrics {
   render(): string {
     return this.#registry.render();
   }
+}
+
+/** Most label sets whose series a hot path keeps looked up; past it, lookups go through the registry. */
+const MAX_CACHED_SERIES = 1024;
+
+/** The series `key` names in `cache`, made by `make` the first time (bounded by {@link MAX_CACHED_SERIES}). */
+function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  const found = cache.get(key);
+  if (found !== undefined) return found;
+  const made = make();
+  if (cache.size < MAX_CACHED_SERIES) cache.set(key, made);
+  return made;
 }

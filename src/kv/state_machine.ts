@@ -128,7 +128,7 @@ export class KvStateMachine {
 
   /** Asserts that `index` follows the applied index, then moves the applied index to it. */
   #advanceTo(index: number): void {
-    assert(Number.isSafeInteger(index) && index > 0, `a log index must be a positive integer, got ${index}`);
+    assert(Number.isSafeInteger(index) && index > 0, () => `a log index must be a positive integer, got ${index}`);
     assert(
       index > this.#appliedIndex,
       `index ${index} applied after index ${this.#appliedIndex}; indexes must increase`,
@@ -159,7 +159,8 @@ export class KvStateMachine {
       version: prev === null ? 1 : prev.version + 1,
     });
     this.#entries.set(command.key, entry);
-    if (prev === null) assert(this.#keys.insert(command.key), `new key ${command.key} was already in the key index`);
+    if (prev === null)
+      assert(this.#keys.insert(command.key), () => `new key ${command.key} was already in the key index`);
     return { ok: true, revision: index, prev };
   }
 
@@ -170,7 +171,7 @@ export class KvStateMachine {
     // Deleting a missing key succeeds and changes nothing.
     if (prev === null) return { ok: true, revision: 0, prev: null };
     this.#entries.delete(command.key);
-    assert(this.#keys.delete(command.key), `deleted key ${command.key} was missing from the key index`);
+    assert(this.#keys.delete(command.key), () => `deleted key ${command.key} was missing from the key index`);
     return { ok: true, revision: index, prev };
   }
 }

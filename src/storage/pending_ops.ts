@@ -111,7 +111,8 @@ export class PendingOps {
   checkAppend(entries: LogEntries): number[] {
     const prev = entries.prevPosition;
     const snapshotIndex = this.snapshotIndex;
-    assert(prev.index >= snapshotIndex, `cannot append after ${prev.index}: the log is compacted to ${snapshotIndex}`);
+    if (prev.index < snapshotIndex)
+      assert(false, `cannot append after ${prev.index}: the log is compacted to ${snapshotIndex}`);
     const term = this.termAt(prev.index);
     assert(
       term === prev.term,

@@ -57,7 +57,7 @@ export class PositionTable {
   /** Where the record of the entry at `index` is; index must be in (base index, last index]. */
   location(index: number): RecordLocation {
     const k = index - this.#base.index - 1;
-    assert(k >= 0 && k < this.#length, `entry ${index} is in the table`);
+    if (k < 0 || k >= this.#length) assert(false, `entry ${index} is in the table`);
     return { segment: this.#segments[k], offset: this.#offsets[k] };
   }
 

@@ -74,7 +74,8 @@ function getU64(view: DataView, at: number): number {
 }
 
 function checkCount(n: number, what: string): void {
-  assert(Number.isSafeInteger(n) && n >= 0, `${what} must be a non-negative safe integer, got ${n}`);
+  // The message is built only on failure: this runs twice per appended entry.
+  if (!Number.isSafeInteger(n) || n < 0) assert(false, `${what} must be a non-negative safe integer, got ${n}`);
 }
 
 /** The JSON text of a configuration, as stored in records. */
@@ -132,7 +133,7 @@ export class RecordWriter {
     checkCount(index, "an entry index");
     assert(index > 0, "entry indexes start at 1");
     if (entry.kind === "term") {
-      assert(entry.term === term, `a term entry's term ${entry.term} is its position's term ${term}`);
+      if (entry.term !== term) assert(false, `a term entry's term ${entry.term} is its position's term ${term}`);
       return this.#entry(term, index, EntryKind.TERM, "");
     }
     if (entry.kind === "config") return this.#entry(term, index, EntryKind.CONFIG, configJson(entry.config));

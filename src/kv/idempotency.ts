@@ -11,6 +11,7 @@
  */
 import { type DeleteCommand, IDEMPOTENCY_WINDOW, type PutCommand } from "../../schemas/kv_command.ts";
 import { crc32 } from "../checksum/crc32.ts";
+import { utf8Bytes } from "../text/utf8.ts";
 import { assert } from "./assert.ts";
 import type { KvEntry, RememberedResult } from "./types.ts";
 
@@ -105,7 +106,7 @@ export function fingerprintOf(command: PutCommand | DeleteCommand): string {
     command.expectValue ?? null,
     command.expectRevision ?? null,
   ]);
-  const crc = crc32(new TextEncoder().encode(request));
+  const crc = crc32(utf8Bytes(request));
   return `${request.length.toString(36)}.${hex32(crc)}.${hex32(fnv1a(request))}`;
 }
 

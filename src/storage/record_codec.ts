@@ -8,6 +8,7 @@
  * non-negative safe integers (below 2^53). See docs/storage.md for every field.
  */
 
+import type { Buffer } from "node:buffer";
 import {
   assert,
   ClusterConfig,
@@ -17,6 +18,7 @@ import {
   type Term,
 } from "../../packages/core/src/mod.ts";
 import { crc32 } from "../checksum/crc32.ts";
+import { bufferView, utf8Bytes, utf8Into } from "../text/utf8.ts";
 import { StorageError } from "./errors.ts";
 import type { HardState, SnapshotMeta } from "./types.ts";
 
@@ -58,7 +60,6 @@ export type DecodedRecord =
   | { readonly type: "truncate"; readonly position: LogPosition }
   | { readonly type: "checkpoint"; readonly checkpoint: Checkpoint };
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 function setU64(view: DataView, at: number, n: number): void {
@@ -90,6 +91,8 @@ export function configJson(config: ClusterConfig): string {
 export class RecordWriter {
   #bytes: Uint8Array;
   #view: DataView;
+  /** `#bytes` as a Buffer, for writing text into it. */
+  #text: Buffer;
   #length = 0;
   readonly #maxBytes: number;
   readonly #initialBytes: number;
@@ -101,6 +104,7 @@ export class RecordWriter {
     this.#initialBytes = Math.min(initialBytes, maxBytes);
     this.#bytes = new Uint8Array(this.#initialBytes);
     this.#view = new DataView(this.#bytes.buffer);
+    this.#text = bufferView(this.#bytes);
   }
 
   /** Bytes written so far. */
@@ -119,6 +123,7 @@ export class RecordWriter {
     if (this.#bytes.length <= this.#initialBytes * 64) return;
     this.#bytes = new Uint8Array(this.#initialBytes);
     this.#view = new DataView(this.#bytes.buffer);
+    this.#text = bufferView(this.#bytes);
   }
 
   /** Forgets everything after byte `length` (0 empties the buffer). */
@@ -191,7 +196,7 @@ export class RecordWriter {
     checkCount(cp.last.term, "a checkpoint field");
     checkCount(cp.last.index, "a checkpoint field");
     const voted = cp.hardState.votedFor;
-    const votedBytes = voted === null ? new Uint8Array(0) : encoder.encode(voted);
+    const votedBytes = voted === null ? new Uint8Array(0) : utf8Bytes(voted);
     assert(votedBytes.length < NO_VOTE, "a node id is shorter than 65535 bytes");
     const json = configJson(cp.snapshot.config);
     const start = this.#begin(CHECKPOINT_FIXED + votedBytes.length + utf8Max(json));
@@ -250,12 +255,12 @@ export class RecordWriter {
     next.set(this.#bytes.subarray(0, this.#length));
     this.#bytes = next;
     this.#view = new DataView(next.buffer);
+    this.#text = bufferView(next);
   }
 
   #putText(at: number, text: string): number {
     if (text.length === 0) return at;
-    const written = encoder.encodeInto(text, this.#bytes.subarray(at)).written;
-    return at + written;
+    return at + utf8Into(this.#text, at, text);
   }
 
   #finish(start: number, end: number): number {

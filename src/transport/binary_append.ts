@@ -34,6 +34,7 @@ import {
   Term,
 } from "../../packages/core/src/mod.ts";
 import { AppendEntriesHeaderSchema, ClusterConfigSchema, PEER_PROTOCOL_VERSION } from "../../schemas/peer_frame.ts";
+import { bufferView, utf8Bytes, utf8Into } from "../text/utf8.ts";
 import type { PeerError } from "./peer_error.ts";
 
 /** The first byte of every binary frame. */
@@ -61,7 +62,6 @@ export type BinaryDecodeResult =
   | { readonly ok: true; readonly from: string; readonly message: Message }
   | { readonly ok: false; readonly error: PeerError };
 
-const encoder = new TextEncoder();
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** True iff `bytes` is a binary frame (not UTF-8 JSON text). */
@@ -72,7 +72,7 @@ export function isBinaryFrame(bytes: Uint8Array): boolean {
 /** Encodes an AppendEntriesCall in the binary layout. */
 export function encodeBinaryAppend(call: AppendEntriesCall): Uint8Array {
   const entries = call.entries;
-  const header = encoder.encode(
+  const header = utf8Bytes(
     JSON.stringify({
       v: PEER_PROTOCOL_VERSION,
       type: "AppendEntriesCall",
@@ -97,6 +97,7 @@ export function encodeBinaryAppend(call: AppendEntriesCall): Uint8Array {
   }
   const out = new Uint8Array(capacity);
   const view = new DataView(out.buffer);
+  const text = bufferView(out);
   out[0] = BINARY_APPEND_MAGIC;
   out[1] = BINARY_APPEND_VERSION;
   view.setUint32(2, header.length, true);
@@ -117,7 +118,7 @@ export function encodeBinaryAppend(call: AppendEntriesCall): Uint8Array {
       length = json.length;
     } else if (typeof entry.data === "string") {
       out[at] = KIND_STRING;
-      length = encoder.encodeInto(entry.data, out.subarray(start)).written;
+      length = utf8Into(text, start, entry.data);
     } else {
       out[at] = KIND_BYTES;
       out.set(entry.data, start);
@@ -136,7 +137,7 @@ function wellFormed(text: string): boolean {
 
 /** Appends the UTF-8 of `text` to `list`; returns its length. */
 function pushEncoded(list: Uint8Array[], text: string): number {
-  const bytes = encoder.encode(text);
+  const bytes = utf8Bytes(text);
   list.push(bytes);
   return bytes.length;
 }

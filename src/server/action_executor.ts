@@ -12,8 +12,11 @@
  * - A message waiting for durability whose reported entries a later write overwrites is dropped:
  *   it would vouch for entries that are no longer there.
  *
- * With the file store a sync completes before it returns, so a batch's messages leave within the
- * same call; with the simulator's storage twin, syncs take simulated time and messages wait.
+ * With the file store a sync writes its batch and returns; its fdatasync runs off the event loop
+ * and the messages waiting for it leave when it completes (the simulator's storage twin takes
+ * simulated time instead). Meanwhile the node keeps running: new writes buffer for the next sync,
+ * and a leader's broadcasts leave at once. `flushNow()` is the blocking path for the callers that
+ * need durability before they go on (it completes a sync in flight with a blocking flush).
  */
 import {
   type ActionBatch,
@@ -41,6 +44,8 @@ export interface ExecutorHooks {
   durable(position: LogPosition | null): void;
   /** An AppendEntriesCall with `entries` entries went to the transport for `recipients` peers (metrics). */
   sentAppendEntries?(entries: number, recipients: number): void;
+  /** A sync started (it is in flight until `durable` is called or `flushNow` completes it). */
+  syncStarted?(): void;
 }
 
 /** Messages waiting until `threshold` writes are durable. */
@@ -172,7 +177,13 @@ export class ActionExecutor {
     }
     const covered = this.#written;
     this.#covered = covered;
-    this.#storage.sync(() => this.#syncDone(covered));
+    this.#hooks.syncStarted?.();
+    try {
+      this.#storage.sync(() => this.#syncDone(covered));
+    } catch (error) {
+      this.#covered = -1; // The write failed: no sync is in flight (the runtime reopens storage).
+      throw error;
+    }
   }
 
   #syncDone(covered: number): void {

@@ -16,6 +16,7 @@ export type LogEvent =
   | "storage_recovered"
   | "storage_failed"
   | "storage_reopened"
+  | "storage_stalled"
   | "storage_fault_hook"
   | "role_changed"
   | "election_started"

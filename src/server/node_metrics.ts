@@ -54,6 +54,7 @@ export class NodeMetrics implements RuntimeMetrics {
   readonly #writeSeries = new Map<string, CounterChild>();
   readonly #syncs: HistogramChild;
   readonly #syncEntries: HistogramChild;
+  readonly #stalledStepDowns: CounterChild;
   readonly #appendSizes: HistogramChild;
   readonly #snapshotsTaken = new Map<SnapshotTrigger, CounterChild>();
   readonly #snapshotInstalls = new Map<SnapshotInstallOutcome, CounterChild>();
@@ -128,6 +129,12 @@ export class NodeMetrics implements RuntimeMetrics {
     this.#syncEntries = r
       .histogram("raft_log_sync_entries", "Log entries made durable per log sync (group commit).", ENTRY_BUCKETS)
       .child();
+    this.#stalledStepDowns = r
+      .counter(
+        "raft_stalled_flush_stepdowns_total",
+        "Times this node stepped down as leader because its log flush had not completed within an election timeout.",
+      )
+      .child();
     this.#appendSizes = r
       .histogram(
         "raft_append_entries_sent_entries",
@@ -192,6 +199,10 @@ export class NodeMetrics implements RuntimeMetrics {
     this.#snapshotsTaken.get(trigger)?.inc();
     this.#snapshotDurations.observe(seconds);
     this.#snapshotBytes = bytes;
+  }
+
+  stalledFlushStepDown(): void {
+    this.#stalledStepDowns.inc();
   }
 
   snapshotInstall(outcome: SnapshotInstallOutcome, bytes: number): void {

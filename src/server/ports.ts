@@ -54,16 +54,18 @@ export interface RuntimeStorage {
   readonly recovered: RecoveredState;
   /** The term of the durable hard state (a snapshot must never be from a later term). */
   readonly durableTerm: Term;
-  /** True iff writes are buffered that no sync has started on. */
+  /** True iff writes are buffered that are not durable yet (a sync in flight may cover some). */
   readonly hasPending: boolean;
   /** Buffers the hard state. */
   saveHardState(term: Term, votedFor: NodeId | null): void;
   /** Buffers entries; stored entries after `entries.prevIndex` are discarded. */
   append(entries: LogEntries): void;
   /**
-   * Starts making every buffered write durable and calls `done` once it is: the file store does
-   * it before returning (one fdatasync), the simulator's twin some simulated time later. The
-   * runtime never starts a sync while one is in flight.
+   * Starts making every buffered write durable and calls `done` once it is: the file store
+   * writes the batch before returning and calls `done` when its fdatasync, run off the event loop,
+   * completes; the simulator's twin some simulated time later. Writes buffered meanwhile wait for
+   * the next sync. The runtime never starts a sync while one is in flight. A failed write throws
+   * a storage error from this call.
    */
   sync(done: () => void): void;
   /**

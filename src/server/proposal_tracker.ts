@@ -12,7 +12,9 @@ export type ProposalOutcome<R> =
   /** The node is stopping: the proposal may or may not take effect. */
   | { readonly kind: "stopped" }
   /** The node's storage failed: the proposal may or may not take effect (other nodes may commit it). */
-  | { readonly kind: "storage_failed" };
+  | { readonly kind: "storage_failed" }
+  /** The leader's log flush stalled and it stepped down: the proposal may or may not take effect. */
+  | { readonly kind: "storage_stalled" };
 
 interface Waiter<R> {
   readonly position: LogPosition;
@@ -80,7 +82,7 @@ export class ProposalTracker<R> {
   }
 
   /** Ends every wait (the node is stopping, or its storage failed) with `kind`: outcomes unknown. */
-  stopAll(kind: "stopped" | "storage_failed" = "stopped"): void {
+  stopAll(kind: "stopped" | "storage_failed" | "storage_stalled" = "stopped"): void {
     for (const waiter of this.#all()) this.#finish(waiter, { kind });
   }
 

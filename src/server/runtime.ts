@@ -210,6 +210,8 @@ export class RaftRuntime<R> {
   /** When this node last handled a call from the leader it follows. */
   #leaderContactAt = Number.NEGATIVE_INFINITY;
   readonly #snapshotSends = new Map<NodeId, number>();
+  /** When the executor started its sync in flight (clock milliseconds). */
+  #syncStartedAt = 0;
 
   /** Creates the runtime and rebuilds the node from what storage recovered (throws StartupError if it cannot). */
   constructor(options: RuntimeOptions, deps: RuntimeDeps<R>) {
@@ -475,6 +477,9 @@ export class RaftRuntime<R> {
       armTimer: () => this.#timer.reset(this.#node.role === "leader"),
       sendSnapshot: (to) => this.#sendSnapshot(to),
       sentAppendEntries: (entries, recipients) => this.#metrics.appendEntriesSent(entries, recipients),
+      syncStarted: () => {
+        this.#syncStartedAt = this.#deps.clock.now();
+      },
       durable: (position) => {
         if (position !== null) this.#node.handleLogDurable(position);
         this.#scheduleTurn();
@@ -505,11 +510,36 @@ export class RaftRuntime<R> {
 
   #onTimer(): void {
     if (this.#stopped || this.#down) return;
+    if (this.#stepDownIfFlushStalled()) {
+      this.#turnNow();
+      return;
+    }
     // A re-arm the core asked for replaces this timer, even though the turn that performs it has
     // not run yet: the expiry is stale (e.g. a leader's heartbeat timer that fires after the leader
     // stepped down would otherwise start an election at once, racing a leadership transfer).
     if (!this.#node.actions.setElectionTimeout) this.#node.handleElectionTimeout();
     this.#turnNow();
+  }
+
+  /**
+   * A leader whose log flush has been in flight for an election timeout steps down (its disk
+   * stalls): while it leads, nobody else can, and it can neither vote nor acknowledge anything
+   * until the flush completes. Its waiting clients learn now that their writes' outcomes are
+   * unknown (the other nodes may commit them). It carries on as a follower once the flush completes.
+   * True iff it stepped down.
+   */
+  #stepDownIfFlushStalled(): boolean {
+    if (this.#node.role !== "leader" || !this.#executor.syncing) return false;
+    const stalledMs = this.#deps.clock.now() - this.#syncStartedAt;
+    if (stalledMs < this.#options.electionTimeoutMs || !this.#node.stepDown()) return false;
+    const term = this.#node.currentTerm;
+    this.#metrics.stalledFlushStepDown();
+    this.#deps.logger.warn(
+      `the log flush has not completed for ${Math.round(stalledMs)} ms (over an election timeout); stepping down as leader`,
+      { event: "storage_stalled", term, stalledMs: Math.round(stalledMs) },
+    );
+    this.#proposals.stopAll("storage_stalled");
+    return true;
   }
 
   #scheduleTurn(): void {

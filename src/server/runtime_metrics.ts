@@ -33,6 +33,8 @@ export interface RuntimeMetrics {
   snapshotTaken(trigger: SnapshotTrigger, bytes: number, seconds: number): void;
   /** A snapshot received from a peer ended with `outcome`; `bytes` is its size. */
   snapshotInstall(outcome: SnapshotInstallOutcome, bytes: number): void;
+  /** The leader stepped down because its log flush had not completed within an election timeout. */
+  stalledFlushStepDown(): void;
 }
 
 /** Metrics that record nothing. */
@@ -40,4 +42,5 @@ export const NO_RUNTIME_METRICS: RuntimeMetrics = {
   appendEntriesSent() {},
   snapshotTaken() {},
   snapshotInstall() {},
+  stalledFlushStepDown() {},
 };

@@ -65,8 +65,9 @@ export function recoverySummary(opened: OpenedStorage): RecoverySummary {
 }
 
 /**
- * {@link RuntimeStorage} over a log store and a snapshot store whose syncs complete at once: one
- * write and one fdatasync per sync (group commit), before `sync` returns.
+ * {@link RuntimeStorage} over a log store and a snapshot store: one write and one fdatasync per
+ * sync (group commit). `sync` writes the batch and returns; the file store's fdatasync runs off the
+ * event loop and `done` is called when it completes (the in-memory twin completes at once).
  */
 export class StorageAdapter implements RuntimeStorage {
   readonly #open: StorageOpener;
@@ -110,24 +111,33 @@ export class StorageAdapter implements RuntimeStorage {
   }
 
   sync(done: () => void): void {
-    this.#timedSync();
-    done();
+    const started = performance.now();
+    const entries = this.#unsyncedEntries;
+    this.#unsyncedEntries = 0; // A failed write discards what was buffered (see LogStore).
+    this.#opened.log.startSync((error) => {
+      // A failed flush stops the process in the fatal handler; one that throws instead stops it here.
+      if (error !== null) throw error;
+      this.onSync?.((performance.now() - started) / 1000, entries);
+      done();
+    });
   }
 
   syncNow(): void {
-    if (this.#opened.log.hasPending) this.#timedSync();
-  }
-
-  /** Told how long each log sync (write plus fdatasync) took, in seconds, and how many entries it made durable (for metrics). */
-  onSync: ((seconds: number, entries: number) => void) | null = null;
-
-  #timedSync(): void {
+    const log = this.#opened.log;
+    if (!log.hasPending) return;
     const started = performance.now();
+    const inFlight = log.syncInFlight; // Its `done` runs first, inside sync(), and observes it.
     const entries = this.#unsyncedEntries;
-    this.#unsyncedEntries = 0; // A failed sync discards what was buffered (see LogStore).
-    this.#opened.log.sync();
-    this.onSync?.((performance.now() - started) / 1000, entries);
+    this.#unsyncedEntries = 0;
+    log.sync();
+    if (entries > 0 || !inFlight) this.onSync?.((performance.now() - started) / 1000, entries);
   }
+
+  /**
+   * Told how long each log sync (write plus fdatasync, from its start to its completion) took, in
+   * seconds, and how many entries it made durable (for metrics).
+   */
+  onSync: ((seconds: number, entries: number) => void) | null = null;
 
   installSnapshot(snapshot: StoredSnapshot, keepLog: boolean): void {
     const meta = { position: snapshot.position, config: snapshot.config };

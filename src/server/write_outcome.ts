@@ -45,6 +45,12 @@ export function writeResultOf(
         "the leader's storage failed before the write's outcome was known (it may still commit through another node)",
         { definite: false },
       );
+    case "storage_stalled":
+      return fail(
+        "storage_unavailable",
+        "the leader's log flush stalled and it stepped down before the write's outcome was known (it may still commit through another node)",
+        { definite: false },
+      );
   }
 }
 

@@ -1,7 +1,15 @@
 /**
  * The file-backed {@link LogStore}: append-only segment files of checksummed records, one
- * write and one fdatasync per `sync()` (group commit), rotation at a configured size, and deletion
+ * write and one fdatasync per sync (group commit), rotation at a configured size, and deletion
  * of segments a snapshot covers. Reads go to disk through an in-memory index of record locations.
+ *
+ * `startSync()` writes the batch and runs its fdatasync off the event loop. While that sync is in
+ * flight, its operations stay at the head of the pending list (so new calls are checked against
+ * the log they imply) and the records buffered after it wait in the (reset) batch buffer for the
+ * next sync; nothing is written to the file while a flush is in flight. The position table, the
+ * durable hard state and the snapshot point change only when the flush completes, in order, so
+ * reads and `durablePosition` see durable state only. An overwrite of entries still in flight is
+ * an ordinary record of the next batch (replay applies it after them).
  */
 import * as path from "node:path";
 import {
@@ -48,6 +56,22 @@ export interface OpenedLogStore {
   readonly recovered: RecoveredState;
 }
 
+/** The batch whose flush is in flight (see {@link FileLogStore.startSync}). */
+interface InFlight {
+  /** How many leading pending operations it covers. */
+  readonly ops: number;
+  /** The segment it was written to, and that segment's file and descriptor. */
+  readonly segment: number;
+  readonly file: string;
+  readonly fd: number;
+  /** The offset its records start at, and the segment's length once it is durable. */
+  readonly base: number;
+  readonly end: number;
+  /** True iff it started a new segment, whose name must be durable too. */
+  readonly rotated: boolean;
+  readonly done: (error: unknown) => void;
+}
+
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 const DEFAULT_BATCH_BYTES = 64 * 1024 * 1024;
 
@@ -69,6 +93,12 @@ export class FileLogStore implements LogStore {
   readonly #writer: RecordWriter;
   readonly #pending: PendingOps;
   #unusable: string | null = null;
+  /** The sync in flight, or null. Invariant: its operations lead the pending list. */
+  #inFlight: InFlight | null = null;
+  /** Flushes off the event loop not yet completed, by descriptor (a superseded one still runs). */
+  readonly #flushing = new Map<number, number>();
+  /** Descriptors to close once their flushes complete. */
+  readonly #closeAfterFlush = new Set<number>();
 
   private constructor(dir: string, options: FileLogStoreOptions, recovered: ReturnType<typeof recoverLog>) {
     this.#dir = dir;
@@ -141,9 +171,14 @@ export class FileLogStore implements LogStore {
     return this.#table.lastPosition;
   }
 
-  /** True iff records are buffered and not yet synced. */
+  /** True iff records are buffered and not yet durable (those of a sync in flight included). */
   get hasPending(): boolean {
     return !this.#pending.isEmpty;
+  }
+
+  /** True iff a sync begun by {@link FileLogStore.startSync} has not completed. */
+  get syncInFlight(): boolean {
+    return this.#inFlight !== null;
   }
 
   /** The segment files, oldest first (for tests and tools). */
@@ -191,20 +226,59 @@ export class FileLogStore implements LogStore {
     this.#pending.ops.push({ kind: "snapshot", meta: snapshot, reset });
   }
 
-  /** Writes and flushes everything buffered; returns the last durable position (see {@link LogStore.sync}). */
+  /**
+   * Writes and flushes everything buffered, blocking; returns the last durable position (see
+   * {@link LogStore.sync}). A sync in flight is completed first, with a blocking fdatasync of its
+   * file (its records are written already), and its `done` is called.
+   */
   sync(): LogPosition {
     this.#checkUsable();
+    if (this.#inFlight !== null) this.#completeInFlightNow();
     if (this.#pending.isEmpty) return this.durablePosition;
     const bytes = this.#writer.bytes();
     const rotate = this.#size >= this.#segmentBytes;
-    const base = rotate ? this.#writeNewSegment(bytes) : this.#writeCurrent(bytes);
+    const base = rotate ? this.#writeNewSegment(bytes, true) : this.#writeCurrent(bytes);
     this.#flush(this.#fd, this.#segments[this.#segments.length - 1].path);
     this.#size = base + bytes.length;
-    const compacted = this.#applyPending(this.#segments[this.#segments.length - 1].seq, base);
+    const compacted = this.#applyOps(this.#pending.ops.length, this.#segments[this.#segments.length - 1].seq, base);
     this.#writer.reset();
-    this.#pending.clear();
     if (compacted) this.#deleteCoveredSegments();
     return this.durablePosition;
+  }
+
+  /**
+   * Writes everything buffered now and flushes it off the event loop; `done(null)` once it is
+   * durable (see {@link LogStore.startSync}).
+   */
+  startSync(done: (error: unknown) => void): void {
+    this.#checkUsable();
+    assert(this.#inFlight === null, "one sync at a time: a sync is in flight");
+    if (this.#pending.isEmpty) {
+      done(null);
+      return;
+    }
+    const bytes = this.#writer.bytes();
+    const rotate = this.#size >= this.#segmentBytes;
+    const base = rotate ? this.#writeNewSegment(bytes, false) : this.#writeCurrent(bytes);
+    const segment = this.#segments[this.#segments.length - 1];
+    const flight: InFlight = {
+      ops: this.#pending.ops.length,
+      segment: segment.seq,
+      file: segment.path,
+      fd: this.#fd,
+      base,
+      end: base + bytes.length,
+      rotated: rotate,
+      done,
+    };
+    this.#inFlight = flight;
+    this.#writer.reset(); // The records are in the file; what is buffered from now on is the next batch.
+    this.#flushing.set(flight.fd, (this.#flushing.get(flight.fd) ?? 0) + 1);
+    this.#fs.fdatasyncAsync(flight.fd, (error) => {
+      this.#flushEnded(flight.fd);
+      if (error !== null || !flight.rotated) this.#flushed(flight, error);
+      else this.#fs.fsyncDirAsync(this.#dir, (dirError) => this.#flushed(flight, dirError));
+    });
   }
 
   /** The durable entries after `after` (see {@link LogStore.read}). */
@@ -223,13 +297,79 @@ export class FileLogStore implements LogStore {
     return out;
   }
 
-  /** Closes the segment file. Buffered records are discarded. */
+  /**
+   * Closes the segment file. Buffered records are discarded, and so is a sync in flight (its
+   * `done` is never called; the file is closed once its flush ends).
+   */
   close(): void {
     if (this.#unusable === "closed") return;
     this.#unusable = "closed";
+    this.#inFlight = null;
     this.#writer.rollback(0);
     this.#pending.clear();
-    this.#fs.close(this.#fd);
+    this.#closeFd(this.#fd);
+  }
+
+  /** Closes `fd` now, or once the flushes still running on it end. */
+  #closeFd(fd: number): void {
+    if (this.#flushing.has(fd)) this.#closeAfterFlush.add(fd);
+    else this.#fs.close(fd);
+  }
+
+  #flushEnded(fd: number): void {
+    const left = (this.#flushing.get(fd) ?? 0) - 1;
+    assert(left >= 0, "a flush ended that was started");
+    if (left > 0) {
+      this.#flushing.set(fd, left);
+      return;
+    }
+    this.#flushing.delete(fd);
+    if (this.#closeAfterFlush.delete(fd)) this.#fs.close(fd);
+  }
+
+  /** The flush of `flight` ended (successfully iff `error` is null). */
+  #flushed(flight: InFlight, error: Error | null): void {
+    const current = this.#inFlight === flight;
+    if (error !== null) {
+      // Fatal even when the sync was completed by a blocking flush since: the kernel may have
+      // reported the error to this flush only.
+      if (current) this.#inFlight = null;
+      if (this.#unusable !== "closed") this.#unusable = `flushing ${flight.file} failed`;
+      try {
+        failStop(
+          this.#onFatal,
+          `fdatasync of the log segment ${flight.file} failed; its last writes may be lost`,
+          error,
+        );
+      } catch (thrown) {
+        if (!current) throw thrown;
+        flight.done(thrown);
+      }
+      return;
+    }
+    if (!current) return; // Completed by a blocking sync() already, or discarded by close().
+    this.#completeInFlight(flight);
+    flight.done(null);
+  }
+
+  /** Completes the sync in flight with a blocking flush (its records are written already). */
+  #completeInFlightNow(): void {
+    const flight = this.#inFlight as InFlight;
+    this.#flush(flight.fd, flight.file);
+    if (flight.rotated) this.#flushDir();
+    this.#completeInFlight(flight);
+    flight.done(null);
+  }
+
+  /** The sync in flight is durable: its operations become the durable state. */
+  #completeInFlight(flight: InFlight): void {
+    assert(
+      this.#inFlight === flight && this.#pending.ops.length >= flight.ops,
+      "the sync in flight leads the pending list",
+    );
+    this.#inFlight = null;
+    this.#size = flight.end;
+    if (this.#applyOps(flight.ops, flight.segment, flight.base)) this.#deleteCoveredSegments();
   }
 
   #durableView(): DurableView {
@@ -302,8 +442,11 @@ export class FileLogStore implements LogStore {
     }
   }
 
-  /** Starts the next segment with the batch in it; returns the offset the batch starts at. */
-  #writeNewSegment(bytes: Uint8Array): number {
+  /**
+   * Starts the next segment with the batch in it; returns the offset the batch starts at. With
+   * `flushDir` the directory is flushed here; otherwise the caller flushes it before acknowledging.
+   */
+  #writeNewSegment(bytes: Uint8Array, flushDir: boolean): number {
     const seq = this.#segments[this.#segments.length - 1].seq + 1;
     const file = path.join(this.#dir, segmentName(seq));
     const last = this.#table.lastPosition;
@@ -325,8 +468,8 @@ export class FileLogStore implements LogStore {
         this.#unusable = `a failed write left ${file} behind and removing it failed`;
       throw writeError("start a new log segment", file, cause);
     }
-    this.#flushDir(); // The new file's name must be durable before its records are acknowledged.
-    this.#fs.close(this.#fd);
+    if (flushDir) this.#flushDir(); // The new file's name must be durable before its records are acknowledged.
+    this.#closeFd(this.#fd);
     this.#fd = fd;
     this.#segments.push({ seq, path: file, prev: last });
     this.#size = 0;
@@ -356,10 +499,14 @@ export class FileLogStore implements LogStore {
     }
   }
 
-  /** Applies the synced operations to the durable state; returns true iff the snapshot point moved. */
-  #applyPending(segment: number, base: number): boolean {
+  /**
+   * Applies the first `count` pending operations (now durable in `segment` from offset `base`) to
+   * the durable state and drops them from the pending list; returns true iff the snapshot point moved.
+   */
+  #applyOps(count: number, segment: number, base: number): boolean {
     let compacted = false;
-    for (const op of this.#pending.ops) compacted = this.#applyOp(op, segment, base) || compacted;
+    const ops = this.#pending.ops.splice(0, count);
+    for (const op of ops) compacted = this.#applyOp(op, segment, base) || compacted;
     return compacted;
   }
 

@@ -1,7 +1,9 @@
 /**
  * The file-system calls storage makes, behind a seam so tests can inject failures (a full disk, a
  * failed write, a failed flush). The default implementation is the synchronous `node:fs`
- * file-descriptor API, which behaves the same on Bun, Deno and Node.
+ * file-descriptor API, which behaves the same on Bun, Deno and Node, plus the two flushes the log
+ * runs off the event loop (`node:fs` callbacks: the flush runs on the runtime's I/O threads on Bun
+ * and Deno alike, and the event loop keeps turning while it does).
  */
 import * as fs from "node:fs";
 
@@ -35,7 +37,17 @@ export interface FileSystem {
   unlink(path: string): void;
   /** Flushes `dir`'s entries (file creations, renames, removals) to the disk. */
   fsyncDir(dir: string): void;
+  /**
+   * {@link FileSystem.fdatasync} off the event loop: returns at once and calls `done` later (never
+   * within this call) with null, or the error. The descriptor must stay open until then.
+   */
+  fdatasyncAsync(fd: number, done: FlushDone): void;
+  /** {@link FileSystem.fsyncDir} off the event loop, like {@link FileSystem.fdatasyncAsync}. */
+  fsyncDirAsync(dir: string, done: FlushDone): void;
 }
+
+/** Told how a flush off the event loop ended: null, or the error. */
+export type FlushDone = (error: Error | null) => void;
 
 /** Views `bytes` as a plain Uint8Array (a Node Buffer's `slice` shares memory; a Uint8Array's copies). */
 function plain(bytes: Uint8Array): Uint8Array {
@@ -66,6 +78,16 @@ export const nodeFileSystem: FileSystem = {
     } finally {
       fs.closeSync(fd);
     }
+  },
+  fdatasyncAsync: (fd, done) => fs.fdatasync(fd, (error) => done(error ?? null)),
+  fsyncDirAsync: (dir, done) => {
+    fs.open(dir, "r", (openError, fd) => {
+      if (openError !== null) {
+        done(openError);
+        return;
+      }
+      fs.fsync(fd, (error) => fs.close(fd, (closeError) => done(error ?? closeError ?? null)));
+    });
   },
 };
 

@@ -17,10 +17,16 @@ export {
 } from "./faulty_fs/fault_hook.ts";
 export { fullDiskFileSystem, noSpaceError } from "./faulty_fs/full_disk_fs.ts";
 export { type PowerLossOptions, powerLossFileSystem } from "./faulty_fs/power_loss_fs.ts";
-export { type StallKind, type StallOptions, stalledFileSystem, waitWhileStalled } from "./faulty_fs/stalled_fs.ts";
+export {
+  afterStall,
+  type StallKind,
+  type StallOptions,
+  stalledFileSystem,
+  waitWhileStalled,
+} from "./faulty_fs/stalled_fs.ts";
 export { FileLogStore, type FileLogStoreOptions, type OpenedLogStore } from "./file_log_store.ts";
 export { FileSnapshotStore, type FileSnapshotStoreOptions, snapshotName } from "./file_snapshot_store.ts";
-export { type FileSystem, nodeFileSystem } from "./file_system.ts";
+export { type FileSystem, type FlushDone, nodeFileSystem } from "./file_system.ts";
 export {
   bytesReader,
   type InjectedWriteFailure,

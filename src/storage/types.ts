@@ -104,8 +104,10 @@ export interface LogStore extends HardStateStore {
   readonly snapshot: SnapshotMeta;
   /** This run's restart generation (see {@link RecoveredState.generation}). */
   readonly generation: Generation;
-  /** True iff records are buffered and not yet synced. */
+  /** True iff records are buffered and not yet durable (those of a sync in flight included). */
   readonly hasPending: boolean;
+  /** True iff a sync begun by {@link LogStore.startSync} has not completed yet. */
+  readonly syncInFlight: boolean;
   /**
    * Buffers `entries`: every entry after `entries.prevIndex` is deleted, then the entries are stored
    * (the contract of the core's AppendLogEntries action). `entries.prevPosition` must be in the log
@@ -121,8 +123,20 @@ export interface LogStore extends HardStateStore {
    * {@link SnapshotStore}) before syncing this.
    */
   compact(snapshot: SnapshotMeta, options?: CompactOptions): void;
-  /** Writes everything buffered, flushes it to disk once, and returns the last durable position. */
+  /**
+   * Writes everything buffered, flushes it to disk once, and returns the last durable position.
+   * A sync in flight is completed first (its `done` is called before this flush).
+   */
   sync(): LogPosition;
+  /**
+   * Starts a sync of everything buffered so far that does not block the event loop: the records
+   * are written now, the flush runs off the event loop, and `done(null)` is called once they are
+   * durable (at once if nothing is buffered). Records buffered meanwhile belong to the next sync;
+   * at most one sync is in flight (asserted). A failed write throws a {@link StorageError} here,
+   * as from `sync()`. A failed flush is fatal: the fatal handler runs, and if it throws, `done`
+   * gets what it threw. `close()` discards a sync in flight: its `done` is never called.
+   */
+  startSync(done: (error: unknown) => void): void;
   /**
    * The durable entries after index `after` (at most `maxEntries`), as a segment whose prev
    * position is `after`. `after` must lie in [snapshot index, last durable index] (asserted).

@@ -8,7 +8,7 @@ import { NodeId } from "../../packages/core/src/mod.ts";
 import type { Clock } from "../../src/server/clock.ts";
 import { KvMachineHolder } from "../../src/server/kv_service.ts";
 import { silentLogger } from "../../src/server/logger.ts";
-import type { RuntimeTransport } from "../../src/server/ports.ts";
+import type { RuntimeStorage, RuntimeTransport } from "../../src/server/ports.ts";
 import { RaftRuntime, type RuntimeOptions } from "../../src/server/runtime.ts";
 import { StorageAdapter } from "../../src/server/storage_adapter.ts";
 import { MemoryDisk, openMemoryStorage } from "../../src/storage/mod.ts";
@@ -24,10 +24,12 @@ const MAX_TURNS = 1000;
 export class SteppedClock implements Clock {
   /** Armed timers by handle. */
   readonly timers = new Map<number, () => void>();
+  /** What `now()` answers (milliseconds); a test moves it. */
+  time = 0;
   readonly #deferred: Array<() => void> = [];
   #next = 0;
   now(): number {
-    return 0;
+    return this.time;
   }
   setTimeout(fn: () => void): unknown {
     const handle = ++this.#next;
@@ -64,9 +66,15 @@ export const dropAll: RuntimeTransport = {
   close: () => {},
 };
 
-/** A runtime of n1 that bootstrapped {n1, n2} and leads it (n2's vote granted), on `clock`. */
-export function leaderRuntime(options: Partial<RuntimeOptions>, clock: SteppedClock): RaftRuntime<unknown> {
-  const storage = new StorageAdapter(() => openMemoryStorage(new MemoryDisk()));
+/**
+ * A runtime of n1 that bootstrapped {n1, n2} and leads it (n2's vote granted), on `clock`, over
+ * `storage` (default: in-memory storage whose syncs complete at once).
+ */
+export function leaderRuntime(
+  options: Partial<RuntimeOptions>,
+  clock: SteppedClock,
+  storage: RuntimeStorage = new StorageAdapter(() => openMemoryStorage(new MemoryDisk())),
+): RaftRuntime<unknown> {
   const runtime = new RaftRuntime<unknown>(
     {
       id: N1,

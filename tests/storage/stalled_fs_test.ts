@@ -31,6 +31,14 @@ function recording(): { fs: FileSystem; calls: string[] } {
     fdatasync: () => calls.push("fdatasync") && undefined,
     fsync: () => calls.push("fsync") && undefined,
     fsyncDir: () => calls.push("fsyncDir") && undefined,
+    fdatasyncAsync: (_fd, done) => {
+      calls.push("fdatasyncAsync");
+      queueMicrotask(() => done(null));
+    },
+    fsyncDirAsync: (_dir, done) => {
+      calls.push("fsyncDirAsync");
+      queueMicrotask(() => done(null));
+    },
   };
   return { fs, calls };
 }
@@ -86,5 +94,35 @@ describe("stalledFileSystem", () => {
     fsys.fsync(3);
     expect(gaveUp).toEqual(["fsync"]);
     expect(base.calls).toEqual(["fsync"]);
+  });
+
+  it("stalledFileSystem holds a flush off the event loop without blocking it, then lets it through", async () => {
+    const base = recording();
+    let stalled = true;
+    const stalls: string[] = [];
+    const fsys = stalledFileSystem(base.fs, (kind) => kind === "flush" && stalled, {
+      sliceMs: 1,
+      onStall: (op) => stalls.push(op),
+    });
+    const ended: Array<Error | null> = [];
+    fsys.fdatasyncAsync(3, (error) => ended.push(error));
+    expect(stalls).toEqual(["fdatasync"]);
+    // The thread is free: timers run while the flush waits, and it does not reach the disk.
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(base.calls).toEqual([]);
+    expect(ended).toEqual([]);
+    stalled = false;
+    const deadline = Date.now() + 10_000;
+    while (ended.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(ended).toEqual([null]);
+    expect(base.calls).toEqual(["fdatasyncAsync"]);
+  });
+
+  it("stalledFileSystem lets a flush off the event loop through at once when there is no stall", async () => {
+    const base = recording();
+    const fsys = stalledFileSystem(base.fs, () => false, { sliceMs: 1 });
+    const ended = await new Promise<Error | null>((resolve) => fsys.fsyncDirAsync("/", resolve));
+    expect(ended).toBe(null);
+    expect(base.calls).toEqual(["fsyncDirAsync"]);
   });
 });

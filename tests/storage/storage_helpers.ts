@@ -78,7 +78,7 @@ export interface FaultyFs extends FileSystem {
   failNextWrite(code: string, partial?: number): void;
   /** Make every write fail with `code` until cleared with null. */
   failWrites(code: string | null): void;
-  /** Fail the next fdatasync/fsync with EIO. */
+  /** Fail the next fdatasync/fsync (blocking or off the event loop) with EIO. */
   failNextFlush(): void;
   /** Fail the next ftruncate with EIO. */
   failNextTruncate(): void;
@@ -127,6 +127,19 @@ export function faultyFs(): FaultyFs {
       count("fsyncDir");
       base.fsyncDir(dir);
     },
+    fdatasyncAsync(fd, done) {
+      count("fdatasyncAsync");
+      if (flushFault) {
+        flushFault = false;
+        queueMicrotask(() => done(errno("EIO")));
+        return;
+      }
+      base.fdatasyncAsync(fd, done);
+    },
+    fsyncDirAsync(dir, done) {
+      count("fsyncDirAsync");
+      base.fsyncDirAsync(dir, done);
+    },
     ftruncate(fd, length) {
       count("ftruncate");
       if (truncateFault) {
@@ -159,6 +172,8 @@ export const noFlushFs: FileSystem = {
   fdatasync: () => {},
   fsync: () => {},
   fsyncDir: () => {},
+  fdatasyncAsync: (_fd, done) => queueMicrotask(() => done(null)),
+  fsyncDirAsync: (_dir, done) => queueMicrotask(() => done(null)),
 };
 
 /** The plain data of a log's entries, for comparisons in `toEqual`. */

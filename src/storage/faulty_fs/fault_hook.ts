@@ -8,7 +8,8 @@
  * - answers ENOSPC to every write while `<control>/full` exists (a full disk, `full_disk_fs.ts`);
  * - blocks every write and flush while `<control>/stall` exists (a stalled disk, `stalled_fs.ts`),
  *   and only the flushes while `<control>/stall-flush` exists (writes reach the disk's cache, then
- *   the flush hangs: with `torn` on, a kill then finds a torn write on disk, every time).
+ *   the flush hangs: with `torn` on, a kill then finds a torn write on disk, every time). A flush
+ *   run off the event loop (the log's) only completes late; the event loop keeps turning.
  *
  * A fault run toggles a fault of a running node by creating or removing the file: no signals, no
  * restart. Each call looks at the control file again (one `stat`), so a change takes effect at the

@@ -59,13 +59,16 @@ export function powerLossFileSystem(base: FileSystem, options: PowerLossOptions 
     }
     state.onDisk = upTo;
   };
-  const flush = (fd: number, real: (fd: number) => void): void => {
+  /** Sends everything unflushed of `fd`'s file to the disk (unflushed still: the real flush follows). */
+  const writeOutAll = (fd: number): void => {
     const file = pathOf(fd);
     const state = files.get(file);
-    if (state !== undefined) {
-      writeOut(file, state, state.pending.length);
-      files.delete(file);
-    }
+    if (state === undefined) return;
+    writeOut(file, state, state.pending.length);
+    files.delete(file);
+  };
+  const flush = (fd: number, real: (fd: number) => void): void => {
+    writeOutAll(fd);
     real(fd);
   };
 
@@ -136,6 +139,16 @@ export function powerLossFileSystem(base: FileSystem, options: PowerLossOptions 
     },
     fdatasync: (fd) => flush(fd, (d) => base.fdatasync(d)),
     fsync: (fd) => flush(fd, (d) => base.fsync(d)),
+    fdatasyncAsync(fd, done) {
+      // What was written before the flush began is on the disk once it ends; later writes are not.
+      try {
+        writeOutAll(fd);
+      } catch (error) {
+        queueMicrotask(() => done(error instanceof Error ? error : new Error(String(error))));
+        return;
+      }
+      base.fdatasyncAsync(fd, done);
+    },
     rename(from, to) {
       base.rename(from, to);
       const state = files.get(path.resolve(from));

@@ -1,9 +1,11 @@
 /**
  * A {@link FileSystem} whose disk stalls on demand: while `isStalled(kind)` says so, every write
  * (kind `write`) or every flush (kind `flush`: fdatasync, fsync, directory fsync) blocks, then goes
- * through once the stall ends, like a disk that stops answering. The calls are synchronous, so the whole thread blocks with them
- * (`Atomics.wait` in short slices, asking `isStalled()` between slices). A stall is bounded: after
- * `maxMs` the call goes through anyway and `onGiveUp` is told.
+ * through once the stall ends, like a disk that stops answering. The synchronous calls block the
+ * whole thread with them (`Atomics.wait` in short slices, asking `isStalled()` between slices); the
+ * flushes off the event loop (`fdatasyncAsync`, `fsyncDirAsync`) only delay their completion (a
+ * timer asks `isStalled()` every slice), as a real flush stuck in the kernel does. A stall is
+ * bounded: after `maxMs` the call goes through anyway and `onGiveUp` is told.
  *
  * Test hook only: enabled through `RAFT_TEST_STORAGE_FAULTS` (see `fault_hook.ts`).
  */
@@ -45,6 +47,37 @@ export function waitWhileStalled(isStalled: () => boolean, operation: string, op
   return performance.now() - started;
 }
 
+/**
+ * Calls `then` once `isStalled()` no longer holds, or after `maxMs`, without blocking the thread:
+ * at once (synchronously) when not stalled, else from a timer that looks again every slice.
+ */
+export function afterStall(
+  isStalled: () => boolean,
+  operation: string,
+  then: () => void,
+  options: StallOptions = {},
+): void {
+  if (!isStalled()) {
+    then();
+    return;
+  }
+  const maxMs = options.maxMs ?? DEFAULT_MAX_MS;
+  const sliceMs = options.sliceMs ?? DEFAULT_SLICE_MS;
+  assert(maxMs > 0 && sliceMs > 0, "stall bounds are positive");
+  options.onStall?.(operation);
+  const started = performance.now();
+  const look = () => {
+    const waited = performance.now() - started;
+    if (isStalled() && waited < maxMs) {
+      setTimeout(look, Math.min(sliceMs, maxMs - waited));
+      return;
+    }
+    if (waited >= maxMs) options.onGiveUp?.(operation, waited);
+    then();
+  };
+  setTimeout(look, sliceMs);
+}
+
 /** What a stall holds: writes, or flushes. */
 export type StallKind = "write" | "flush";
 
@@ -75,6 +108,22 @@ export function stalledFileSystem(
     fsyncDir(dir) {
       wait("fsyncDir");
       base.fsyncDir(dir);
+    },
+    fdatasyncAsync(fd, done) {
+      afterStall(
+        () => isStalled("flush"),
+        "fdatasync",
+        () => base.fdatasyncAsync(fd, done),
+        options,
+      );
+    },
+    fsyncDirAsync(dir, done) {
+      afterStall(
+        () => isStalled("flush"),
+        "fsyncDir",
+        () => base.fsyncDirAsync(dir, done),
+        options,
+      );
     },
   };
 }

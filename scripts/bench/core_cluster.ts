@@ -6,7 +6,14 @@
  * entries' previous index and pushes one value per entry, a broadcast is queued once per peer,
  * and every node compacts once 10,000 committed entries follow its snapshot.
  */
-import { type LogEntries, type Message, NodeId, RaftNode, type RaftNodeOptions } from "../../packages/core/src/mod.ts";
+import {
+  type LogEntries,
+  type LogEntry,
+  type Message,
+  NodeId,
+  RaftNode,
+  type RaftNodeOptions,
+} from "../../packages/core/src/mod.ts";
 
 /** Every node compacts its log once this many committed entries follow its snapshot, as a runtime would. */
 export const COMPACT_EVERY = 10_000;
@@ -131,7 +138,10 @@ function store(stored: Stored, entries: LogEntries): void {
   const prev = entries.prevIndex;
   if (prev < stored.base) throw new Error("append below the snapshot");
   stored.payloads.length = prev - stored.base;
-  for (const entry of entries.entries()) stored.payloads.push(entry.kind === "command" ? entry.data : null);
+  for (let i = prev + 1, last = entries.lastIndex; i <= last; i++) {
+    const entry = entries.getEntry(i) as LogEntry;
+    stored.payloads.push(entry.kind === "command" ? entry.data : null);
+  }
 }
 
 /**

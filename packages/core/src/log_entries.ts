@@ -56,17 +56,6 @@ export class LogEntries {
     return segment;
   }
 
-  /** A segment built from parts this class checked already (copies and slices). */
-  static #made(prev: LogPosition, items: LogEntry[], runAt: number[], runTerm: Term[], configs: number[]): LogEntries {
-    const segment = new LogEntries(prev);
-    segment.#items = items;
-    segment.#runAt = runAt.length === 0 ? (NONE as number[]) : runAt;
-    segment.#runTerm = runTerm.length === 0 ? (NONE as Term[]) : runTerm;
-    segment.#configs = configs.length === 0 ? (NONE as number[]) : configs;
-    segment.#last = items.length === 0 ? prev : null;
-    return segment;
-  }
-
   /** The position just before the first entry (the paper's prevLogIndex/prevLogTerm). */
   get prevPosition(): LogPosition {
     return this.#prev;
@@ -341,21 +330,22 @@ export class LogEntries {
 
   /** A copy of the entries at offsets [from, to); `prev` is the position at offset from - 1. */
   #copy(from: number, to: number, prev: LogPosition): LogEntries {
-    const runAt: number[] = [];
-    const runTerm: Term[] = [];
+    const copy = new LogEntries(prev);
+    copy.#items = this.#items.slice(from, to);
+    copy.#last = from === to ? prev : null;
     for (let j = 0; j < this.#runAt.length; j++) {
       const at = this.#runAt[j];
-      if (at >= from && at < to) {
-        runAt.push(at - from);
-        runTerm.push(this.#runTerm[j]);
-      }
+      if (at >= from && at < to) copy.#startRun(at - from, this.#runTerm[j]);
     }
-    const configs: number[] = [];
     if (this.#configs.length > 0) {
       const lastIndex = prev.index + (to - from);
-      for (const i of this.#configs) if (i > prev.index && i <= lastIndex) configs.push(i);
+      for (const i of this.#configs) {
+        if (i <= prev.index || i > lastIndex) continue;
+        if (copy.#configs === NONE) copy.#configs = [];
+        copy.#configs.push(i);
+      }
     }
-    return LogEntries.#made(prev, this.#items.slice(from, to), runAt, runTerm, configs);
+    return copy;
   }
 
   /** The end offset (exclusive) so that entries [from, end) hold at most `maxBytes` of payload (min 1 entry). */

@@ -131,10 +131,10 @@ export class Actions implements Iterable<Action> {
     this.saveCurrentTerm = false;
     this.saveVotedFor = false;
     this.broadcastMessage = null;
-    this.broadcastExcept.clear();
+    if (this.broadcastExcept.size > 0) this.broadcastExcept.clear();
     this.appendLogEntries = null;
-    this.sendMessages.clear();
-    this.installSnapshots.clear();
+    if (this.sendMessages.size > 0) this.sendMessages.clear();
+    if (this.installSnapshots.size > 0) this.installSnapshots.clear();
     return batch;
   }
 
@@ -192,7 +192,8 @@ export class Actions implements Iterable<Action> {
   addBroadcast(message: Message): void {
     const pending = this.broadcastMessage;
     this.broadcastMessage = pending === null ? message : mergeMessages(pending, message);
-    if (this.broadcastMessage === message) this.broadcastExcept.clear();
+    // (Checked first: clearing even an empty set costs as much as a small allocation.)
+    if (this.broadcastMessage === message && this.broadcastExcept.size > 0) this.broadcastExcept.clear();
   }
 
   /** Records a message to one node, merging with a pending one to the same node. */
@@ -202,10 +203,18 @@ export class Actions implements Iterable<Action> {
   }
 
   #nextSend(): Action | undefined {
-    const destination = smallest(this.sendMessages);
+    const sends = this.sendMessages;
+    if (sends.size === 1) {
+      // The usual case (a follower's one reply): no search for the smallest destination.
+      for (const [destination, message] of sends) {
+        sends.delete(destination);
+        return { type: "SendMessage", destination, message };
+      }
+    }
+    const destination = smallest(sends);
     if (destination === undefined) return undefined;
-    const message = this.sendMessages.get(destination) as Message;
-    this.sendMessages.delete(destination);
+    const message = sends.get(destination) as Message;
+    sends.delete(destination);
     return { type: "SendMessage", destination, message };
   }
 

@@ -68,12 +68,18 @@ export class ClusterConfig {
   readonly nonVoters: readonly NodeId[];
   /** The known addresses of members, by id (sorted). Invariant: every key is a member. */
   readonly addresses: ReadonlyMap<NodeId, string>;
+  /** Voters and new voters, for membership tests on every message (faster than scanning the arrays). */
+  readonly #voterSet: ReadonlySet<NodeId>;
+  /** Every member of the three sets. */
+  readonly #memberSet: ReadonlySet<NodeId>;
 
   /** Builds a configuration from member lists (duplicates removed, sorted) and addresses. */
   constructor(init: ClusterConfigInit) {
     this.voters = sortedUnique(init.voters);
     this.newVoters = sortedUnique(init.newVoters);
     this.nonVoters = sortedUnique(init.nonVoters);
+    this.#voterSet = new Set([...this.voters, ...this.newVoters]);
+    this.#memberSet = new Set([...this.#voterSet, ...this.nonVoters]);
     this.addresses = memberAddresses(init.addresses, (id) => this.contains(id));
     Object.freeze(this);
   }
@@ -90,12 +96,12 @@ export class ClusterConfig {
 
   /** True iff `id` is in any of the three sets. */
   contains(id: NodeId): boolean {
-    return this.voters.includes(id) || this.newVoters.includes(id) || this.nonVoters.includes(id);
+    return this.#memberSet.has(id);
   }
 
   /** True iff `id` votes: it is in voters or new voters. */
   isVoter(id: NodeId): boolean {
-    return this.voters.includes(id) || this.newVoters.includes(id);
+    return this.#voterSet.has(id);
   }
 
   /** The address of member `id`, if the configuration has one. */

@@ -5,9 +5,14 @@ import type { LogEntry } from "./entry.ts";
 import type { LogIndex, Term } from "./ids.ts";
 import { LogPosition } from "./position.ts";
 
+/** The shared empty list a segment without term changes or configs points to; copied before any push. */
+const NONE: readonly number[] = Object.freeze([]);
+
 /**
  * A contiguous run of log entries after `prevPosition`. Entries carry their payloads; the term of
  * each entry is the term of the nearest `term` entry at or before it, or `prevPosition.term`.
+ * Terms are kept as runs (where each higher term starts), like raftbare's term map: a segment of
+ * one term stores no term per entry.
  *
  * Ownership: a segment handed to the user in an action or a message belongs to the user once the
  * action has been drained; the node never mutates it afterwards and never shares one segment
@@ -16,29 +21,38 @@ import { LogPosition } from "./position.ts";
 export class LogEntries {
   #prev: LogPosition;
   #items: LogEntry[];
-  /** Invariant: #terms[k] is the term of #items[k]; non-decreasing; >= #prev.term. */
-  #terms: Term[];
-  /** Absolute indexes of config entries, ascending. */
+  /**
+   * Offsets (into #items) where a higher term starts, ascending; #runTerm holds those terms.
+   * Invariant: both strictly increase, every offset is < #items.length, and #runTerm[0] >
+   * #prev.term. Entries before the first run have #prev.term. NONE while empty.
+   */
+  #runAt: number[];
+  #runTerm: Term[];
+  /** Absolute indexes of config entries, ascending; NONE while empty. */
   #configs: number[];
   #last: LogPosition | null;
 
-  /**
-   * An empty segment positioned after `prev`. The other parameters are internal (they let copies
-   * skip allocating arrays they would replace); callers pass only `prev`.
-   */
-  constructor(prev: LogPosition, items?: LogEntry[], terms?: Term[], configs?: number[]) {
+  /** An empty segment positioned after `prev`. */
+  constructor(prev: LogPosition) {
     this.#prev = prev;
-    this.#items = items ?? [];
-    this.#terms = terms ?? [];
-    this.#configs = configs ?? [];
-    assert(this.#items.length === this.#terms.length, "every entry has a term");
-    this.#last = this.#items.length === 0 ? prev : null;
+    this.#items = [];
+    this.#runAt = NONE as number[];
+    this.#runTerm = NONE as Term[];
+    this.#configs = NONE as number[];
+    this.#last = prev;
   }
 
   /** A segment holding `entries` after `prev`. */
   static from(prev: LogPosition, entries: Iterable<LogEntry>): LogEntries {
     const segment = new LogEntries(prev);
     for (const entry of entries) segment.push(entry);
+    return segment;
+  }
+
+  /** A segment holding the one entry `entry` after `prev`. */
+  static of(prev: LogPosition, entry: LogEntry): LogEntries {
+    const segment = new LogEntries(prev);
+    segment.push(entry);
     return segment;
   }
 
@@ -65,8 +79,8 @@ export class LogEntries {
 
   /** The term of the last entry. */
   get lastTerm(): Term {
-    const n = this.#terms.length;
-    return n === 0 ? this.#prev.term : this.#terms[n - 1];
+    const n = this.#runTerm.length;
+    return n === 0 ? this.#prev.term : this.#runTerm[n - 1];
   }
 
   /** The number of entries. */
@@ -83,8 +97,8 @@ export class LogEntries {
   getTerm(index: number): Term | undefined {
     const k = index - this.#prev.index - 1;
     if (k === -1) return this.#prev.term;
-    if (k < -1 || k >= this.#terms.length) return undefined;
-    return this.#terms[k];
+    if (k < -1 || k >= this.#items.length) return undefined;
+    return this.#termAt(k);
   }
 
   /** The entry at `index`, for index in (prevIndex, lastIndex]; otherwise undefined. */
@@ -110,17 +124,22 @@ export class LogEntries {
     return index >= this.#prev.index && index <= this.lastIndex;
   }
 
+  /** True iff this segment ends exactly at `position` (same index and term). */
+  endsAt(position: LogPosition): boolean {
+    return position.index === this.lastIndex && position.term === this.lastTerm;
+  }
+
   /** Appends one entry. A `term` entry may not lower the term. */
   push(entry: LogEntry): void {
-    let term = this.lastTerm;
     if (entry.kind === "term") {
+      const term = this.lastTerm;
       assert(entry.term >= term, `a term entry may not lower the term (${entry.term} < ${term})`);
-      term = entry.term;
+      if (entry.term > term) this.#startRun(this.#items.length, entry.term);
     } else if (entry.kind === "config") {
+      if (this.#configs === NONE) this.#configs = [];
       this.#configs.push(this.lastIndex + 1);
     }
     this.#items.push(entry);
-    this.#terms.push(term);
     this.#last = null;
   }
 
@@ -129,7 +148,10 @@ export class LogEntries {
     assert(Number.isSafeInteger(length) && length >= 0, "truncate() takes a non-negative length");
     if (length >= this.#items.length) return;
     this.#items.length = length;
-    this.#terms.length = length;
+    while (this.#runAt.length > 0 && this.#runAt[this.#runAt.length - 1] >= length) {
+      this.#runAt.pop();
+      this.#runTerm.pop();
+    }
     const lastIndex = this.lastIndex;
     while (this.#configs.length > 0 && this.#configs[this.#configs.length - 1] > lastIndex) this.#configs.pop();
     this.#last = null;
@@ -146,19 +168,18 @@ export class LogEntries {
    * `position`. At most `maxEntries` entries are taken, and no more than `maxBytes` of command
    * payload (but always at least one entry).
    */
-  since(
-    position: LogPosition,
-    maxEntries: number = Number.POSITIVE_INFINITY,
-    maxBytes: number = Number.POSITIVE_INFINITY,
-  ): LogEntries | undefined {
+  since(position: LogPosition, maxEntries?: number, maxBytes?: number): LogEntries | undefined {
     if (!this.contains(position)) return undefined;
     const from = position.index - this.#prev.index;
-    let to = Math.min(this.#items.length, from + maxEntries);
-    if (maxBytes !== Number.POSITIVE_INFINITY) to = this.#cutAtBytes(from, to, maxBytes);
-    const lastIndex = position.index + (to - from);
-    const configs: number[] = [];
-    for (const i of this.#configs) if (i > position.index && i <= lastIndex) configs.push(i);
-    return new LogEntries(position, this.#items.slice(from, to), this.#terms.slice(from, to), configs);
+    let to = this.#items.length;
+    if (maxEntries !== undefined && from + maxEntries < to) to = from + maxEntries;
+    if (maxBytes !== undefined && maxBytes !== Number.POSITIVE_INFINITY) to = this.#cutAtBytes(from, to, maxBytes);
+    return this.#copy(from, to, position);
+  }
+
+  /** An independent copy of the segment. */
+  clone(): LogEntries {
+    return this.#copy(0, this.#items.length, this.#prev);
   }
 
   /**
@@ -170,20 +191,24 @@ export class LogEntries {
       this.#replaceWith(other);
       return;
     }
-    if (other.prevIndex !== this.lastIndex || other.prevPosition.term !== this.lastTerm) {
+    if (!this.endsAt(other.#prev)) {
       assert(
         this.contains(other.prevPosition),
         `cannot append after ${LogPosition.format(other.prevPosition)}: segment ends at ${LogPosition.format(this.lastPosition)}`,
       );
       this.truncateAfter(other.prevIndex);
     }
-    const base = this.lastIndex;
-    for (let k = 0; k < other.#items.length; k++) {
-      this.#items.push(other.#items[k]);
-      this.#terms.push(other.#terms[k]);
+    const base = this.#items.length;
+    const items = this.#items;
+    const added = other.#items;
+    for (let k = 0; k < added.length; k++) items.push(added[k]);
+    // other's runs start above its prev term, which is our last term now: they extend ours in order.
+    for (let j = 0; j < other.#runAt.length; j++) this.#startRun(base + other.#runAt[j], other.#runTerm[j]);
+    if (other.#configs.length > 0) {
+      if (this.#configs === NONE) this.#configs = [];
+      for (const i of other.#configs) this.#configs.push(i);
     }
-    for (const i of other.#configs) this.#configs.push(i);
-    assert(this.lastIndex === base + other.#items.length, "append keeps the segment contiguous");
+    assert(this.#items.length === base + added.length, "append keeps the segment contiguous");
     this.#last = null;
   }
 
@@ -195,28 +220,28 @@ export class LogEntries {
   firstDifferentIndex(remote: LogEntries): LogIndex | undefined {
     assert(this.contains(remote.prevPosition), "firstDifferentIndex() needs a shared prev position");
     const end = Math.min(this.lastIndex, remote.lastIndex);
-    const localBase = this.#prev.index + 1;
-    const remoteBase = remote.#prev.index + 1;
     for (let i = remote.prevIndex + 1; i <= end; i++) {
-      if (this.#terms[i - localBase] !== remote.#terms[i - remoteBase]) return i as LogIndex;
+      if (this.getTerm(i) !== remote.getTerm(i)) return i as LogIndex;
     }
     return end < remote.lastIndex ? ((end + 1) as LogIndex) : undefined;
   }
 
   /**
    * The largest index in [prevIndex, min(upTo, lastIndex)] whose term is at most `term`, or
-   * prevIndex if there is none. Terms never decrease along a segment, so this is a binary search.
+   * prevIndex if there is none. Terms never decrease along a segment, so the indexes whose term is
+   * at most `term` form a prefix: it ends where the first higher run starts.
    */
   lastIndexWithTermAtMost(term: number, upTo: number): LogIndex {
-    let lo = 0;
-    let hi = Math.min(upTo, this.lastIndex) - this.#prev.index;
-    if (hi <= 0 || this.#terms[0] > term) return this.#prev.index;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.#terms[mid - 1] <= term) lo = mid;
-      else hi = mid - 1;
+    const hi = Math.min(upTo, this.lastIndex) - this.#prev.index;
+    if (hi <= 0 || this.#prev.term > term) return this.#prev.index;
+    let prefix = this.#items.length;
+    for (let j = 0; j < this.#runTerm.length; j++) {
+      if (this.#runTerm[j] > term) {
+        prefix = this.#runAt[j];
+        break;
+      }
     }
-    return (this.#prev.index + lo) as LogIndex;
+    return (this.#prev.index + Math.min(hi, prefix)) as LogIndex;
   }
 
   /** The index of the last config entry in the segment, or undefined if there is none. */
@@ -253,8 +278,11 @@ export class LogEntries {
 
   /** The entries in index order, each with its position. */
   *withPositions(): IterableIterator<[LogPosition, LogEntry]> {
+    let term = this.#prev.term;
+    let run = 0;
     for (let k = 0; k < this.#items.length; k++) {
-      yield [{ term: this.#terms[k], index: (this.#prev.index + 1 + k) as LogIndex }, this.#items[k]];
+      if (run < this.#runAt.length && this.#runAt[run] === k) term = this.#runTerm[run++];
+      yield [{ term, index: (this.#prev.index + 1 + k) as LogIndex }, this.#items[k]];
     }
   }
 
@@ -263,18 +291,61 @@ export class LogEntries {
     return this.#items.slice();
   }
 
-  /** An independent copy of the segment. */
-  clone(): LogEntries {
-    return new LogEntries(this.#prev, this.#items.slice(), this.#terms.slice(), this.#configs.slice());
-  }
-
   /** True iff both segments have the same prev position and the same entries (payloads by value). */
   equals(other: LogEntries): boolean {
     if (!LogPosition.equals(this.#prev, other.#prev) || this.#items.length !== other.#items.length) return false;
+    // Runs are canonical (strictly increasing, above the prev term), so equal terms mean equal runs.
+    if (!sameNumbers(this.#runAt, other.#runAt) || !sameNumbers(this.#runTerm, other.#runTerm)) return false;
     for (let k = 0; k < this.#items.length; k++) {
-      if (this.#terms[k] !== other.#terms[k] || !entriesEqual(this.#items[k], other.#items[k])) return false;
+      if (!entriesEqual(this.#items[k], other.#items[k])) return false;
     }
     return true;
+  }
+
+  /** The term of the entry at offset `k` (0 <= k < length). */
+  #termAt(k: number): Term {
+    const runAt = this.#runAt;
+    let hi = runAt.length - 1;
+    if (hi < 0 || k < runAt[0]) return this.#prev.term;
+    if (runAt[hi] <= k) return this.#runTerm[hi];
+    let lo = 0; // Invariant: runAt[lo] <= k < runAt[hi].
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (runAt[mid] <= k) lo = mid;
+      else hi = mid;
+    }
+    return this.#runTerm[lo];
+  }
+
+  /** Records that `term` starts at offset `k` (after every run so far). */
+  #startRun(k: number, term: Term): void {
+    assert(term > this.lastTerm, "a term run starts above the term before it");
+    if (this.#runAt === NONE) {
+      this.#runAt = [];
+      this.#runTerm = [];
+    }
+    this.#runAt.push(k);
+    this.#runTerm.push(term);
+  }
+
+  /** A copy of the entries at offsets [from, to); `prev` is the position at offset from - 1. */
+  #copy(from: number, to: number, prev: LogPosition): LogEntries {
+    const copy = new LogEntries(prev);
+    copy.#items = this.#items.slice(from, to);
+    copy.#last = from === to ? prev : null;
+    for (let j = 0; j < this.#runAt.length; j++) {
+      const at = this.#runAt[j];
+      if (at >= from && at < to) copy.#startRun(at - from, this.#runTerm[j]);
+    }
+    if (this.#configs.length > 0) {
+      const lastIndex = prev.index + (to - from);
+      for (const i of this.#configs) {
+        if (i <= prev.index || i > lastIndex) continue;
+        if (copy.#configs === NONE) copy.#configs = [];
+        copy.#configs.push(i);
+      }
+    }
+    return copy;
   }
 
   /** The end offset (exclusive) so that entries [from, end) hold at most `maxBytes` of payload (min 1 entry). */
@@ -288,12 +359,20 @@ export class LogEntries {
   }
 
   #replaceWith(other: LogEntries): void {
-    this.#prev = other.#prev;
-    this.#items = other.#items.slice();
-    this.#terms = other.#terms.slice();
-    this.#configs = other.#configs.slice();
+    const copy = other.clone();
+    this.#prev = copy.#prev;
+    this.#items = copy.#items;
+    this.#runAt = copy.#runAt;
+    this.#runTerm = copy.#runTerm;
+    this.#configs = copy.#configs;
     this.#last = null;
   }
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The size of an entry's command payload (string length or byte length); 0 for other entries. */

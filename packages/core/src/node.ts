@@ -207,7 +207,7 @@ export class RaftNode {
     const prev = this.#log.lastPosition;
     const entry = LogEntry.config(new ClusterConfig({ voters, addresses }));
     this.#log.entries.push(entry);
-    this.#actions.addAppend(LogEntries.from(prev, [entry]));
+    this.#actions.addAppend(LogEntries.of(prev, entry));
     this.#transitionToCandidate();
     return { ok: true, position: this.#log.entries.positionAt(1) as LogPosition };
   }
@@ -815,6 +815,14 @@ export class RaftNode {
   /** Adds the leader's entries to the log; false if they do not attach to it. */
   #appendFromLeader(entries: LogEntries): boolean {
     const local = this.#log.entries;
+    if (!entries.isEmpty && local.endsAt(entries.prevPosition)) {
+      // The usual case: the entries extend our log. One copy for the storage action (the call's
+      // segment may be shared with other destinations); the log copies it in turn.
+      const added = entries.clone();
+      local.append(added);
+      this.#actions.addAppend(added);
+      return true;
+    }
     if (local.contains(entries.lastPosition)) return true; // Nothing new (duplicate or reordered call).
     if (!local.contains(entries.prevPosition)) {
       this.#dropConflictAt(entries.prevPosition);
@@ -918,8 +926,8 @@ export class RaftNode {
 
   #queueAppend(prev: LogPosition, entry: LogEntry): void {
     const pending = this.#actions.appendLogEntries;
-    if (pending !== null && pending.lastIndex === prev.index && pending.lastTerm === prev.term) pending.push(entry);
-    else this.#actions.addAppend(LogEntries.from(prev, [entry]));
+    if (pending?.endsAt(prev) === true) pending.push(entry);
+    else this.#actions.addAppend(LogEntries.of(prev, entry));
   }
 
   #broadcastEntry(state: LeaderState, prev: LogPosition, entry: LogEntry): void {
@@ -939,7 +947,7 @@ export class RaftNode {
       );
       pending.entries.push(entry);
     } else {
-      this.#actions.addBroadcast(this.#appendEntriesCall(LogEntries.from(prev, [entry])));
+      this.#actions.addBroadcast(this.#appendEntriesCall(LogEntries.of(prev, entry)));
     }
     const window = this.#options.maxInflightMessages;
     if (window === Number.POSITIVE_INFINITY) {

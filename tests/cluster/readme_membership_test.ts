@@ -3,7 +3,7 @@
  * n4 and n5 started empty): list, add, add a learner and promote it, transfer leadership, shrink back.
  */
 import { afterAll, describe, expect } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { httpJson } from "../helpers/http_json.ts";
 import { type ClusterNode, ProcessCluster, REPO_ROOT } from "../helpers/process_cluster.ts";
@@ -36,13 +36,21 @@ async function runOk(command: string, ports: ReadonlyMap<number, number>, shell:
 
 describe("the README membership walkthrough", () => {
   const cluster = new ProcessCluster({ runtimes: ["bun", "bun", "bun", "bun", "bun"], voters: 3 });
-  afterAll(() => cluster.stop(), { timeout: STOP_TIMEOUT_MS });
+  const tokenDirs: string[] = [];
+  afterAll(
+    async () => {
+      await cluster.stop();
+      for (const dir of tokenDirs) rmSync(dir, { recursive: true, force: true });
+    },
+    { timeout: STOP_TIMEOUT_MS },
+  );
 
   clusterIt(cluster, "every curl command of the membership walkthrough does what the README says", async () => {
     const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
     const commands = walkthroughCommands(readme, "membership");
     expect(commands.length).toBe(7);
     const shell = { setup: setupLines(readme, "membership"), cwd: readmeTokenDir(cluster.adminToken) };
+    tokenDirs.push(shell.cwd);
     expect(shell.setup).toEqual(['TOKEN="$(cat data/admin-token)"']);
     await cluster.start();
     await cluster.bootstrap();

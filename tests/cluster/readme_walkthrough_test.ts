@@ -3,7 +3,7 @@
  * line between the walkthrough markers, with the README's ports rewritten to the cluster's.
  */
 import { afterAll, describe, expect } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { type ClusterNode, ProcessCluster, REPO_ROOT } from "../helpers/process_cluster.ts";
 import {
@@ -30,7 +30,14 @@ function portMap(leader: ClusterNode, nodes: readonly ClusterNode[]): Map<number
 
 describe("the README walkthrough", () => {
   const cluster = new ProcessCluster({ runtimes: ["bun", "bun", "bun"] });
-  afterAll(() => cluster.stop(), { timeout: STOP_TIMEOUT_MS });
+  const tokenDirs: string[] = [];
+  afterAll(
+    async () => {
+      await cluster.stop();
+      for (const dir of tokenDirs) rmSync(dir, { recursive: true, force: true });
+    },
+    { timeout: STOP_TIMEOUT_MS },
+  );
 
   clusterIt(cluster, "every curl command of the walkthrough succeeds against a live cluster", async () => {
     const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
@@ -39,6 +46,7 @@ describe("the README walkthrough", () => {
     const setup = setupLines(readme);
     expect(setup).toEqual(['TOKEN="$(cat data/admin-token)"']);
     const shell = { setup, cwd: readmeTokenDir(cluster.adminToken) };
+    tokenDirs.push(shell.cwd);
     const leader = await startAndBootstrap(cluster);
     const ports = portMap(leader, cluster.nodes);
     const stale = cluster.nodes.find((n) => n.port === ports.get(7003)) as ClusterNode;

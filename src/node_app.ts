@@ -162,6 +162,7 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
       service.stopMembership();
       runtime.stop();
       receiver.close();
+      metrics.stop();
       lock.release();
     },
   };

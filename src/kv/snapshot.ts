@@ -157,11 +157,13 @@ function checkEnvelope(bytes: Uint8Array): EnvelopeResult {
   return { ok: true, body, version };
 }
 
-function entryTuple(e: KvEntry): KvSnapshotEntry {
+/** The stored tuple of `e`: `[key, value, revision, createRevision, version]`. */
+export function entryTuple(e: KvEntry): KvSnapshotEntry {
   return [e.key, e.value, e.revision, e.createRevision, e.version];
 }
 
-function resultTuple(result: RememberedResult): KvSnapshotBody["idempotency"][number][3] {
+/** The stored tuple of a remembered result. */
+export function resultTuple(result: RememberedResult): KvSnapshotBody["idempotency"][number][3] {
   return result.ok
     ? ["ok", result.revision, result.prev === null ? null : entryTuple(result.prev)]
     : ["compare_failed", result.current === null ? null : entryTuple(result.current)];
@@ -192,7 +194,7 @@ function toState(body: KvSnapshotBody | KvSnapshotBodyV2): KvSnapshotState {
 }
 
 /** The first violated cross-field rule of `state`, or null if it is consistent. */
-function findInconsistency(state: KvSnapshotState): string | null {
+export function findInconsistency(state: KvSnapshotState): string | null {
   for (let i = 0; i < state.entries.length; i++) {
     const e = state.entries[i];
     if (i > 0 && !(state.entries[i - 1].key < e.key)) return `key ${JSON.stringify(e.key)} is out of order or repeated`;
@@ -227,7 +229,7 @@ function recordInconsistency(r: IdempotencyRecord, appliedIndex: number): string
 }
 
 /** Why `e` cannot exist at `appliedIndex`, or null if it can. */
-function entryInconsistency(e: KvEntry, appliedIndex: number): string | null {
+export function entryInconsistency(e: KvEntry, appliedIndex: number): string | null {
   if (e.revision > appliedIndex) return `revision ${e.revision} is above the applied index ${appliedIndex}`;
   if (e.createRevision < 1) return `createRevision ${e.createRevision} is below 1`;
   if (e.createRevision > e.revision) return `createRevision ${e.createRevision} is above revision ${e.revision}`;

@@ -46,6 +46,12 @@ export class SteppedClock implements Clock {
     this.timers.clear();
     for (const [, fn] of due) fn();
   }
+  /** Runs the oldest deferred call, if any; false if none was waiting. */
+  step(): boolean {
+    const fn = this.#deferred.shift();
+    fn?.();
+    return fn !== undefined;
+  }
   /** Runs deferred calls (and those they defer) until none is left. */
   flush(): void {
     for (let turns = 0; this.#deferred.length > 0; turns++) {
@@ -65,8 +71,11 @@ export const dropAll: RuntimeTransport = {
 };
 
 /** A runtime of n1 that bootstrapped {n1, n2} and leads it (n2's vote granted), on `clock`. */
-export function leaderRuntime(options: Partial<RuntimeOptions>, clock: SteppedClock): RaftRuntime<unknown> {
-  const storage = new StorageAdapter(() => openMemoryStorage(new MemoryDisk()));
+export function leaderRuntime(
+  options: Partial<RuntimeOptions>,
+  clock: SteppedClock,
+  storage: StorageAdapter = new StorageAdapter(() => openMemoryStorage(new MemoryDisk())),
+): RaftRuntime<unknown> {
   const runtime = new RaftRuntime<unknown>(
     {
       id: N1,

@@ -6,7 +6,7 @@
  *
  * Usage: bun scripts/bench_scale.ts [--keys 1000000] [--nodes 1|3] [--runtime bun|deno] (see --help)
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import process from "node:process";
 import { describeAnswer, httpJson } from "../tests/helpers/http_json.ts";
@@ -102,17 +102,25 @@ async function restartAndRead(
   how: "SIGTERM" | "SIGKILL",
   key: string,
   value: string,
+  keepData?: string,
 ): Promise<RestartResult> {
   progress(`restarting ${node.id} after ${how}`);
   if (!(await node.signal(how, 60_000))) throw new Error(`${node.id} did not exit after ${how}`);
+  if (keepData !== undefined) {
+    cpSync(node.dataDir, keepData, { recursive: true });
+    console.log(`${node.id}'s data after the writes (stopped with ${how}) copied to ${keepData}`);
+  }
   const start = performance.now();
   await cluster.restart(node);
-  for (;;) {
-    const answer = await httpJson("GET", `${node.url}/v1/kv/${key}`, { timeoutMs: 5000 });
-    if (answer.status === 200 && answer.body.value === value) break;
-    if (performance.now() - start > RESTART_DEADLINE_MS)
-      throw new Error(`no read after restart: ${describeAnswer(answer)}`);
-    await new Promise((r) => setTimeout(r, 10));
+  for (let last = "no answer yet"; ; await new Promise((r) => setTimeout(r, 10))) {
+    if (performance.now() - start > RESTART_DEADLINE_MS) throw new Error(`no read after restart: ${last}`);
+    try {
+      const answer = await httpJson("GET", `${node.url}/v1/kv/${key}`, { timeoutMs: 5000 });
+      if (answer.status === 200 && answer.body.value === value) break;
+      last = describeAnswer(answer);
+    } catch (error) {
+      last = String(error); // Still starting, or busy: ask again.
+    }
   }
   const secondsToRead = (performance.now() - start) / 1000;
   endProgress();
@@ -153,6 +161,7 @@ async function main(): Promise<void> {
     const leader = await cluster.waitForLeader();
     await cluster.waitForMembers();
     const rates = await writeKeys(o, cluster, leader);
+    console.log(`puts/s per quarter: ${rates.map((r) => Math.round(r)).join(", ")}`);
     const before = await metricsOf(leader);
     const stallSeconds = sumOfSamples(before, "raft_event_loop_stall_max_seconds");
     const rssBefore = rssBytes(leader);
@@ -160,7 +169,7 @@ async function main(): Promise<void> {
     const lastValue = writtenValue(o.keys - 1, o.valueBytes);
     const target = cluster.nodes[0];
     const restarts = [
-      await restartAndRead(cluster, target, "SIGTERM", lastKey, lastValue),
+      await restartAndRead(cluster, target, "SIGTERM", lastKey, lastValue, o.keepData),
       await restartAndRead(cluster, target, "SIGKILL", lastKey, lastValue),
     ];
     const raw = o.keys * (keyOf(0).length + o.valueBytes);
@@ -175,7 +184,6 @@ async function main(): Promise<void> {
     console.log(
       `${o.keys} keys, ${o.valueBytes}-byte values, ${o.inFlight} in flight, ${o.nodes} ${o.runtime} node(s)`,
     );
-    console.log(`puts/s per quarter: ${rates.map((r) => Math.round(r)).join(", ")}`);
     console.log(
       `last/first quarter: ${ratio.toFixed(2)} (target >= ${TARGETS.lastQuarterRatio}): ${verdict(checks.lastQuarter)}`,
     );

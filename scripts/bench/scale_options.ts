@@ -18,6 +18,8 @@ export interface ScaleOptions {
   readonly runtime: "bun" | "deno";
   /** Where the JSON result goes. */
   readonly out: string;
+  /** Where to copy the node's data directory after the writes (to profile a restart by hand); none by default. */
+  readonly keepData?: string;
 }
 
 /** The `--help` text. */
@@ -36,6 +38,8 @@ from restart until a linearizable read answers, and whether each target is met.
   --max-seconds N     cap on the writing time in seconds (default 900)
   --runtime bun|deno  node runtime (default bun)
   --out FILE          JSON result (default .tmp/bench_scale/<time>.json)
+  --keep-data DIR     copy the first node's data directory there once the writes are done
+                      (after the SIGTERM), to profile a restart by hand
   -h, --help          this text`;
 
 const ScaleOptionsSchema = z.object({
@@ -46,6 +50,7 @@ const ScaleOptionsSchema = z.object({
   maxSeconds: z.coerce.number().positive().max(86_400),
   runtime: z.enum(["bun", "deno"]),
   out: z.string().min(1).optional(),
+  keepData: z.string().min(1).optional(),
 });
 
 /** The parsed command line: run, help, or a message. */
@@ -69,6 +74,7 @@ export function parseScaleArgs(argv: readonly string[], now: Date): ScaleCommand
         "max-seconds": { type: "string", default: "900" },
         runtime: { type: "string", default: "bun" },
         out: { type: "string" },
+        "keep-data": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     }).values;
@@ -84,6 +90,7 @@ export function parseScaleArgs(argv: readonly string[], now: Date): ScaleCommand
     maxSeconds: values["max-seconds"],
     runtime: values.runtime,
     out: values.out,
+    keepData: values["keep-data"],
   });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `--${flagOf(String(i.path[0] ?? ""))}: ${i.message}`);

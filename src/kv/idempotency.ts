@@ -64,8 +64,8 @@ export class IdempotencyTable {
    * new. Then forgets the oldest keys while the table is over its budget.
    */
   remember(record: IdempotencyRecord): void {
-    assert(record.index > this.#lastIndex, `idempotency record at ${record.index} after ${this.#lastIndex}`);
-    assert(!this.#records.has(record.key), `idempotency key ${JSON.stringify(record.key)} remembered twice`);
+    assert(record.index > this.#lastIndex, () => `idempotency record at ${record.index} after ${this.#lastIndex}`);
+    assert(!this.#records.has(record.key), () => `idempotency key ${JSON.stringify(record.key)} remembered twice`);
     this.#records.set(record.key, record);
     this.#lastIndex = record.index;
     this.#cost += costOf(record);

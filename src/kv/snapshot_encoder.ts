@@ -31,6 +31,11 @@ export class SnapshotEncoder {
   #entries = 0;
   #lastKey: string | null = null;
   #finished = false;
+  /** The final buffer while it is being assembled. */
+  #out: Uint8Array | null = null;
+  /** Pieces copied into it, and the offset after them. */
+  #copied = 0;
+  #at = 0;
 
   /** Starts the snapshot of a state at `appliedIndex` with the idempotency table `idempotency` (in log order). */
   constructor(appliedIndex: number, idempotency: readonly IdempotencyRecord[]) {
@@ -54,10 +59,13 @@ export class SnapshotEncoder {
     for (const e of entries) {
       assert(
         this.#lastKey === null || this.#lastKey < e.key,
-        `refusing to write an inconsistent snapshot: key ${JSON.stringify(e.key)} is out of order or repeated`,
+        () => `refusing to write an inconsistent snapshot: key ${JSON.stringify(e.key)} is out of order or repeated`,
       );
       const problem = entryInconsistency(e, this.#appliedIndex);
-      assert(problem === null, `refusing to write an inconsistent snapshot: key ${JSON.stringify(e.key)}: ${problem}`);
+      assert(
+        problem === null,
+        () => `refusing to write an inconsistent snapshot: key ${JSON.stringify(e.key)}: ${problem}`,
+      );
       this.#lastKey = e.key;
     }
     const json = JSON.stringify(entries.map(entryTuple));
@@ -65,23 +73,43 @@ export class SnapshotEncoder {
     this.#entries += entries.length;
   }
 
-  /** The whole snapshot: header and body. The encoder is done afterwards. */
+  /** The whole snapshot: header and body, at once (see {@link SnapshotEncoder.assemble} for slices). */
   finish(): Uint8Array {
-    assert(!this.#finished, "a snapshot finished twice");
-    this.#push(this.#tail);
-    this.#finished = true;
-    const out = new Uint8Array(SNAPSHOT_HEADER_BYTES + this.#bodyBytes);
-    const view = new DataView(out.buffer);
-    out.set(SNAPSHOT_MAGIC, 0);
-    view.setUint8(4, SNAPSHOT_VERSION);
-    view.setBigUint64(8, BigInt(this.#bodyBytes));
-    view.setUint32(16, this.#crc);
-    let at = SNAPSHOT_HEADER_BYTES;
-    for (const piece of this.#pieces) {
-      out.set(piece, at);
-      at += piece.length;
+    let out: Uint8Array | null = null;
+    while (out === null) out = this.assemble(Number.POSITIVE_INFINITY);
+    return out;
+  }
+
+  /**
+   * Ends the entries (on the first call) and copies about `maxBytes` more of the snapshot into its
+   * final buffer; answers that buffer once it is complete, null until then. No entries may follow.
+   */
+  assemble(maxBytes: number): Uint8Array | null {
+    if (!this.#finished) {
+      this.#push(this.#tail);
+      this.#finished = true;
+      this.#out = new Uint8Array(SNAPSHOT_HEADER_BYTES + this.#bodyBytes);
+      const view = new DataView(this.#out.buffer);
+      this.#out.set(SNAPSHOT_MAGIC, 0);
+      view.setUint8(4, SNAPSHOT_VERSION);
+      view.setBigUint64(8, BigInt(this.#bodyBytes));
+      view.setUint32(16, this.#crc);
+      this.#at = SNAPSHOT_HEADER_BYTES;
     }
+    const out = this.#out;
+    assert(out !== null, "the snapshot was already assembled");
+    let copied = 0;
+    while (this.#copied < this.#pieces.length && copied < maxBytes) {
+      const piece = this.#pieces[this.#copied];
+      out.set(piece, this.#at);
+      this.#at += piece.length;
+      copied += piece.length;
+      this.#copied += 1;
+    }
+    if (this.#copied < this.#pieces.length) return null;
+    assert(this.#at === out.length, "the assembled snapshot fills its buffer");
     this.#pieces.length = 0;
+    this.#out = null;
     return out;
   }
 

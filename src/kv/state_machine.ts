@@ -15,6 +15,8 @@ import type { ApplyResult, KvEntry, KvListing, RememberedResult } from "./types.
 
 /** Entries serialised per {@link KvSnapshotJob.step}. */
 export const SNAPSHOT_STEP_ENTRIES = 4096;
+/** Bytes of the finished snapshot copied into its buffer per step, per entry of the step's budget. */
+const ASSEMBLE_BYTES_PER_ENTRY = 2048;
 
 /**
  * A snapshot of the state at one applied index, written in slices while commands keep applying
@@ -173,24 +175,26 @@ export class KvStateMachine {
     let chunk = 0;
     let offset = 0;
     let data: Uint8Array | null = null;
-    let open = true;
+    let cancelled = false;
+    /** Releases the view (the keys are all encoded, or the job is cancelled). */
     const close = () => {
-      if (this.#view === view) {
-        this.#view = null;
-        this.#keys.thaw();
-      }
-      open = false;
+      if (this.#view !== view) return;
+      this.#view = null;
+      this.#keys.thaw();
     };
     const entryAt = (key: string): KvEntry => {
       const entry = view.before.has(key) ? view.before.get(key) : entries.get(key);
-      assert(entry !== undefined && entry !== null, `key ${JSON.stringify(key)} of the snapshot view has no entry`);
+      assert(
+        entry !== undefined && entry !== null,
+        () => `key ${JSON.stringify(key)} of the snapshot view has no entry`,
+      );
       return entry;
     };
     return {
       appliedIndex,
       step: (max = SNAPSHOT_STEP_ENTRIES) => {
         if (data !== null) return true;
-        assert(open, "a cancelled snapshot job was stepped");
+        assert(!cancelled, "a cancelled snapshot job was stepped");
         const batch: KvEntry[] = [];
         const chunks = view.keys.chunks;
         while (batch.length < max && chunk < chunks.length) {
@@ -205,9 +209,9 @@ export class KvStateMachine {
         }
         encoder.add(batch);
         if (chunk < chunks.length) return false;
-        data = encoder.finish();
-        close();
-        return true;
+        close(); // Every key is encoded: the view is no longer needed.
+        data = encoder.assemble(max * ASSEMBLE_BYTES_PER_ENTRY);
+        return data !== null;
       },
       get data(): Uint8Array {
         assert(data !== null, "the snapshot job is not complete");
@@ -215,6 +219,7 @@ export class KvStateMachine {
       },
       cancel: () => {
         close();
+        cancelled = true;
         data = null;
       },
     };
@@ -228,10 +233,10 @@ export class KvStateMachine {
 
   /** Asserts that `index` follows the applied index, then moves the applied index to it. */
   #advanceTo(index: number): void {
-    assert(Number.isSafeInteger(index) && index > 0, `a log index must be a positive integer, got ${index}`);
+    assert(Number.isSafeInteger(index) && index > 0, () => `a log index must be a positive integer, got ${index}`);
     assert(
       index > this.#appliedIndex,
-      `index ${index} applied after index ${this.#appliedIndex}; indexes must increase`,
+      () => `index ${index} applied after index ${this.#appliedIndex}; indexes must increase`,
     );
     this.#appliedIndex = index;
   }
@@ -260,7 +265,8 @@ export class KvStateMachine {
       version: prev === null ? 1 : prev.version + 1,
     });
     this.#entries.set(command.key, entry);
-    if (prev === null) assert(this.#keys.insert(command.key), `new key ${command.key} was already in the key index`);
+    if (prev === null)
+      assert(this.#keys.insert(command.key), () => `new key ${command.key} was already in the key index`);
     return { ok: true, revision: index, prev };
   }
 
@@ -272,7 +278,7 @@ export class KvStateMachine {
     if (prev === null) return { ok: true, revision: 0, prev: null };
     this.#beforeChange(command.key, prev);
     this.#entries.delete(command.key);
-    assert(this.#keys.delete(command.key), `deleted key ${command.key} was missing from the key index`);
+    assert(this.#keys.delete(command.key), () => `deleted key ${command.key} was missing from the key index`);
     return { ok: true, revision: index, prev };
   }
 }

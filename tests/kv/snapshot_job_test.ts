@@ -75,6 +75,7 @@ describe("incremental snapshot job", () => {
     const emptyJob = empty.beginSnapshot();
     expect(emptyJob.step()).toBe(true);
     expect(emptyJob.data).toEqual(empty.snapshot());
+    expect(empty.beginSnapshot().appliedIndex).toBe(0); // The finished job released the view.
   });
 
   it("allows one job at a time; a cancelled or finished job releases the view", () => {

@@ -19,6 +19,8 @@ import {
 } from "./snapshot.ts";
 import type { KvEntry } from "./types.ts";
 
+const EMPTY = new Uint8Array(0);
+
 /** A snapshot being written; add the entries, then finish. */
 export class SnapshotEncoder {
   readonly #appliedIndex: number;
@@ -54,8 +56,8 @@ export class SnapshotEncoder {
 
   /** Adds `entries`, which must follow every entry added before in ascending key order. */
   add(entries: readonly KvEntry[]): void {
-    assert(!this.#finished, "entries added to a finished snapshot");
     if (entries.length === 0) return;
+    assert(!this.#finished, "entries added to a finished snapshot");
     for (const e of entries) {
       assert(
         this.#lastKey === null || this.#lastKey < e.key,
@@ -104,6 +106,7 @@ export class SnapshotEncoder {
       out.set(piece, this.#at);
       this.#at += piece.length;
       copied += piece.length;
+      this.#pieces[this.#copied] = EMPTY; // Copied: its memory can go.
       this.#copied += 1;
     }
     if (this.#copied < this.#pieces.length) return null;

@@ -285,6 +285,11 @@ export class RaftRuntime<R> {
   /** Arms the timer and connects to the peers of the recovered configuration. */
   start(): void {
     this.#refreshPeers();
+    // The only voter of its configuration need not wait out an election timeout after a restart:
+    // no other node can lead it, so it campaigns (and wins) at once.
+    const config = this.#node.config;
+    const alone = config.voters.length === 1 && config.voters[0] === this.#options.id && !config.isJoint;
+    if (alone && this.#node.role === "follower") this.#guard(() => this.#node.handleElectionTimeout());
     this.#scheduleTurn();
   }
 

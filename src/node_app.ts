@@ -112,6 +112,7 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
   storage.onSync = (seconds, entries) => metrics.observeSync(seconds, entries);
   const recoveredSnapshot = storage.recovered.snapshot;
   if (recoveredSnapshot !== null) metrics.snapshotRecovered(recoveredSnapshot.data.byteLength);
+  storage.releaseRecoveredSnapshot(); // The state machine holds the state now.
   const receiver = new SnapshotReceiver({});
   // One app, so the peer endpoint and every unmatched request get the API's error envelopes.
   const app = createHttpApp(service, {
@@ -162,6 +163,7 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
       service.stopMembership();
       runtime.stop();
       receiver.close();
+      metrics.stop();
       lock.release();
     },
   };

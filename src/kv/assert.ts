@@ -13,8 +13,8 @@ export class KvInvariantError extends Error {
 }
 
 /**
- * Throws {@link KvInvariantError} with `message` unless `condition` holds. Hot paths pass the
- * message as a function, so that it is only built when the assertion fails.
+ * Throws {@link KvInvariantError} with `message` unless `condition` holds. On hot paths pass the
+ * message as a function, so it is only built when the assertion fails.
  */
 export function assert(condition: boolean, message: string | (() => string)): asserts condition {
   if (!condition) throw new KvInvariantError(typeof message === "string" ? message : message());

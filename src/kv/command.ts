@@ -4,6 +4,7 @@
  * reaches the same verdict for the same payload.
  */
 import { type KvCommand, KvCommandSchema } from "../../schemas/kv_command.ts";
+import { fastCommand } from "./command_fast_path.ts";
 
 /**
  * Largest payload, in bytes or UTF-16 code units, that is even parsed. A valid command needs at most
@@ -50,6 +51,8 @@ export function decodeCommand(payload: string | Uint8Array): DecodeCommandResult
   } catch (e) {
     return invalid(`payload is not JSON: ${(e as Error).message}`);
   }
+  const fast = fastCommand(json);
+  if (fast !== undefined) return { ok: true, command: fast };
   const parsed = KvCommandSchema.safeParse(json);
   if (!parsed.success) return invalid(describeIssues(parsed.error.issues));
   return { ok: true, command: parsed.data };

@@ -16,6 +16,8 @@
  * states always give byte-identical snapshots. Version 2 bodies had no idempotency table (it reads
  * as empty); version 1 bodies also carried an address book (`"members"`), which is ignored.
  */
+
+import { MAX_KEY_BYTES, MAX_VALUE_BYTES, utf8ByteLength } from "../../schemas/kv_command.ts";
 import {
   type KvSnapshotBody,
   KvSnapshotBodySchema,
@@ -104,7 +106,7 @@ export function decodeSnapshot(bytes: Uint8Array): DecodeSnapshotResult {
   } catch (e) {
     return refuse("bad_body", `the body is not JSON (${(e as Error).message})`);
   }
-  const parsed = schema.safeParse(json);
+  const parsed = parseBody(schema, json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return refuse(
@@ -116,6 +118,39 @@ export function decodeSnapshot(bytes: Uint8Array): DecodeSnapshotResult {
   const problem = findInconsistency(state);
   if (problem !== null) return refuse("bad_body", `the body is inconsistent: ${problem}`);
   return { ok: true, state };
+}
+
+/**
+ * The body checked against `schema`. The entries, which are most of a large snapshot, are checked
+ * by hand (the same rules as `KvSnapshotEntrySchema`) and the rest by the schema; if the hand check
+ * finds a problem, the whole body goes through the schema, which says what is wrong.
+ */
+function parseBody(
+  schema: typeof KvSnapshotBodySchema | typeof KvSnapshotBodyV2Schema | typeof KvSnapshotBodyV1Schema,
+  json: unknown,
+): ReturnType<typeof schema.safeParse> {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return schema.safeParse(json);
+  const entries = (json as { entries?: unknown }).entries;
+  if (!Array.isArray(entries) || !entries.every(isEntryTuple)) return schema.safeParse(json);
+  const rest = schema.safeParse({ ...json, entries: [] });
+  if (!rest.success) return rest;
+  return { ...rest, data: { ...rest.data, entries: entries as KvSnapshotEntry[] } } as typeof rest;
+}
+
+/** True iff `t` certainly satisfies `KvSnapshotEntrySchema`. */
+function isEntryTuple(t: unknown): boolean {
+  if (!Array.isArray(t) || t.length !== 5) return false;
+  const [key, value, revision, createRevision, version] = t;
+  if (typeof key !== "string" || typeof value !== "string") return false;
+  const keyBytes = utf8ByteLength(key);
+  if (keyBytes < 1 || keyBytes > MAX_KEY_BYTES) return false;
+  const valueBytes = utf8ByteLength(value);
+  if (valueBytes < 0 || valueBytes > MAX_VALUE_BYTES) return false;
+  return isPositive(revision) && isPositive(createRevision) && isPositive(version);
+}
+
+function isPositive(n: unknown): boolean {
+  return typeof n === "number" && Number.isSafeInteger(n) && n > 0;
 }
 
 type EnvelopeResult =
@@ -157,11 +192,13 @@ function checkEnvelope(bytes: Uint8Array): EnvelopeResult {
   return { ok: true, body, version };
 }
 
-function entryTuple(e: KvEntry): KvSnapshotEntry {
+/** The stored tuple of `e`: `[key, value, revision, createRevision, version]`. */
+export function entryTuple(e: KvEntry): KvSnapshotEntry {
   return [e.key, e.value, e.revision, e.createRevision, e.version];
 }
 
-function resultTuple(result: RememberedResult): KvSnapshotBody["idempotency"][number][3] {
+/** The stored tuple of a remembered result. */
+export function resultTuple(result: RememberedResult): KvSnapshotBody["idempotency"][number][3] {
   return result.ok
     ? ["ok", result.revision, result.prev === null ? null : entryTuple(result.prev)]
     : ["compare_failed", result.current === null ? null : entryTuple(result.current)];
@@ -192,7 +229,7 @@ function toState(body: KvSnapshotBody | KvSnapshotBodyV2): KvSnapshotState {
 }
 
 /** The first violated cross-field rule of `state`, or null if it is consistent. */
-function findInconsistency(state: KvSnapshotState): string | null {
+export function findInconsistency(state: KvSnapshotState): string | null {
   for (let i = 0; i < state.entries.length; i++) {
     const e = state.entries[i];
     if (i > 0 && !(state.entries[i - 1].key < e.key)) return `key ${JSON.stringify(e.key)} is out of order or repeated`;
@@ -227,7 +264,7 @@ function recordInconsistency(r: IdempotencyRecord, appliedIndex: number): string
 }
 
 /** Why `e` cannot exist at `appliedIndex`, or null if it can. */
-function entryInconsistency(e: KvEntry, appliedIndex: number): string | null {
+export function entryInconsistency(e: KvEntry, appliedIndex: number): string | null {
   if (e.revision > appliedIndex) return `revision ${e.revision} is above the applied index ${appliedIndex}`;
   if (e.createRevision < 1) return `createRevision ${e.createRevision} is below 1`;
   if (e.createRevision > e.revision) return `createRevision ${e.createRevision} is above revision ${e.revision}`;

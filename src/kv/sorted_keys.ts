@@ -8,10 +8,38 @@ import { assert } from "./assert.ts";
 /** Chunks split when they grow past twice this size and merge with a neighbour below a quarter. */
 const CHUNK = 512;
 
+/**
+ * The keys of a {@link SortedKeys} as they were when {@link SortedKeys.freeze} was called: later
+ * inserts and deletes do not show (the set copies a chunk before it first changes it).
+ */
+export interface FrozenKeys {
+  /** Number of keys in the view. */
+  readonly size: number;
+  /** The chunks of the view, ascending; they must not be changed. */
+  readonly chunks: readonly (readonly string[])[];
+}
+
 /** A sorted set of strings. Invariant: every chunk is non-empty and sorted, chunks ascend and are disjoint. */
 export class SortedKeys {
   #chunks: string[][] = [];
   #size = 0;
+  /** Chunks a {@link FrozenKeys} view shares; copied before they change. Null: no view is open. */
+  #shared: Set<string[]> | null = null;
+
+  /**
+   * A consistent view of the keys as they are now, in O(n / chunk size): until
+   * {@link SortedKeys.thaw}, a chunk is copied before its first change. One view at a time.
+   */
+  freeze(): FrozenKeys {
+    assert(this.#shared === null, "one frozen view of the keys at a time");
+    this.#shared = new Set(this.#chunks);
+    return { size: this.#size, chunks: this.#chunks.slice() };
+  }
+
+  /** Ends the frozen view: chunks are changed in place again. */
+  thaw(): void {
+    this.#shared = null;
+  }
 
   /** Builds a set from keys already in strictly ascending order, in O(n). */
   static fromSorted(keys: readonly string[]): SortedKeys {
@@ -34,9 +62,9 @@ export class SortedKeys {
       return true;
     }
     const c = Math.min(this.#chunkFor(key), this.#chunks.length - 1);
-    const chunk = this.#chunks[c];
-    const i = lowerBound(chunk, key);
-    if (i < chunk.length && chunk[i] === key) return false;
+    const i = lowerBound(this.#chunks[c], key);
+    if (i < this.#chunks[c].length && this.#chunks[c][i] === key) return false;
+    const chunk = this.#own(c);
     chunk.splice(i, 0, key);
     this.#size += 1;
     if (chunk.length > 2 * CHUNK) this.#chunks.splice(c + 1, 0, chunk.splice(CHUNK));
@@ -47,9 +75,9 @@ export class SortedKeys {
   delete(key: string): boolean {
     const c = this.#chunkFor(key);
     if (c === this.#chunks.length) return false;
-    const chunk = this.#chunks[c];
-    const i = lowerBound(chunk, key);
-    if (chunk[i] !== key) return false;
+    const i = lowerBound(this.#chunks[c], key);
+    if (this.#chunks[c][i] !== key) return false;
+    const chunk = this.#own(c);
     chunk.splice(i, 1);
     this.#size -= 1;
     if (chunk.length < CHUNK / 4) this.#mergeSmall(c);
@@ -73,6 +101,16 @@ export class SortedKeys {
   /** All keys in ascending order, as a new array. */
   toArray(): string[] {
     return ([] as string[]).concat(...this.#chunks);
+  }
+
+  /** Chunk `c`, copied first if a frozen view shares it, so it may be changed in place. */
+  #own(c: number): string[] {
+    const chunk = this.#chunks[c];
+    if (this.#shared === null || !this.#shared.has(chunk)) return chunk;
+    this.#shared.delete(chunk);
+    const copy = chunk.slice();
+    this.#chunks[c] = copy;
+    return copy;
   }
 
   /** Index of the first chunk whose last key is >= `key`, or the number of chunks if none is. */

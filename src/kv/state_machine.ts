@@ -9,8 +9,39 @@ import { assert } from "./assert.ts";
 import { decodeCommand } from "./command.ts";
 import { fingerprintOf, IdempotencyTable } from "./idempotency.ts";
 import { decodeSnapshot, encodeSnapshot, type SnapshotError } from "./snapshot.ts";
-import { SortedKeys } from "./sorted_keys.ts";
+import { SnapshotEncoder } from "./snapshot_encoder.ts";
+import { type FrozenKeys, SortedKeys } from "./sorted_keys.ts";
 import type { ApplyResult, KvEntry, KvListing, RememberedResult } from "./types.ts";
+
+/** Entries serialised per {@link KvSnapshotJob.step}. */
+export const SNAPSHOT_STEP_ENTRIES = 4096;
+/** Bytes of the finished snapshot copied into its buffer per step, per entry of the step's budget. */
+const ASSEMBLE_BYTES_PER_ENTRY = 2048;
+
+/**
+ * A snapshot of the state at one applied index, written in slices while commands keep applying
+ * (see {@link KvStateMachine.beginSnapshot}). Call {@link KvSnapshotJob.step} until it answers
+ * true, then read {@link KvSnapshotJob.data}; or {@link KvSnapshotJob.cancel} it.
+ */
+export interface KvSnapshotJob {
+  /** The applied index the snapshot holds the state of. */
+  readonly appliedIndex: number;
+  /** Serialises up to `entries` more keys; true once the snapshot is complete. */
+  step(entries?: number): boolean;
+  /** The snapshot bytes (as {@link KvStateMachine.snapshot} at `appliedIndex`); only once complete. */
+  readonly data: Uint8Array;
+  /** Stops the job and releases its view of the state; `data` is then unavailable. */
+  cancel(): void;
+}
+
+/**
+ * What an open snapshot job needs from the machine: for each key changed since the job began, its
+ * entry as it was then (null: absent then). First change wins, so later ones do not overwrite it.
+ */
+interface OpenView {
+  readonly keys: FrozenKeys;
+  readonly before: Map<string, KvEntry | null>;
+}
 
 /** Compare-and-set expectations shared by put and delete. */
 type Expectations = Pick<PutCommand, "expectValue" | "expectRevision">;
@@ -24,6 +55,8 @@ export class KvStateMachine {
   #appliedIndex = 0;
   /** Recent idempotency keys and their first results; every record's index is <= appliedIndex. */
   #idempotency = new IdempotencyTable();
+  /** The view of the open snapshot job, if any. */
+  #view: OpenView | null = null;
 
   /**
    * Restores a state machine from {@link KvStateMachine.snapshot} bytes. A corrupt, truncated or
@@ -126,12 +159,84 @@ export class KvStateMachine {
     return encodeSnapshot({ appliedIndex: this.#appliedIndex, entries, idempotency: this.#idempotency.records() });
   }
 
+  /**
+   * Starts a snapshot of the state as it is now, to be serialised in slices by the job's `step`
+   * while this machine keeps applying commands: the job sees the keys through a copy-on-write view
+   * and the entries changed since through their first earlier value, so the bytes are exactly
+   * {@link KvStateMachine.snapshot} at this applied index. One job at a time.
+   */
+  beginSnapshot(): KvSnapshotJob {
+    assert(this.#view === null, "one snapshot job at a time");
+    const view: OpenView = { keys: this.#keys.freeze(), before: new Map() };
+    this.#view = view;
+    const appliedIndex = this.#appliedIndex;
+    const encoder = new SnapshotEncoder(appliedIndex, this.#idempotency.records());
+    const entries = this.#entries;
+    let chunk = 0;
+    let offset = 0;
+    let data: Uint8Array | null = null;
+    let cancelled = false;
+    /** Releases the view (the keys are all encoded, or the job is cancelled). */
+    const close = () => {
+      if (this.#view !== view) return;
+      this.#view = null;
+      this.#keys.thaw();
+    };
+    const entryAt = (key: string): KvEntry => {
+      const entry = view.before.has(key) ? view.before.get(key) : entries.get(key);
+      assert(
+        entry !== undefined && entry !== null,
+        () => `key ${JSON.stringify(key)} of the snapshot view has no entry`,
+      );
+      return entry;
+    };
+    return {
+      appliedIndex,
+      step: (max = SNAPSHOT_STEP_ENTRIES) => {
+        if (data !== null) return true;
+        assert(!cancelled, "a cancelled snapshot job was stepped");
+        const batch: KvEntry[] = [];
+        const chunks = view.keys.chunks;
+        while (batch.length < max && chunk < chunks.length) {
+          const keys = chunks[chunk];
+          const end = Math.min(keys.length, offset + max - batch.length);
+          for (let i = offset; i < end; i++) batch.push(entryAt(keys[i]));
+          offset = end;
+          if (offset === keys.length) {
+            chunk += 1;
+            offset = 0;
+          }
+        }
+        encoder.add(batch);
+        if (chunk < chunks.length) return false;
+        close(); // Every key is encoded: the view is no longer needed.
+        data = encoder.assemble(max * ASSEMBLE_BYTES_PER_ENTRY);
+        return data !== null;
+      },
+      get data(): Uint8Array {
+        assert(data !== null, "the snapshot job is not complete");
+        return data;
+      },
+      cancel: () => {
+        close();
+        cancelled = true;
+        data = null;
+      },
+    };
+  }
+
+  /** Notes the entry of `key` before its first change while a snapshot job is open. */
+  #beforeChange(key: string, current: KvEntry | null): void {
+    const view = this.#view;
+    if (view !== null && !view.before.has(key)) view.before.set(key, current);
+  }
+
   /** Asserts that `index` follows the applied index, then moves the applied index to it. */
   #advanceTo(index: number): void {
     assert(Number.isSafeInteger(index) && index > 0, () => `a log index must be a positive integer, got ${index}`);
     assert(
       index > this.#appliedIndex,
-      `index ${index} applied after index ${this.#appliedIndex}; indexes must increase`,
+      () => `index ${index} applied after index ${this.#appliedIndex}; indexes must increase`,
     );
     this.#appliedIndex = index;
   }
@@ -151,6 +256,7 @@ export class KvStateMachine {
     const prev = this.#entries.get(command.key) ?? null;
     // Compare-and-set: refuse without changing anything.
     if (!expectationsHold(prev, command)) return { ok: false, code: "compare_failed", current: prev };
+    this.#beforeChange(command.key, prev);
     const entry: KvEntry = Object.freeze({
       key: command.key,
       value: command.value,
@@ -170,6 +276,7 @@ export class KvStateMachine {
     if (!expectationsHold(prev, command)) return { ok: false, code: "compare_failed", current: prev };
     // Deleting a missing key succeeds and changes nothing.
     if (prev === null) return { ok: true, revision: 0, prev: null };
+    this.#beforeChange(command.key, prev);
     this.#entries.delete(command.key);
     assert(this.#keys.delete(command.key), () => `deleted key ${command.key} was missing from the key index`);
     return { ok: true, revision: index, prev };

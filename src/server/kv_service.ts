@@ -7,7 +7,7 @@ import { LogPosition, type NodeId } from "../../packages/core/src/mod.ts";
 import { type ApplyResult, encodeCommand, type KvCommand, KvStateMachine } from "../kv/mod.ts";
 import type { Clock } from "./clock.ts";
 import { DEFAULT_MEMBERSHIP_SETTINGS, Membership, type MembershipSettings, roleOf } from "./membership.ts";
-import type { SnapshotFileReader, StateMachine } from "./ports.ts";
+import type { SnapshotFileReader, SnapshotJob, StateMachine } from "./ports.ts";
 import type { RaftRuntime } from "./runtime.ts";
 import type {
   Consistency,
@@ -54,6 +54,11 @@ export class KvMachineHolder implements StateMachine<ApplyResult> {
   /** Serialises the state. */
   snapshot(): Uint8Array {
     return this.machine.snapshot();
+  }
+
+  /** Starts a snapshot serialised in slices (see {@link KvStateMachine.beginSnapshot}). */
+  beginSnapshot(): SnapshotJob {
+    return this.machine.beginSnapshot();
   }
 
   /** Resets to the empty state. */

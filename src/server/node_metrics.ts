@@ -3,7 +3,9 @@
  * syncs and batch sizes, peer traffic, snapshots, the outcomes of client writes, and API requests
  * by route and status with their durations.
  */
+import process from "node:process";
 import { assert, type NodeId } from "../../packages/core/src/mod.ts";
+import { LoopMonitor } from "./loop_monitor.ts";
 import {
   type Counter,
   type CounterChild,
@@ -62,6 +64,8 @@ export class NodeMetrics implements RuntimeMetrics {
   /** The size of the latest snapshot taken or installed (or recovered at startup); null: none yet. */
   #snapshotBytes: number | null = null;
   #source: MetricsSource | null = null;
+  /** The event-loop probe behind `raft_event_loop_stall_max_seconds`; stopped by {@link NodeMetrics.stop}. */
+  readonly #loop = new LoopMonitor();
 
   /**
    * The metrics of a node; call {@link NodeMetrics.attach} once the node exists (the transport
@@ -99,6 +103,14 @@ export class NodeMetrics implements RuntimeMetrics {
       "The index the latest snapshot covers.",
       one((s) => s.snapshotIndex),
     );
+    r.gauge(
+      "raft_event_loop_stall_max_seconds",
+      "The longest the event loop was busy past a 20 ms probe timer's due time, since start.",
+      () => [[{}, this.#loop.maxStallSeconds] as const],
+    );
+    r.gauge("process_resident_memory_bytes", "Resident memory size in bytes.", () => [
+      [{}, process.memoryUsage().rss] as const,
+    ]);
     r.gauge("raft_role", "1 for the node's current role, 0 for the others.", () => {
       const role = status().role;
       return ROLES.map((name) => [{ role: name }, name === role ? 1 : 0] as const);
@@ -236,6 +248,11 @@ export class NodeMetrics implements RuntimeMetrics {
   /** A `/v1` request was refused by the token check, for `why`. */
   observeAuthFailure(why: string): void {
     this.#authFailures.inc({ reason: why });
+  }
+
+  /** Stops the event-loop probe. */
+  stop(): void {
+    this.#loop.stop();
   }
 
   /** Every metric in the Prometheus text format. */

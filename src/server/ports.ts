@@ -95,6 +95,21 @@ export interface RuntimeStorage {
   close(): void;
 }
 
+/**
+ * A snapshot of a state machine at one applied index, serialised in slices across turns while the
+ * machine keeps applying entries (see {@link StateMachine.beginSnapshot}).
+ */
+export interface SnapshotJob {
+  /** The applied index whose state the snapshot holds. */
+  readonly appliedIndex: number;
+  /** Does one bounded slice of the work; true once {@link SnapshotJob.data} is complete. */
+  step(): boolean;
+  /** The snapshot (what `snapshot()` answered at `appliedIndex`); only once complete. */
+  readonly data: Uint8Array;
+  /** Abandons the job. */
+  cancel(): void;
+}
+
 /** A replicated state machine. */
 export interface StateMachine<R> {
   /** The highest log index applied (commands or not). */
@@ -105,6 +120,11 @@ export interface StateMachine<R> {
   skip(index: number): void;
   /** Serialises the whole state (at `appliedIndex`). */
   snapshot(): Uint8Array;
+  /**
+   * Starts a snapshot of the state at `appliedIndex`, serialised in slices (optional: without it,
+   * automatic snapshots are taken whole, in one turn). One job at a time.
+   */
+  beginSnapshot?(): SnapshotJob;
   /** Replaces the whole state with a snapshot's; false (state unchanged) if it is not valid. */
   restore(data: Uint8Array): boolean;
   /** Resets to the empty state (before rebuilding from storage). */

@@ -6,6 +6,7 @@
  * run this same code over different ports.
  */
 import {
+  assert,
   ClusterConfig,
   type FollowerProgress,
   Generation,
@@ -36,6 +37,7 @@ import type {
   RuntimeStorage,
   RuntimeTransport,
   SnapshotFileReader,
+  SnapshotJob,
   StateMachine,
   StoredSnapshot,
 } from "./ports.ts";
@@ -47,13 +49,17 @@ import {
   type SnapshotInstallOutcome,
   type SnapshotTrigger,
 } from "./runtime_metrics.ts";
+import { snapshotDue } from "./snapshot_policy.ts";
 
 /** Settings of the runtime loop. */
 export interface RuntimeOptions {
   readonly id: NodeId;
   readonly electionTimeoutMs: number;
   readonly heartbeatMs: number;
-  /** Take a snapshot (and compact the log) every this many applied entries. */
+  /**
+   * Fewest applied entries between two automatic snapshots; past it, a snapshot is taken once the
+   * log since the latest one holds as many bytes as that snapshot (see snapshot_policy.ts).
+   */
   readonly snapshotEvery: number;
   readonly maxPendingProposals: number;
   readonly maxPendingReads: number;
@@ -212,6 +218,13 @@ export class RaftRuntime<R> {
   readonly #snapshotSends = new Map<NodeId, number>();
   /** When the executor started its sync in flight (clock milliseconds). */
   #syncStartedAt = 0;
+  /** The automatic snapshot being serialised in slices, if any. */
+  #snapshotJob: { job: SnapshotJob; at: { position: LogPosition; config: ClusterConfig }; started: number } | null =
+    null;
+  /** Payload bytes of the entries applied since the latest snapshot (or the open job's index). */
+  #logBytesSinceSnapshot = 0;
+  /** Size of the latest snapshot taken, installed or recovered (0: none). */
+  #lastSnapshotBytes = 0;
 
   /** Creates the runtime and rebuilds the node from what storage recovered (throws StartupError if it cannot). */
   constructor(options: RuntimeOptions, deps: RuntimeDeps<R>) {
@@ -225,6 +238,7 @@ export class RaftRuntime<R> {
     this.#directory = new MemberDirectory(options.id);
     this.#node = this.#recoverNode(deps.storage.recovered);
     this.#executor = this.#newExecutor();
+    this.#lastSnapshotBytes = deps.storage.recovered.snapshot?.data.byteLength ?? 0;
   }
 
   /** The runtime's logger (the membership operations log through it too). */
@@ -273,6 +287,11 @@ export class RaftRuntime<R> {
   /** Arms the timer and connects to the peers of the recovered configuration. */
   start(): void {
     this.#refreshPeers();
+    // The only voter of its configuration need not wait out an election timeout after a restart:
+    // no other node can lead it, so it campaigns (and wins) at once.
+    const config = this.#node.config;
+    const alone = config.voters.length === 1 && config.voters[0] === this.#options.id && !config.isJoint;
+    if (alone && this.#node.role === "follower") this.#guard(() => this.#node.handleElectionTimeout());
     this.#scheduleTurn();
   }
 
@@ -432,6 +451,7 @@ export class RaftRuntime<R> {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#cancelSnapshotJob();
     this.#timer.stop();
     if (this.#recoveryTimer !== null) this.#deps.clock.clearTimeout(this.#recoveryTimer);
     this.#proposals.stopAll();
@@ -657,10 +677,61 @@ export class RaftRuntime<R> {
         machine.skip(i);
         continue;
       }
+      this.#logBytesSinceSnapshot += entry.data.length;
       const result = machine.apply(i, entry.data);
       this.#proposals.applied(i, entries.getTerm(i) as number, result);
     }
-    if (this.appliedIndex - node.log.snapshotPosition.index >= this.#options.snapshotEvery) this.#takeSnapshot("auto");
+    if (this.#snapshotJob !== null) return;
+    const due = snapshotDue({
+      entriesSince: this.appliedIndex - node.log.snapshotPosition.index,
+      logBytesSince: this.#logBytesSinceSnapshot,
+      lastSnapshotBytes: this.#lastSnapshotBytes,
+      minEntries: this.#options.snapshotEvery,
+    });
+    if (due) this.#startSnapshotJob();
+  }
+
+  /**
+   * Starts an automatic snapshot at the applied index, serialised a slice per turn of the event
+   * loop so writes and reads go on meanwhile; a machine without jobs snapshots whole, now.
+   */
+  #startSnapshotJob(): void {
+    const node = this.#node;
+    const machine = this.#deps.stateMachine;
+    if (machine.beginSnapshot === undefined) {
+      this.#takeSnapshot("auto");
+      return;
+    }
+    const at = node.log.getPositionAndConfig(this.appliedIndex);
+    if (at === undefined || at.position.index <= node.log.snapshotPosition.index) return;
+    // Snapshot files are not ordered with the log: the term the snapshot is from must be durable first.
+    if (this.#deps.storage.durableTerm < at.position.term) this.#executor.flushNow();
+    const job = machine.beginSnapshot();
+    assert(job.appliedIndex === at.position.index, "a snapshot job starts at the applied index");
+    this.#snapshotJob = { job, at, started: this.#deps.clock.now() };
+    this.#logBytesSinceSnapshot = 0;
+    this.#deps.clock.defer(() => this.#stepSnapshotJob(job));
+  }
+
+  /** One slice of the open snapshot job; once complete, stores it and compacts the log to it. */
+  #stepSnapshotJob(job: SnapshotJob): void {
+    const open = this.#snapshotJob;
+    if (open === null || open.job !== job || this.#stopped || this.#down) return;
+    const done = this.#guard(() => {
+      if (!job.step()) return false;
+      this.#snapshotJob = null;
+      // A snapshot installed or taken meanwhile may already cover this one.
+      if (open.at.position.index <= this.#node.log.snapshotPosition.index) return true;
+      this.#storeSnapshot({ position: open.at.position, config: open.at.config, data: job.data }, "auto", open.started);
+      return true;
+    });
+    if (done === false) this.#deps.clock.defer(() => this.#stepSnapshotJob(job));
+  }
+
+  /** Abandons the open snapshot job, if any. */
+  #cancelSnapshotJob(): void {
+    this.#snapshotJob?.job.cancel();
+    this.#snapshotJob = null;
   }
 
   /** Snapshots the state machine at its applied index and compacts the log to it; false if it cannot. */
@@ -671,13 +742,24 @@ export class RaftRuntime<R> {
     const started = this.#deps.clock.now();
     // Snapshot files are not ordered with the log: the term the snapshot is from must be durable first.
     if (this.#deps.storage.durableTerm < at.position.term) this.#executor.flushNow();
+    this.#cancelSnapshotJob(); // This one covers it.
+    this.#logBytesSinceSnapshot = 0;
     const snapshot = { position: at.position, config: at.config, data: this.#deps.stateMachine.snapshot() };
+    this.#storeSnapshot(snapshot, trigger, started);
+    return true;
+  }
+
+  /** Stores a snapshot this node took (durably), compacts the log to it and reports it. */
+  #storeSnapshot(snapshot: StoredSnapshot, trigger: SnapshotTrigger, started: number): void {
+    const node = this.#node;
+    const at = { position: snapshot.position, config: snapshot.config };
     this.#deps.storage.installSnapshot(snapshot, true);
     if (!node.handleSnapshotInstalled(at.position, at.config)) {
       throw new RaftInvariantError(`the core refused local snapshot ${LogPosition.format(at.position)}`);
     }
     const seconds = Math.max(0, this.#deps.clock.now() - started) / 1000;
     const bytes = snapshot.data.byteLength;
+    this.#lastSnapshotBytes = bytes;
     this.#metrics.snapshotTaken(trigger, bytes, seconds);
     const { index, term } = at.position;
     this.#deps.logger.info(`snapshot at ${LogPosition.format(at.position)}; log compacted`, {
@@ -689,7 +771,6 @@ export class RaftRuntime<R> {
       durationMs: Math.round(seconds * 1e6) / 1e3,
     });
     this.#scheduleTurn();
-    return true;
   }
 
   #installSnapshot(from: NodeId, snapshot: StoredSnapshot): boolean {
@@ -704,6 +785,7 @@ export class RaftRuntime<R> {
       return false;
     }
     const machine = this.#deps.stateMachine;
+    this.#cancelSnapshotJob(); // Its machine is about to be replaced.
     if (!machine.restore(snapshot.data)) {
       this.#snapshotRefused(from, snapshot, "undecodable", "its state does not decode");
       this.#executor.execute(node); // The term may have changed: persist it all the same.
@@ -720,6 +802,8 @@ export class RaftRuntime<R> {
     this.#proposals.skippedThrough(at.index);
     const bytes = snapshot.data.byteLength;
     this.#metrics.snapshotInstall("installed", bytes);
+    this.#lastSnapshotBytes = bytes;
+    this.#logBytesSinceSnapshot = 0;
     this.#deps.logger.info(`installed snapshot ${LogPosition.format(at)} from ${from}`, {
       event: "snapshot_installed",
       index: at.index,
@@ -793,6 +877,7 @@ export class RaftRuntime<R> {
       { event: "storage_failed", code: error.code },
     );
     this.#down = true;
+    this.#cancelSnapshotJob();
     this.#storageFailure = error.message;
     this.#timer.stop();
     this.#node.actions.take(); // Dropped: the node is rebuilt from what is durable.

@@ -73,6 +73,8 @@ export class StorageAdapter implements RuntimeStorage {
   readonly #open: StorageOpener;
   #opened: OpenedStorage;
   #recovered: RecoveredState;
+  /** What the latest open found, in numbers (taken at open: the snapshot's bytes may be released). */
+  #summary: RecoverySummary;
   /** Entries appended since the last sync (the next sync makes them durable). */
   #unsyncedEntries = 0;
 
@@ -81,6 +83,7 @@ export class StorageAdapter implements RuntimeStorage {
     this.#open = open;
     this.#opened = open();
     this.#recovered = recoveredOf(this.#opened);
+    this.#summary = recoverySummary(this.#opened);
   }
 
   /** The state found by the latest open. */
@@ -90,7 +93,16 @@ export class StorageAdapter implements RuntimeStorage {
 
   /** What the latest open found, in numbers (for the startup log). */
   get recoverySummary(): RecoverySummary {
-    return recoverySummary(this.#opened);
+    return this.#summary;
+  }
+
+  /**
+   * Lets go of the recovered snapshot's bytes once the state machine was restored from them (they
+   * are as big as the state): `recovered.snapshot` is null afterwards, until the next reopen.
+   */
+  releaseRecoveredSnapshot(): void {
+    this.#opened = { ...this.#opened, snapshot: null };
+    this.#recovered = { ...this.#recovered, snapshot: null };
   }
 
   get durableTerm(): Term {
@@ -161,6 +173,7 @@ export class StorageAdapter implements RuntimeStorage {
     this.#unsyncedEntries = 0;
     this.#opened = this.#open();
     this.#recovered = recoveredOf(this.#opened);
+    this.#summary = recoverySummary(this.#opened);
     return this.#recovered;
   }
 

@@ -129,6 +129,11 @@ export async function checkSnapshotCatchUp(
   const stoppedAt = (await follower.status()).lastIndex;
   await cluster.kill(follower);
   await writeThroughEach(cluster.running, prefix, 30, acked, 8);
+  // The leader snapshots once the log since its latest snapshot is as big as that snapshot (and
+  // --snapshot-every entries long): write on, a bounded number of rounds, until it compacted.
+  for (let round = 1; (await leader.status()).snapshotIndex <= stoppedAt && round <= 10; round++) {
+    await writeThroughEach(cluster.running, `${prefix}-more${round}`, 30, acked, 8);
+  }
   expect(await waitForCompaction(leader, stoppedAt)).toBeGreaterThan(stoppedAt);
   await restartDuringWrites(cluster, follower, acked, `${prefix}-during`);
   await expectAllStaleAfterApply(cluster, follower, acked);

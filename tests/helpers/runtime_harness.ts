@@ -48,6 +48,12 @@ export class SteppedClock implements Clock {
     this.timers.clear();
     for (const [, fn] of due) fn();
   }
+  /** Runs the oldest deferred call, if any; false if none was waiting. */
+  step(): boolean {
+    const fn = this.#deferred.shift();
+    fn?.();
+    return fn !== undefined;
+  }
   /** Runs deferred calls (and those they defer) until none is left. */
   flush(): void {
     for (let turns = 0; this.#deferred.length > 0; turns++) {

@@ -3,7 +3,7 @@ import { createRoute, type z } from "@hono/zod-openapi";
 import { errorResponses, leaderRedirectResponse } from "../schemas/api_errors.ts";
 import { GetQuerySchema, GetResultSchema, KeyParamsSchema } from "../schemas/api_kv.ts";
 import { answerServiceError, requireLeader } from "../src/http/forward.ts";
-import { type ApiApp, setRaftHeaders } from "../src/http/http_context.ts";
+import { type ApiApp, setResultHeaders } from "../src/http/http_context.ts";
 import { apiError } from "../src/http/http_errors.ts";
 
 /** The route definition. */
@@ -39,7 +39,7 @@ export function registerGetKey(app: ApiApp): void {
     const { consistency } = c.req.valid("query");
     const result = await c.var.service.get(key, consistency);
     if (!result.ok) return answerServiceError(c, result, "read");
-    setRaftHeaders(c, result.index);
+    setResultHeaders(c, result);
     if (result.kv === null) {
       return apiError(c, "not_found", `Key '${key}' does not exist`, { details: { key, index: result.index } });
     }

@@ -4,6 +4,7 @@
  * by route and status with their durations.
  */
 import { assert, type NodeId } from "../../packages/core/src/mod.ts";
+import { FORWARD_KINDS, FORWARD_OUTCOMES, type ForwardKind, type ForwardOutcome } from "./link_forwarder.ts";
 import {
   type Counter,
   type CounterChild,
@@ -46,6 +47,9 @@ export class NodeMetrics implements RuntimeMetrics {
   /** Per-peer traffic: the transport's observer, and the peer endpoint reports to it. */
   readonly peers: PeerMetrics;
   readonly #writes: Counter;
+  readonly #forwards = new Map<string, CounterChild>();
+  readonly #forwardsServed = new Map<ForwardKind, CounterChild>();
+  readonly #readBatches: HistogramChild;
   readonly #requests: Counter;
   readonly #authFailures: Counter;
   readonly #durations: Histogram;
@@ -135,6 +139,7 @@ export class NodeMetrics implements RuntimeMetrics {
     this.peers = new PeerMetrics(r, (id) => this.#source?.isMember(id) ?? false);
     this.#snapshotDurations = this.#registerSnapshots(r);
     this.#writes = r.counter("raft_client_writes_total", "Client writes by outcome (applied, or the error code).");
+    this.#readBatches = this.#registerForwards(r);
     this.#requests = r.counter("http_requests_total", "API requests by method, route and status.");
     this.#authFailures = r.counter(
       "http_auth_failures_total",
@@ -167,6 +172,45 @@ export class NodeMetrics implements RuntimeMetrics {
       this.#snapshotBytes === null ? [] : [[{}, this.#snapshotBytes] as const],
     );
     return durations;
+  }
+
+  /** Registers the metrics of forwarding over the peer link; returns the read-batch histogram. */
+  #registerForwards(r: MetricsRegistry): HistogramChild {
+    const forwards = r.counter(
+      "raft_link_forwards_total",
+      "Requests this follower forwarded to its leader over the peer link, by kind (proposal, read_index) and outcome.",
+    );
+    for (const kind of FORWARD_KINDS) {
+      for (const outcome of FORWARD_OUTCOMES)
+        this.#forwards.set(`${kind}/${outcome}`, forwards.child({ kind, outcome }));
+    }
+    const served = r.counter(
+      "raft_link_forwards_served_total",
+      "Requests followers forwarded to this node over the peer link that it answered, by kind.",
+    );
+    for (const kind of FORWARD_KINDS) this.#forwardsServed.set(kind, served.child({ kind }));
+    return r
+      .histogram(
+        "raft_follower_read_batch_reads",
+        "Linearizable reads served per read-index request this follower sent its leader.",
+        ENTRY_BUCKETS,
+      )
+      .child();
+  }
+
+  /** A request forwarded over the link ended with `outcome`. */
+  countForward(kind: ForwardKind, outcome: ForwardOutcome): void {
+    this.#forwards.get(`${kind}/${outcome}`)?.inc();
+  }
+
+  /** This node answered a request a follower forwarded over the link. */
+  countForwardServed(kind: ForwardKind): void {
+    this.#forwardsServed.get(kind)?.inc();
+  }
+
+  /** A read-index request went out on behalf of `reads` reads. */
+  observeReadBatch(reads: number): void {
+    this.#readBatches.observe(reads);
   }
 
   /** Reads the node's status and members from `source` from now on (once). */

@@ -1,0 +1,85 @@
+/**
+ * The leader side of forwarding over the peer link: a follower's forwarded write goes through the
+ * same service call as a write to the leader's own HTTP API, and a read-index request gets the
+ * commit index once a quorum confirmed this leader; the answer carries what the leader's handler
+ * would have answered (result, or error code, message, definite, leader hint).
+ */
+import {
+  type ForwardProposalReplyFrame,
+  type ForwardReplyFrame,
+  type ForwardRequestFrame,
+  MAX_FORWARD_DETAIL_KEYS,
+  MAX_FORWARD_MESSAGE_LENGTH,
+  PEER_PROTOCOL_VERSION,
+  type ServiceErrorWire,
+} from "../../schemas/peer_frame.ts";
+import type { ReadIndexAnswer } from "./link_forwarder.ts";
+import type { DeleteOptions, PutOptions, ServiceError, WriteResult } from "./service.ts";
+
+/** What answering forwarded requests needs of the node's service. */
+export interface ForwardTarget {
+  /** This node's id (the `from` of its answers). */
+  readonly self: { readonly id: string };
+  /** Writes one key, as `PUT /v1/kv/{key}` does. */
+  put(key: string, value: string, options: PutOptions): Promise<WriteResult | ServiceError>;
+  /** Deletes one key, as `DELETE /v1/kv/{key}` does. */
+  delete(key: string, options: DeleteOptions): Promise<WriteResult | ServiceError>;
+  /** A read index confirmed by a quorum (leader only). */
+  leaderReadIndex(): Promise<ReadIndexAnswer>;
+}
+
+/** The answer to a forwarded request, for the connection it came on. */
+export async function answerForwardRequest(
+  target: ForwardTarget,
+  frame: ForwardRequestFrame,
+): Promise<ForwardReplyFrame> {
+  const head: { v: typeof PEER_PROTOCOL_VERSION; from: string; id: number } = {
+    v: PEER_PROTOCOL_VERSION,
+    from: target.self.id,
+    id: frame.id,
+  };
+  if (frame.type === "ReadIndexRequest") {
+    const answer = await target.leaderReadIndex();
+    const result = answer.ok ? { ok: true as const, index: answer.index } : errorWire(answer);
+    return { ...head, type: "ReadIndexReply", result };
+  }
+  const { command } = frame;
+  const options = conditionsOf(command);
+  const outcome =
+    command.op === "put"
+      ? await target.put(command.key, command.value, options)
+      : await target.delete(command.key, options);
+  return { ...head, type: "ForwardProposalReply", result: writeWire(outcome) };
+}
+
+function conditionsOf(command: PutOptions): PutOptions {
+  const out: { expectValue?: string; expectRevision?: number; idempotencyKey?: string } = {};
+  if (command.expectValue !== undefined) out.expectValue = command.expectValue;
+  if (command.expectRevision !== undefined) out.expectRevision = command.expectRevision;
+  if (command.idempotencyKey !== undefined) out.idempotencyKey = command.idempotencyKey;
+  return out;
+}
+
+function writeWire(outcome: WriteResult | ServiceError): ForwardProposalReplyFrame["result"] {
+  if (!outcome.ok) return errorWire(outcome);
+  const { index, revision, prev, replayed } = outcome;
+  return { ok: true, index, revision, prev, replayed };
+}
+
+/** A service error as the wire carries it (the message and details bounded as the schema wants). */
+function errorWire(error: ServiceError): ServiceErrorWire {
+  const wire: ServiceErrorWire = {
+    ok: false,
+    code: error.code,
+    message: error.message.slice(0, MAX_FORWARD_MESSAGE_LENGTH),
+  };
+  const out = wire as { -readonly [K in keyof ServiceErrorWire]: ServiceErrorWire[K] };
+  if (error.definite !== undefined) out.definite = error.definite;
+  if (error.leader !== undefined) out.leader = error.leader;
+  if (error.replayed !== undefined) out.replayed = error.replayed;
+  if (error.details !== undefined) {
+    const entries = Object.entries(error.details).slice(0, MAX_FORWARD_DETAIL_KEYS);
+    out.details = Object.fromEntries(entries) as ServiceErrorWire["details"];
+  }
+  return wire;
+}

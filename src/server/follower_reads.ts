@@ -2,8 +2,9 @@
  * Linearizable reads on a follower (Raft thesis §6.4, etcd's follower reads): the follower asks
  * its leader for a read index over the peer link, the leader confirms its leadership with a quorum
  * and answers its commit index, and the follower serves the read from its own state machine once
- * it has applied that index. Reads that arrive while a request is out share the next one, so a
- * burst of reads costs one round trip to the leader per batch (like etcd's read-index loop).
+ * it has applied that index. The reads that arrive in one turn of the event loop share one request
+ * (like etcd's read-index loop), and a few requests may be out at once, so a burst of reads costs
+ * one round trip to the leader per batch without waiting behind the batch before it.
  */
 import { assert } from "../../packages/core/src/mod.ts";
 import type { Clock } from "./clock.ts";
@@ -11,6 +12,9 @@ import type { ReadIndexAnswer } from "./link_forwarder.ts";
 import type { ReadOutcome } from "./read_barrier.ts";
 import type { MemberInfo, ServiceError } from "./service.ts";
 import { fail } from "./write_outcome.ts";
+
+/** Read-index requests a follower keeps out at once; reads arriving beyond that share the next one. */
+export const MAX_READ_INDEX_IN_FLIGHT = 4;
 
 /** A read may be served locally now (`ready`), or could not be asked for (`unsent`: nothing was sent), or failed. */
 export type FollowerReadOutcome = "ready" | "unsent" | ServiceError;
@@ -35,13 +39,14 @@ export interface FollowerReadOptions {
   readonly onBatch?: (reads: number) => void;
 }
 
-/** Batches a follower's linearizable reads into read-index requests, one outstanding at a time. */
+/** Batches a follower's linearizable reads into read-index requests, a few outstanding at a time. */
 export class FollowerReads {
   readonly #deps: FollowerReadDeps;
   readonly #options: FollowerReadOptions;
   /** Reads waiting for the next request. Invariant: at most `capacity`. */
   #queued: Array<(outcome: FollowerReadOutcome) => void> = [];
-  #inFlight = false;
+  /** Requests out. Invariant: at most {@link MAX_READ_INDEX_IN_FLIGHT}. */
+  #inFlight = 0;
   #scheduled = false;
 
   /** Batches over `deps`. */
@@ -68,9 +73,9 @@ export class FollowerReads {
     });
   }
 
-  /** Sends the next request soon, unless one is out (its answer sends the next). */
+  /** Sends the next request soon, unless enough are out (an answer then sends the next). */
   #schedule(): void {
-    if (this.#inFlight || this.#scheduled) return;
+    if (this.#inFlight >= MAX_READ_INDEX_IN_FLIGHT || this.#scheduled) return;
     this.#scheduled = true;
     this.#options.clock.defer(() => this.#flush()); // Reads arriving in the same turn share the request.
   }
@@ -87,12 +92,12 @@ export class FollowerReads {
       for (const resolve of batch) resolve("unsent");
       return;
     }
-    this.#inFlight = true;
+    this.#inFlight += 1;
     this.#options.onBatch?.(batch.length);
     asked
       .then((answer) => (answer.ok ? this.#applied(answer.index) : answer))
       .then((outcome) => {
-        this.#inFlight = false;
+        this.#inFlight -= 1;
         for (const resolve of batch) resolve(outcome);
         if (this.#queued.length > 0) this.#schedule();
       });

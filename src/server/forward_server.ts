@@ -5,6 +5,7 @@
  * would have answered (result, or error code, message, definite, leader hint).
  */
 import {
+  type ForwardedCommand,
   type ForwardProposalReplyFrame,
   type ForwardReplyFrame,
   type ForwardRequestFrame,
@@ -14,16 +15,17 @@ import {
   type ServiceErrorWire,
 } from "../../schemas/peer_frame.ts";
 import type { ReadIndexAnswer } from "./link_forwarder.ts";
-import type { DeleteOptions, PutOptions, ServiceError, WriteResult } from "./service.ts";
+import type { ServiceError, WriteResult } from "./service.ts";
 
 /** What answering forwarded requests needs of the node's service. */
 export interface ForwardTarget {
   /** This node's id (the `from` of its answers). */
   readonly self: { readonly id: string };
-  /** Writes one key, as `PUT /v1/kv/{key}` does. */
-  put(key: string, value: string, options: PutOptions): Promise<WriteResult | ServiceError>;
-  /** Deletes one key, as `DELETE /v1/kv/{key}` does. */
-  delete(key: string, options: DeleteOptions): Promise<WriteResult | ServiceError>;
+  /**
+   * Writes as `PUT` or `DELETE /v1/kv/{key}` do on this node, never forwarding it again (a node
+   * that does not lead answers `not_leader`, naming the leader it knows).
+   */
+  writeForwarded(command: ForwardedCommand): Promise<WriteResult | ServiceError>;
   /** A read index confirmed by a quorum (leader only). */
   leaderReadIndex(): Promise<ReadIndexAnswer>;
 }
@@ -43,21 +45,8 @@ export async function answerForwardRequest(
     const result = answer.ok ? { ok: true as const, index: answer.index } : errorWire(answer);
     return { ...head, type: "ReadIndexReply", result };
   }
-  const { command } = frame;
-  const options = conditionsOf(command);
-  const outcome =
-    command.op === "put"
-      ? await target.put(command.key, command.value, options)
-      : await target.delete(command.key, options);
+  const outcome = await target.writeForwarded(frame.command);
   return { ...head, type: "ForwardProposalReply", result: writeWire(outcome) };
-}
-
-function conditionsOf(command: PutOptions): PutOptions {
-  const out: { expectValue?: string; expectRevision?: number; idempotencyKey?: string } = {};
-  if (command.expectValue !== undefined) out.expectValue = command.expectValue;
-  if (command.expectRevision !== undefined) out.expectRevision = command.expectRevision;
-  if (command.idempotencyKey !== undefined) out.idempotencyKey = command.idempotencyKey;
-  return out;
 }
 
 function writeWire(outcome: WriteResult | ServiceError): ForwardProposalReplyFrame["result"] {

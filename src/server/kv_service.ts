@@ -4,6 +4,7 @@
  * the log (see the runtime's member directory).
  */
 import { LogPosition, type NodeId } from "../../packages/core/src/mod.ts";
+import type { ForwardedCommand } from "../../schemas/peer_frame.ts";
 import { type ApplyResult, encodeCommand, type KvCommand, KvStateMachine } from "../kv/mod.ts";
 import type { Clock } from "./clock.ts";
 import type { FollowerReads } from "./follower_reads.ts";
@@ -127,6 +128,14 @@ export class KvNodeService implements NodeService {
     if (this.#forwarder === null || this.isLeader()) return false;
     const leader = this.leader();
     return leader !== null && this.#forwarder.canForward(leader.id as NodeId);
+  }
+
+  /**
+   * A write a follower forwarded over its link: proposed here if this node leads, never forwarded
+   * again (two nodes that disagree on the leader could otherwise pass it back and forth).
+   */
+  writeForwarded(command: ForwardedCommand): Promise<WriteResult | ServiceError> {
+    return this.#write(command, false);
   }
 
   /** Leader only: a read index confirmed by a quorum, for a follower's linearizable reads. */
@@ -348,8 +357,12 @@ export class KvNodeService implements NodeService {
     }
   }
 
-  async #write(command: KvCommand & { readonly op: "put" | "delete" }): Promise<WriteResult | ServiceError> {
-    if (!this.isLeader()) {
+  /** A client's write; on a follower, forwarded over the link when `forward` and the link is open. */
+  async #write(
+    command: KvCommand & { readonly op: "put" | "delete" },
+    forward = true,
+  ): Promise<WriteResult | ServiceError> {
+    if (forward && !this.isLeader()) {
       const forwarded = this.#forwardWrite(command);
       if (forwarded !== null) return forwarded; // The leader counts it among its writes.
     }

@@ -19,7 +19,7 @@ export const getKeyRoute = createRoute({
     "link to the leader is down); `leader` reads are served by the leader (a follower forwards them); with " +
     "`redirect=true` a follower redirects both to the leader. `stale` reads are served locally. " +
     "A missing key is 404 `not_found` with the read index in `details.index`.",
-  middleware: [requireLeader("read")] as const,
+  middleware: [requireLeader("read", "request", { followerReads: true })] as const,
   request: { params: KeyParamsSchema, query: GetQuerySchema },
   responses: {
     200: {

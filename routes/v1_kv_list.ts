@@ -18,7 +18,7 @@ export const listKeysRoute = createRoute({
   description:
     "Lists up to `limit` keys that start with `prefix`, in key order; `more` says whether more matched. " +
     "Consistency and forwarding work as for reading one key.",
-  middleware: [requireLeader("read")] as const,
+  middleware: [requireLeader("read", "request", { followerReads: true })] as const,
   request: { query: ListQuerySchema },
   responses: {
     200: { description: "The matching keys", content: { "application/json": { schema: ListResultSchema } } },

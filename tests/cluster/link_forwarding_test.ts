@@ -109,6 +109,13 @@ describe("forwarding over the peer link on a 3-node cluster", () => {
     expect({ status: deleted.status, deleted: deleted.body.deleted }).toEqual({ status: 200, deleted: true });
     expect(shapeOf(await del())).toEqual({ ...(shapeOf(deleted) as object), replayed: "true" });
 
+    // What the link does not carry is still the leader's answer over HTTP (its view of the members).
+    const members = await httpJson("GET", `${follower.url}/v1/cluster/members`);
+    expect({ status: members.status, servedBy: members.headers.get("x-raft-served-by") }).toEqual({
+      status: 200,
+      servedBy: leader.id,
+    });
+
     // The answers above came over the link, not as forwarded HTTP requests.
     expect(
       await counter(follower, "raft_link_forwards_total", { kind: "read_index", outcome: "answered" }),

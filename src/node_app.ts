@@ -175,7 +175,12 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
     onForwardRequest: (from, frame, reply) => {
       const kind = frame.type === "ForwardProposal" ? "proposal" : "read_index";
       metrics.peers.received(from, kind === "proposal" ? "forward_proposal" : "read_index_request");
-      answerForwardRequest(service, frame).then((answer) => {
+      const failed = (e: unknown) =>
+        logger.error(`answering a request forwarded by ${from} failed: ${String(e)}`, {
+          event: "forward_failed",
+          from,
+        });
+      answerForwardRequest(service, frame, failed).then((answer) => {
         metrics.countForwardServed(kind);
         reply(encodeForwardFrame(answer)); // False: the follower's link dropped; it counts the request as unanswered.
       });

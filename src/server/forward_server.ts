@@ -30,23 +30,37 @@ export interface ForwardTarget {
   leaderReadIndex(): Promise<ReadIndexAnswer>;
 }
 
-/** The answer to a forwarded request, for the connection it came on. */
+/**
+ * The answer to a forwarded request, for the connection it came on. Never rejects: a failure of
+ * the call itself is answered `internal`, `definite: false` (as the HTTP API answers an internal
+ * error), after `onError` was told.
+ */
 export async function answerForwardRequest(
   target: ForwardTarget,
   frame: ForwardRequestFrame,
+  onError: (error: unknown) => void = () => {},
 ): Promise<ForwardReplyFrame> {
   const head: { v: typeof PEER_PROTOCOL_VERSION; from: string; id: number } = {
     v: PEER_PROTOCOL_VERSION,
     from: target.self.id,
     id: frame.id,
   };
-  if (frame.type === "ReadIndexRequest") {
-    const answer = await target.leaderReadIndex();
-    const result = answer.ok ? { ok: true as const, index: answer.index } : errorWire(answer);
-    return { ...head, type: "ReadIndexReply", result };
+  try {
+    if (frame.type === "ReadIndexRequest") {
+      const answer = await target.leaderReadIndex();
+      const result = answer.ok ? { ok: true as const, index: answer.index } : errorWire(answer);
+      return { ...head, type: "ReadIndexReply", result };
+    }
+    const outcome = await target.writeForwarded(frame.command);
+    return { ...head, type: "ForwardProposalReply", result: writeWire(outcome) };
+  } catch (error) {
+    onError(error);
+    const message = "the leader failed while answering the forwarded request; it may or may not have taken effect";
+    const result = { ok: false as const, code: "internal" as const, message, definite: false };
+    return frame.type === "ReadIndexRequest"
+      ? { ...head, type: "ReadIndexReply", result }
+      : { ...head, type: "ForwardProposalReply", result };
   }
-  const outcome = await target.writeForwarded(frame.command);
-  return { ...head, type: "ForwardProposalReply", result: writeWire(outcome) };
 }
 
 function writeWire(outcome: WriteResult | ServiceError): ForwardProposalReplyFrame["result"] {

@@ -74,6 +74,23 @@ describe("answerForwardRequest()", () => {
     });
   });
 
+  it("answers a call that throws internal, definite: false, and reports the error", async () => {
+    const errors: unknown[] = [];
+    const boom = new Error("boom");
+    const t: ForwardTarget = {
+      self: { id: "n1" },
+      writeForwarded: () => Promise.reject(boom),
+      leaderReadIndex: () => Promise.reject(boom),
+    };
+    const frame = await answerForwardRequest(t, put, (e) => errors.push(e));
+    expect(frame.type === "ForwardProposalReply" ? frame.result : null).toMatchObject({
+      ok: false,
+      code: "internal",
+      definite: false,
+    });
+    expect(errors).toEqual([boom]);
+  });
+
   it("answers a read-index request with the index, or why there is none", async () => {
     const request: ForwardRequestFrame = { v: 1, type: "ReadIndexRequest", from: "n2", id: 4 };
     const ok = target({ ok: false, code: "internal", message: "unused" }, { ok: true, index: 41 });

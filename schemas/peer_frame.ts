@@ -223,17 +223,22 @@ export const ForwardedCommandSchema = z
     message: "a forwarded write carries an idempotency key, so that a leader that gets it twice replays it",
   });
 
+/** Most writes one ForwardProposal frame carries. */
+export const MAX_FORWARD_BATCH = 1024;
+
+/** One forwarded write: its request id on the connection, and its command. */
+export const ForwardedProposalSchema = z.object({ id: CountSchema, command: ForwardedCommandSchema });
+
 /**
- * A follower hands a client's key-value write to the leader on its link (instead of a second HTTP
- * request). `id` names the request on this connection; the leader answers with a
- * ForwardProposalReply of the same `id` on the same connection.
+ * A follower hands clients' key-value writes to the leader on its link (instead of a second HTTP
+ * request each): the writes of one turn travel together. Each `id` names a request on this
+ * connection; the leader answers each with a ForwardProposalReply of that `id` on the same connection.
  */
 export const ForwardProposalFrameSchema = z.object({
   v,
   type: z.literal("ForwardProposal"),
   from: NodeIdSchema,
-  id: CountSchema,
-  command: ForwardedCommandSchema,
+  proposals: z.array(ForwardedProposalSchema).min(1).max(MAX_FORWARD_BATCH),
 });
 
 /** The leader's answer to a ForwardProposal: the write's result, or the error its own handler would answer. */
@@ -331,6 +336,8 @@ export type ForwardRequestFrame = ForwardProposalFrame | ReadIndexRequestFrame;
 export type ForwardReplyFrame = ForwardProposalReplyFrame | ReadIndexReplyFrame;
 /** A failed call on the wire. */
 export type ServiceErrorWire = z.infer<typeof ServiceErrorWireSchema>;
+/** One forwarded write of a ForwardProposal frame. */
+export type ForwardedProposal = z.infer<typeof ForwardedProposalSchema>;
 /** A forwarded write's command on the wire. */
 export type ForwardedCommand = z.infer<typeof ForwardedCommandSchema>;
 /** Any Raft message frame. */

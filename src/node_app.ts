@@ -8,6 +8,7 @@ import type { UpgradeWebSocket } from "hono/ws";
 import { NodeId } from "../packages/core/src/mod.ts";
 import { createHttpApp } from "../routes/mod.ts";
 import type { NodeConfig } from "../schemas/node_config.ts";
+import type { ForwardReplyFrame } from "../schemas/peer_frame.ts";
 import { type ApiAuth, OPEN_API } from "./http/api_auth.ts";
 import { forwardTimeoutsFor } from "./http/forward.ts";
 import type { ApplyResult } from "./kv/mod.ts";
@@ -126,6 +127,7 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
     onOutcome: (kind, outcome) => metrics.countForward(kind, outcome),
   });
   const links = forwarder;
+  metrics.watchForwards(() => links.size);
   const followerReads = new FollowerReads(
     {
       leader: () => service.leader(),
@@ -180,10 +182,11 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
           event: "forward_failed",
           from,
         });
-      answerForwardRequest(service, frame, failed).then((answer) => {
+      const send = (answer: ForwardReplyFrame) => {
         metrics.countForwardServed(kind);
         reply(encodeForwardFrame(answer)); // False: the follower's link dropped; it counts the request as unanswered.
-      });
+      };
+      void answerForwardRequest(service, frame, send, failed);
     },
     onPeerOpen: (peer) => {
       if (peer.url !== null) runtime.learnAddress(peer.id, peer.url);

@@ -31,35 +31,43 @@ export interface ForwardTarget {
 }
 
 /**
- * The answer to a forwarded request, for the connection it came on. Never rejects: a failure of
- * the call itself is answered `internal`, `definite: false` (as the HTTP API answers an internal
- * error), after `onError` was told.
+ * Answers a forwarded request through `reply`, for the connection it came on: the read index, or
+ * each write of the frame as soon as it is decided. Never rejects: a call that fails is answered
+ * `internal`, `definite: false` (as the HTTP API answers an internal error), after `onError` was told.
  */
 export async function answerForwardRequest(
   target: ForwardTarget,
   frame: ForwardRequestFrame,
+  reply: (answer: ForwardReplyFrame) => void,
   onError: (error: unknown) => void = () => {},
-): Promise<ForwardReplyFrame> {
-  const head: { v: typeof PEER_PROTOCOL_VERSION; from: string; id: number } = {
-    v: PEER_PROTOCOL_VERSION,
-    from: target.self.id,
-    id: frame.id,
-  };
-  try {
-    if (frame.type === "ReadIndexRequest") {
+): Promise<void> {
+  const from = target.self.id;
+  if (frame.type === "ReadIndexRequest") {
+    const result = await guarded(async () => {
       const answer = await target.leaderReadIndex();
-      const result = answer.ok ? { ok: true as const, index: answer.index } : errorWire(answer);
-      return { ...head, type: "ReadIndexReply", result };
-    }
-    const outcome = await target.writeForwarded(frame.command);
-    return { ...head, type: "ForwardProposalReply", result: writeWire(outcome) };
+      return answer.ok ? { ok: true as const, index: answer.index } : errorWire(answer);
+    }, onError);
+    reply({ v: V, type: "ReadIndexReply", from, id: frame.id, result });
+    return;
+  }
+  const answers = frame.proposals.map(async ({ id, command }) => {
+    const result = await guarded(async () => writeWire(await target.writeForwarded(command)), onError);
+    reply({ v: V, type: "ForwardProposalReply", from, id, result });
+  });
+  await Promise.all(answers);
+}
+
+/** The protocol version, typed as the frames want it. */
+const V: typeof PEER_PROTOCOL_VERSION = PEER_PROTOCOL_VERSION;
+
+/** The result of `call`, or `internal`, `definite: false` if it throws. */
+async function guarded<T>(call: () => Promise<T>, onError: (error: unknown) => void): Promise<T | ServiceErrorWire> {
+  try {
+    return await call();
   } catch (error) {
     onError(error);
     const message = "the leader failed while answering the forwarded request; it may or may not have taken effect";
-    const result = { ok: false as const, code: "internal" as const, message, definite: false };
-    return frame.type === "ReadIndexRequest"
-      ? { ...head, type: "ReadIndexReply", result }
-      : { ...head, type: "ForwardProposalReply", result };
+    return { ok: false, code: "internal", message, definite: false };
   }
 }
 

@@ -363,8 +363,9 @@ export class KvNodeService implements NodeService {
     forward = true,
   ): Promise<WriteResult | ServiceError> {
     if (forward && !this.isLeader()) {
-      const forwarded = this.#forwardWrite(command);
-      if (forwarded !== null) return forwarded; // The leader counts it among its writes.
+      const forwarded = await this.#forwardWrite(command);
+      // The leader counts it among its writes; one that never left goes the other way (HTTP).
+      if (forwarded !== null && forwarded !== "unsent") return forwarded;
     }
     const result = await this.#writeOnce(command);
     this.#options.onWrite?.(result.ok ? "applied" : result.code);
@@ -380,10 +381,12 @@ export class KvNodeService implements NodeService {
 
   /**
    * A follower's write, forwarded to the leader over the link with an idempotency key (the
-   * client's, or one made here) so that a leader that gets it twice replays it; null when the link
-   * is not open (nothing was sent).
+   * client's, or one made here) so that a leader that gets it twice replays it; null or `unsent`
+   * when nothing was sent (the link is not open, or dropped the frame).
    */
-  #forwardWrite(command: KvCommand & { readonly op: "put" | "delete" }): Promise<WriteResult | ServiceError> | null {
+  #forwardWrite(
+    command: KvCommand & { readonly op: "put" | "delete" },
+  ): Promise<WriteResult | ServiceError | "unsent"> | null {
     const leader = this.leader();
     if (this.#forwarder === null || leader === null || leader.id === this.self.id) return null;
     const idempotencyKey = command.idempotencyKey ?? `fwd-${this.self.id}-${crypto.randomUUID()}`;

@@ -3,12 +3,15 @@
  * request, goes to the leader as one frame on this node's link to it, and waits (bounded) for the
  * leader's answer on the same connection. Outcomes are honest: a request that was never handed to
  * the socket certainly never reached the leader; once handed over, a lost answer, a timeout or a
- * dropped link leaves the outcome unknown (`definite: false`).
+ * dropped link leaves the outcome unknown (`definite: false`). The writes of one turn of the event
+ * loop travel in one frame: a send on a WebSocket costs more than encoding a few more writes.
  */
 import { assert, type NodeId } from "../../packages/core/src/mod.ts";
 import {
   type ForwardedCommand,
+  type ForwardedProposal,
   type ForwardReplyFrame,
+  MAX_FORWARD_BATCH,
   PEER_PROTOCOL_VERSION,
   type ServiceErrorWire,
 } from "../../schemas/peer_frame.ts";
@@ -58,12 +61,21 @@ export const FORWARD_OUTCOMES: readonly ForwardOutcome[] = [
   "stopped",
 ];
 
+/** How a request ended: the leader's answer, a failure to answer, or never sent at all. */
+type Settled = { readonly frame: ForwardReplyFrame } | { readonly failure: ServiceError } | { readonly unsent: true };
+
 interface Pending {
   readonly kind: ForwardKind;
   readonly peer: NodeId;
   readonly timer: TimerHandle;
-  readonly settle: (frame: ForwardReplyFrame | null, failure: ServiceError | null) => void;
+  readonly settle: (settled: Settled) => void;
 }
+
+/** The protocol version, typed as the frames want it. */
+const V: typeof PEER_PROTOCOL_VERSION = PEER_PROTOCOL_VERSION;
+
+/** Characters of keys and values one ForwardProposal frame carries, about (at most 3 MiB of UTF-8, below the frame limit). */
+const BATCH_CHARS = 1024 * 1024;
 
 /** Requests this node forwarded to its leader over the link, waiting for answers. */
 export class LinkForwarder {
@@ -71,6 +83,9 @@ export class LinkForwarder {
   readonly #link: ForwardLink;
   readonly #clock: Clock;
   readonly #pending = new Map<number, Pending>();
+  /** Writes of this turn waiting to be sent, by leader. Every one is also in `#pending`. */
+  readonly #outbox = new Map<NodeId, ForwardedProposal[]>();
+  #flushScheduled = false;
   #nextId = 1;
   #stopped = false;
 
@@ -94,40 +109,50 @@ export class LinkForwarder {
   }
 
   /**
-   * Forwards a write to `leader`. Null when the link is not open (nothing was sent: the caller may
-   * forward another way); else the leader's answer (with `servedBy` naming it), or an error saying
-   * whether the write may have taken effect.
+   * Forwards a write to `leader`: it leaves with the other writes of this turn, in one frame. Null
+   * when the link is not open (nothing is sent: the caller may forward another way); `unsent` when
+   * the link dropped the frame before it reached the socket (nothing was sent either); else the
+   * leader's answer (with `servedBy` naming it), or an error saying whether the write may have
+   * taken effect.
    */
-  propose(leader: MemberInfo, command: ForwardedCommand): Promise<WriteResult | ServiceError> | null {
-    const sent = this.#send(leader, "proposal", (id) => ({
-      v: PEER_PROTOCOL_VERSION,
-      type: "ForwardProposal",
-      from: this.#options.selfId,
-      id,
-      command,
-    }));
-    if (sent === null || "ok" in sent) return sent === null ? null : Promise.resolve(sent);
-    return sent.answer.then(({ frame, failure }) => {
-      if (failure !== null) return failure;
-      assert(frame?.type === "ForwardProposalReply", "a proposal is answered by a ForwardProposalReply");
+  propose(leader: MemberInfo, command: ForwardedCommand): Promise<WriteResult | ServiceError | "unsent"> | null {
+    const peer = leader.id as NodeId;
+    const admitted = this.#admit(peer, "proposal");
+    if (admitted !== null) return admitted === "closed" ? null : Promise.resolve(admitted);
+    const id = this.#nextId++;
+    const answer = this.#wait(id, leader, "proposal");
+    const outbox = this.#outbox.get(peer);
+    if (outbox === undefined) this.#outbox.set(peer, [{ id, command }]);
+    else outbox.push({ id, command });
+    this.#scheduleFlush();
+    return answer.then((settled) => {
+      if ("unsent" in settled) return "unsent";
+      if ("failure" in settled) return settled.failure;
+      const frame = settled.frame;
+      assert(frame.type === "ForwardProposalReply", "a proposal is answered by a ForwardProposalReply");
       // The leader's own answer: it names the leader as the node that served it.
       return { ...(frame.result.ok ? frame.result : serviceErrorOf(frame.result)), servedBy: leader.id };
     });
   }
 
-  /** Asks `leader` for a read index; null when the link is not open (nothing was sent). */
+  /** Asks `leader` for a read index now; null when nothing could be sent (the link is not open or dropped the frame). */
   readIndex(leader: MemberInfo): Promise<ReadIndexAnswer> | null {
-    const sent = this.#send(leader, "read_index", (id) => ({
-      v: PEER_PROTOCOL_VERSION,
-      type: "ReadIndexRequest",
-      from: this.#options.selfId,
-      id,
-    }));
-    if (sent === null || "ok" in sent) return sent === null ? null : Promise.resolve(sent);
-    return sent.answer.then(({ frame, failure }) => {
-      if (failure !== null) return failure;
-      assert(frame?.type === "ReadIndexReply", "a read-index request is answered by a ReadIndexReply");
-      return frame.result.ok ? frame.result : serviceErrorOf(frame.result);
+    const peer = leader.id as NodeId;
+    const admitted = this.#admit(peer, "read_index");
+    if (admitted !== null) return admitted === "closed" ? null : Promise.resolve(admitted);
+    const id = this.#nextId++;
+    const frame = { v: V, type: "ReadIndexRequest" as const, from: this.#options.selfId, id };
+    const answer = this.#wait(id, leader, "read_index");
+    // Not handed to the socket (it closed under us, or filled up): certainly never sent.
+    if (!this.#link.sendEncoded(peer, encodeForwardFrame(frame), "read_index_request")) {
+      this.#settle(id, { unsent: true }, null);
+      return null;
+    }
+    return answer.then((settled) => {
+      if ("unsent" in settled) return fail("leader_unreachable", "the read-index request was not sent");
+      if ("failure" in settled) return settled.failure;
+      assert(settled.frame.type === "ReadIndexReply", "a read-index request is answered by a ReadIndexReply");
+      return settled.frame.result.ok ? settled.frame.result : serviceErrorOf(settled.frame.result);
     });
   }
 
@@ -137,71 +162,96 @@ export class LinkForwarder {
     if (pending === undefined || pending.peer !== peer) return; // Late: the request timed out or its link dropped.
     const expected = pending.kind === "proposal" ? "ForwardProposalReply" : "ReadIndexReply";
     if (frame.type !== expected) return; // Not the answer to this request; it times out instead.
-    this.#settle(frame.id, frame, null, "answered");
+    this.#settle(frame.id, { frame }, "answered");
   }
 
-  /** The link to `peer` went down: its unanswered requests may or may not have reached it. */
+  /** The link to `peer` went down: writes still in the outbox were never sent; the others may have reached it. */
   linkDown(peer: NodeId): void {
+    for (const { id } of this.#outbox.get(peer) ?? []) this.#settle(id, { unsent: true }, null);
+    this.#outbox.delete(peer);
     for (const [id, pending] of [...this.#pending]) {
       if (pending.peer !== peer) continue;
-      const failure = fail("leader_unreachable", `the link to the leader ${peer} dropped before it answered`, {
-        definite: false,
-      });
-      this.#settle(id, null, failure, "unreachable");
+      const message = `the link to the leader ${peer} dropped before it answered`;
+      this.#settle(id, { failure: fail("leader_unreachable", message, { definite: false }) }, "unreachable");
     }
   }
 
   /** Ends every wait (the node is stopping) and refuses new requests. */
   stop(): void {
     this.#stopped = true;
+    for (const batch of this.#outbox.values()) for (const { id } of batch) this.#settle(id, { unsent: true }, null);
+    this.#outbox.clear();
     for (const id of [...this.#pending.keys()]) {
       const failure = fail("shutting_down", "the node stopped before the leader answered", { definite: false });
-      this.#settle(id, null, failure, "stopped");
+      this.#settle(id, { failure }, "stopped");
     }
   }
 
-  /**
-   * Sends the frame `build(id)` makes to `leader`: null if the link is not open (nothing sent), an
-   * error if the request is certainly not sent for another reason, else the wait for its answer.
-   */
-  #send(
-    leader: MemberInfo,
-    kind: ForwardKind,
-    build: (id: number) => Parameters<typeof encodeForwardFrame>[0],
-  ):
-    | { readonly answer: Promise<{ frame: ForwardReplyFrame | null; failure: ServiceError | null }> }
-    | ServiceError
-    | null {
-    const peer = leader.id as NodeId;
-    if (!this.canForward(peer)) return null;
-    if (this.#pending.size >= this.#options.capacity) {
-      this.#options.onOutcome?.(kind, "overloaded");
-      const what = kind === "proposal" ? "writes" : "read-index requests";
-      return fail("overloaded", `too many forwarded ${what} are waiting for the leader; retry later`, {
-        definite: true,
-      });
-    }
-    const id = this.#nextId++;
-    const wireKind: FrameKind = kind === "proposal" ? "forward_proposal" : "read_index_request";
-    // Not handed to the socket (it closed under us, or filled up): certainly never sent.
-    if (!this.#link.sendEncoded(peer, encodeForwardFrame(build(id)), wireKind)) return null;
-    const answer = new Promise<{ frame: ForwardReplyFrame | null; failure: ServiceError | null }>((resolve) => {
+  /** Null if a request to `peer` may wait now; `closed` if the link is not open; else the refusal to answer. */
+  #admit(peer: NodeId, kind: ForwardKind): ServiceError | "closed" | null {
+    if (!this.canForward(peer)) return "closed";
+    if (this.#pending.size < this.#options.capacity) return null;
+    this.#options.onOutcome?.(kind, "overloaded");
+    const what = kind === "proposal" ? "writes" : "read-index requests";
+    return fail("overloaded", `too many forwarded ${what} are waiting for the leader; retry later`, { definite: true });
+  }
+
+  /** Registers request `id` to `leader`, timed from now. */
+  #wait(id: number, leader: MemberInfo, kind: ForwardKind): Promise<Settled> {
+    return new Promise<Settled>((resolve) => {
       const timer = this.#clock.setTimeout(() => {
         const message = `timed out after ${this.#options.timeoutMs} ms waiting for the leader ${leader.id} at ${leader.url} to answer`;
-        this.#settle(id, null, fail("timeout", message, { definite: false, leader }), "timeout");
+        this.#settle(id, { failure: fail("timeout", message, { definite: false, leader }) }, "timeout");
       }, this.#options.timeoutMs);
-      this.#pending.set(id, { kind, peer, timer, settle: (frame, failure) => resolve({ frame, failure }) });
+      this.#pending.set(id, { kind, peer: leader.id as NodeId, timer, settle: resolve });
     });
-    return { answer };
   }
 
-  #settle(id: number, frame: ForwardReplyFrame | null, failure: ServiceError | null, outcome: ForwardOutcome): void {
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    this.#clock.defer(() => this.#flush()); // The writes of this turn share frames.
+  }
+
+  /** Sends every peer's outbox, in frames of at most {@link MAX_FORWARD_BATCH} writes and about {@link BATCH_CHARS} characters. */
+  #flush(): void {
+    this.#flushScheduled = false;
+    const outboxes = [...this.#outbox];
+    this.#outbox.clear();
+    for (const [peer, proposals] of outboxes) {
+      let batch: ForwardedProposal[] = [];
+      let chars = 0;
+      for (const proposal of proposals) {
+        const size = proposal.command.key.length + ("value" in proposal.command ? proposal.command.value.length : 0);
+        if (batch.length > 0 && (batch.length >= MAX_FORWARD_BATCH || chars + size > BATCH_CHARS)) {
+          this.#sendBatch(peer, batch);
+          batch = [];
+          chars = 0;
+        }
+        batch.push(proposal);
+        chars += size;
+      }
+      this.#sendBatch(peer, batch);
+    }
+  }
+
+  #sendBatch(peer: NodeId, proposals: ForwardedProposal[]): void {
+    // Writes that timed out while waiting for the turn are not sent at all.
+    const live = proposals.filter((p) => this.#pending.has(p.id));
+    if (live.length === 0) return;
+    const frame = { v: V, type: "ForwardProposal" as const, from: this.#options.selfId, proposals: live };
+    // Not handed to the socket (it closed under us, or filled up): certainly never sent.
+    if (this.#link.sendEncoded(peer, encodeForwardFrame(frame), "forward_proposal")) return;
+    for (const { id } of live) this.#settle(id, { unsent: true }, null);
+  }
+
+  #settle(id: number, settled: Settled, outcome: ForwardOutcome | null): void {
     const pending = this.#pending.get(id);
     if (pending === undefined) return;
     this.#pending.delete(id);
     this.#clock.clearTimeout(pending.timer);
-    this.#options.onOutcome?.(pending.kind, outcome);
-    pending.settle(frame, failure);
+    if (outcome !== null) this.#options.onOutcome?.(pending.kind, outcome);
+    pending.settle(settled);
   }
 }
 

@@ -62,6 +62,8 @@ export class NodeMetrics implements RuntimeMetrics {
   /** The size of the latest snapshot taken or installed (or recovered at startup); null: none yet. */
   #snapshotBytes: number | null = null;
   #source: MetricsSource | null = null;
+  /** How many requests this follower forwarded over the link wait for an answer (0 until told). */
+  #forwardsWaiting: () => number = () => 0;
 
   /**
    * The metrics of a node; call {@link NodeMetrics.attach} once the node exists (the transport
@@ -189,6 +191,11 @@ export class NodeMetrics implements RuntimeMetrics {
       "Requests followers forwarded to this node over the peer link that it answered, by kind.",
     );
     for (const kind of FORWARD_KINDS) this.#forwardsServed.set(kind, served.child({ kind }));
+    r.gauge(
+      "raft_link_forwards_waiting",
+      "Requests this follower forwarded to its leader over the peer link that wait for an answer.",
+      () => [[{}, this.#forwardsWaiting()] as const],
+    );
     return r
       .histogram(
         "raft_follower_read_batch_reads",
@@ -196,6 +203,11 @@ export class NodeMetrics implements RuntimeMetrics {
         ENTRY_BUCKETS,
       )
       .child();
+  }
+
+  /** Reads how many forwarded requests wait for an answer from `waiting` from now on. */
+  watchForwards(waiting: () => number): void {
+    this.#forwardsWaiting = waiting;
   }
 
   /** A request forwarded over the link ended with `outcome`. */

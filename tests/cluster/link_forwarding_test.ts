@@ -152,17 +152,15 @@ describe("forwarding over the peer link on a 3-node cluster", () => {
       const leader = await cluster.waitForLeader();
       await waitForLinks(cluster, leader);
       const follower = cluster.nodes.find((n) => n.id !== leader.id) as ClusterNode;
-      const sentFrames = () =>
-        counter(follower, "raft_peer_messages_sent_total", { peer: leader.id, kind: "forward_proposal" });
-      const before = await sentFrames();
       // Paused, the leader takes the frames into its socket buffer but answers none of them.
       leader.pause();
       const keys = Array.from({ length: 12 }, (_, i) => `inflight/${i}`);
       const answers = keys.map((key) => put(follower, key, { value: key }, `ik-${key}`, 30_000));
-      await waitFor(async () => ((await sentFrames()) >= before + keys.length ? true : undefined), {
-        timeoutMs: 20_000,
-        what: "the follower to hand every write to its link",
-      });
+      // Each write waits for the leader's answer: handed to the link (in the turn it arrived in).
+      await waitFor(
+        async () => ((await counter(follower, "raft_link_forwards_waiting", {})) >= keys.length ? true : undefined),
+        { timeoutMs: 20_000, what: "the follower to hand every write to its link" },
+      );
       await cluster.kill(leader);
       const settled = await Promise.all(answers);
       for (const [i, answer] of settled.entries()) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import {
   type ForwardedCommand,
+  type ForwardReplyFrame,
   type ForwardRequestFrame,
   MAX_FORWARD_MESSAGE_LENGTH,
   PEER_PROTOCOL_VERSION,
@@ -25,13 +26,29 @@ function target(write: WriteResult | ServiceError, readIndex: ReadIndexAnswer = 
 }
 
 const command: ForwardedCommand = { op: "put", key: "k", value: "v", idempotencyKey: "fwd-n2-x" };
-const put: ForwardRequestFrame = { v: PEER_PROTOCOL_VERSION, type: "ForwardProposal", from: "n2", id: 3, command };
+const put: ForwardRequestFrame = {
+  v: PEER_PROTOCOL_VERSION,
+  type: "ForwardProposal",
+  from: "n2",
+  proposals: [{ id: 3, command }],
+};
 
-/** The answer as the follower decodes it (so it must pass the frame schema). */
+/** The answers as the follower decodes them (so they must pass the frame schema). */
+async function answers(t: ForwardTarget, frame: ForwardRequestFrame, onError?: (e: unknown) => void) {
+  const replies: ForwardReplyFrame[] = [];
+  await answerForwardRequest(t, frame, (reply) => replies.push(reply), onError);
+  return replies.map((reply) => {
+    const decoded = decodeFrame(encodeForwardFrame(reply));
+    if (!decoded.ok) throw new Error(decoded.error.message);
+    return decoded.frame;
+  });
+}
+
+/** The one answer to `frame`. */
 async function answered(t: ForwardTarget, frame: ForwardRequestFrame) {
-  const decoded = decodeFrame(encodeForwardFrame(await answerForwardRequest(t, frame)));
-  if (!decoded.ok) throw new Error(decoded.error.message);
-  return decoded.frame;
+  const all = await answers(t, frame);
+  expect(all.length).toBe(1);
+  return all[0];
 }
 
 describe("answerForwardRequest()", () => {
@@ -74,6 +91,21 @@ describe("answerForwardRequest()", () => {
     });
   });
 
+  it("answers each write of a batch under its own id", async () => {
+    const { t, commands } = target({ ok: true, index: 9, revision: 9, prev: null, replayed: false });
+    const other: ForwardedCommand = { op: "delete", key: "j", idempotencyKey: "k2" };
+    const batch: ForwardRequestFrame = {
+      ...put,
+      proposals: [
+        { id: 3, command },
+        { id: 4, command: other },
+      ],
+    };
+    const all = await answers(t, batch);
+    expect(all.map((f) => (f.type === "ForwardProposalReply" ? f.id : -1)).sort()).toEqual([3, 4]);
+    expect(commands).toEqual([command, other]);
+  });
+
   it("answers a call that throws internal, definite: false, and reports the error", async () => {
     const errors: unknown[] = [];
     const boom = new Error("boom");
@@ -82,7 +114,7 @@ describe("answerForwardRequest()", () => {
       writeForwarded: () => Promise.reject(boom),
       leaderReadIndex: () => Promise.reject(boom),
     };
-    const frame = await answerForwardRequest(t, put, (e) => errors.push(e));
+    const [frame] = await answers(t, put, (e) => errors.push(e));
     expect(frame.type === "ForwardProposalReply" ? frame.result : null).toMatchObject({
       ok: false,
       code: "internal",

@@ -51,37 +51,64 @@ function proposalReply(id: number, from = "n1"): ForwardReplyFrame {
 }
 
 describe("LinkForwarder", () => {
-  it("answers the leader's result, naming the leader, and counts it", async () => {
-    const { link, forwarder, outcomes } = setup();
-    const answer = forwarder.propose(LEADER, command);
-    expect(link.sent).toEqual([{ v: 1, type: "ForwardProposal", from: "n2", id: 1, command }]);
+  it("sends the writes of one turn in one frame, and answers each the leader's result, naming the leader", async () => {
+    const { link, clock, forwarder, outcomes } = setup();
+    const first = forwarder.propose(LEADER, command);
+    const second = forwarder.propose(LEADER, { ...command, key: "j" });
+    expect(link.sent).toEqual([]);
+    clock.flush();
+    expect(link.sent).toEqual([
+      {
+        v: 1,
+        type: "ForwardProposal",
+        from: "n2",
+        proposals: [
+          { id: 1, command },
+          { id: 2, command: { ...command, key: "j" } },
+        ],
+      },
+    ]);
+    forwarder.handleReply(n1, proposalReply(2));
     forwarder.handleReply(n1, proposalReply(1));
-    expect(await answer).toEqual({ ok: true, index: 5, revision: 5, prev: null, replayed: true, servedBy: "n1" });
-    expect(outcomes).toEqual(["proposal/answered"]);
+    const answer = { ok: true as const, index: 5, revision: 5, prev: null, replayed: true, servedBy: "n1" };
+    expect(await Promise.all([first, second])).toEqual([answer, answer]);
+    expect(outcomes).toEqual(["proposal/answered", "proposal/answered"]);
     expect(forwarder.size).toBe(0);
   });
 
-  it("sends nothing, and says so with null, while the link is down or refuses the frame", () => {
-    const { link, forwarder } = setup();
+  it("says what was never sent: null while the link is down, unsent when it drops the frame or goes down first", async () => {
+    const { link, clock, forwarder } = setup();
     link.open = false;
     expect(forwarder.propose(LEADER, command)).toBeNull();
     expect(forwarder.readIndex(LEADER)).toBeNull();
     link.open = true;
     link.accept = false;
-    expect(forwarder.propose(LEADER, command)).toBeNull();
+    const dropped = forwarder.propose(LEADER, command);
+    expect(forwarder.readIndex(LEADER)).toBeNull();
+    clock.flush();
+    expect(await dropped).toBe("unsent");
+    link.accept = true;
+    const beforeTheTurn = forwarder.propose(LEADER, command);
+    forwarder.linkDown(n1);
+    expect(await beforeTheTurn).toBe("unsent");
+    clock.flush();
+    expect(link.sent).toEqual([]);
     expect(forwarder.size).toBe(0);
   });
 
   it("answers definite: false once sent: the link dropped, the answer timed out, the node stopped", async () => {
     const { clock, forwarder, outcomes } = setup();
     const dropped = forwarder.propose(LEADER, command);
+    clock.flush();
     forwarder.linkDown(n1);
     expect(await dropped).toMatchObject({ ok: false, code: "leader_unreachable", definite: false });
     const timedOut = forwarder.propose(LEADER, command);
+    clock.flush();
     clock.fireTimers();
     expect(await timedOut).toMatchObject({ ok: false, code: "timeout", definite: false });
     forwarder.handleReply(n1, proposalReply(2)); // Late: ignored.
     const stopped = forwarder.propose(LEADER, command);
+    clock.flush();
     forwarder.stop();
     expect(await stopped).toMatchObject({ ok: false, code: "shutting_down", definite: false });
     expect(forwarder.propose(LEADER, command)).toBeNull();
@@ -91,6 +118,7 @@ describe("LinkForwarder", () => {
   it("ignores answers from another node or of another kind", async () => {
     const { clock, forwarder } = setup();
     const answer = forwarder.propose(LEADER, command);
+    clock.flush();
     forwarder.handleReply("n3" as NodeId, proposalReply(1, "n3"));
     forwarder.handleReply(n1, { v: 1, type: "ReadIndexReply", from: "n1", id: 1, result: { ok: true, index: 1 } });
     expect(forwarder.size).toBe(1);
@@ -99,17 +127,19 @@ describe("LinkForwarder", () => {
   });
 
   it("refuses beyond its capacity with overloaded, definite: true, sending nothing", async () => {
-    const { link, forwarder } = setup(2);
+    const { link, clock, forwarder } = setup(2);
     forwarder.propose(LEADER, command);
     forwarder.readIndex(LEADER);
     const refused = await forwarder.propose(LEADER, command);
     expect(refused).toMatchObject({ ok: false, code: "overloaded", definite: true });
-    expect(link.sent.length).toBe(2);
+    clock.flush();
+    expect(link.sent.map((f) => f.type)).toEqual(["ReadIndexRequest", "ForwardProposal"]);
   });
 
   it("turns the leader's error into the service error it answered", async () => {
-    const { forwarder } = setup();
+    const { clock, forwarder } = setup();
     const answer = forwarder.propose(LEADER, command);
+    clock.flush();
     forwarder.handleReply(n1, {
       v: 1,
       type: "ForwardProposalReply",

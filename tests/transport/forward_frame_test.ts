@@ -5,6 +5,7 @@ import {
   type ForwardProposalFrame,
   type ForwardProposalReplyFrame,
   type ForwardRequestFrame,
+  MAX_FORWARD_BATCH,
   MAX_FORWARD_MESSAGE_LENGTH,
   PEER_PROTOCOL_VERSION,
   type ReadIndexReplyFrame,
@@ -21,20 +22,24 @@ import { type PeerEndpointOptions, peerConnectionEvents } from "../../src/transp
 
 const v = PEER_PROTOCOL_VERSION;
 
+const putCommand = { op: "put", key: "a/b", value: "x", expectRevision: 0, idempotencyKey: "fwd-n2-1" } as const;
 const proposal: ForwardProposalFrame = {
   v,
   type: "ForwardProposal",
   from: "n2",
-  id: 7,
-  command: { op: "put", key: "a/b", value: "x", expectRevision: 0, idempotencyKey: "fwd-n2-1" },
+  proposals: [{ id: 7, command: putCommand }],
 };
 const deletion: ForwardProposalFrame = {
   v,
   type: "ForwardProposal",
   from: "n2",
-  id: 8,
-  command: { op: "delete", key: "a/b", expectValue: "x", idempotencyKey: "client-key" },
+  proposals: [
+    { id: 8, command: { op: "delete", key: "a/b", expectValue: "x", idempotencyKey: "client-key" } },
+    { id: 9, command: putCommand },
+  ],
 };
+/** `proposal` with its one command replaced. */
+const withCommand = (command: unknown) => ({ ...proposal, proposals: [{ id: 7, command }] });
 const applied: ForwardProposalReplyFrame = {
   v,
   type: "ForwardProposalReply",
@@ -121,18 +126,21 @@ describe("forwarded-request frames", () => {
   });
 
   it("refuses a forwarded write without an idempotency key, or that is not a put or a delete", () => {
-    const { idempotencyKey: _, ...keyless } = proposal.command;
-    expect(refusal({ ...proposal, command: keyless })).toBe("invalid_frame");
-    expect(refusal({ ...proposal, command: { op: "noop", idempotencyKey: "k" } })).toBe("invalid_frame");
-    expect(refusal({ ...proposal, command: { ...proposal.command, unknown: 1 } })).toBe("invalid_frame");
+    const { idempotencyKey: _, ...keyless } = putCommand;
+    expect(refusal(withCommand(keyless))).toBe("invalid_frame");
+    expect(refusal(withCommand({ op: "noop", idempotencyKey: "k" }))).toBe("invalid_frame");
+    expect(refusal(withCommand({ ...putCommand, unknown: 1 }))).toBe("invalid_frame");
   });
 
-  it("refuses keys, values and idempotency keys beyond their bounds", () => {
-    const command = proposal.command;
-    expect(refusal({ ...proposal, command: { ...command, key: "" } })).toBe("invalid_frame");
-    expect(refusal({ ...proposal, command: { ...command, key: "k".repeat(1025) } })).toBe("invalid_frame");
-    expect(refusal({ ...proposal, command: { ...command, idempotencyKey: "i".repeat(129) } })).toBe("invalid_frame");
-    expect(refusal({ ...proposal, command: { ...command, value: "\ud800" } })).toBe("invalid_frame");
+  it("refuses keys, values and idempotency keys beyond their bounds, and empty or oversized batches", () => {
+    expect(refusal(withCommand({ ...putCommand, key: "" }))).toBe("invalid_frame");
+    expect(refusal(withCommand({ ...putCommand, key: "k".repeat(1025) }))).toBe("invalid_frame");
+    expect(refusal(withCommand({ ...putCommand, idempotencyKey: "i".repeat(129) }))).toBe("invalid_frame");
+    expect(refusal(withCommand({ ...putCommand, value: "\ud800" }))).toBe("invalid_frame");
+    expect(refusal({ ...proposal, proposals: [] })).toBe("invalid_frame");
+    const many = Array.from({ length: MAX_FORWARD_BATCH + 1 }, (_, id) => ({ id, command: putCommand }));
+    expect(refusal({ ...proposal, proposals: many })).toBe("invalid_frame");
+    expect(refusal({ ...proposal, proposals: [{ id: -1, command: putCommand }] })).toBe("invalid_frame");
   });
 
   it("refuses bad ids, senders, versions, error codes, long messages and too many details", () => {

@@ -4,7 +4,7 @@ import { errorResponses, leaderRedirectResponse } from "../schemas/api_errors.ts
 import { DeleteQuerySchema, DeleteResultSchema, KeyParamsSchema } from "../schemas/api_kv.ts";
 import { WriteHeadersSchema } from "../schemas/idempotency_key.ts";
 import { answerServiceError, requireLeader } from "../src/http/forward.ts";
-import { type ApiApp, setRaftHeaders, setReplayedHeader } from "../src/http/http_context.ts";
+import { type ApiApp, setReplayedHeader, setResultHeaders } from "../src/http/http_context.ts";
 import { refuseBody } from "../src/http/request_body.ts";
 
 /** The route definition. */
@@ -47,7 +47,7 @@ export function registerDeleteKey(app: ApiApp): void {
     const result = await c.var.service.delete(key, options);
     setReplayedHeader(c, result);
     if (!result.ok) return answerServiceError(c, result, "write");
-    setRaftHeaders(c, result.index);
+    setResultHeaders(c, result);
     const body: DeleteKeyResponse = {
       key,
       deleted: result.prev !== null,

@@ -3,7 +3,7 @@ import { createRoute, type z } from "@hono/zod-openapi";
 import { errorResponses, leaderRedirectResponse } from "../schemas/api_errors.ts";
 import { GetQuerySchema, GetResultSchema, KeyParamsSchema } from "../schemas/api_kv.ts";
 import { answerServiceError, requireLeader } from "../src/http/forward.ts";
-import { type ApiApp, setRaftHeaders } from "../src/http/http_context.ts";
+import { type ApiApp, setResultHeaders } from "../src/http/http_context.ts";
 import { apiError } from "../src/http/http_errors.ts";
 
 /** The route definition. */
@@ -14,10 +14,12 @@ export const getKeyRoute = createRoute({
   tags: ["kv"],
   summary: "Read a key",
   description:
-    "Reads the key with its revision metadata. `linearizable` and `leader` reads are served by the leader " +
-    "(a follower forwards them, or redirects with `redirect=true`); `stale` reads are served locally. " +
+    "Reads the key with its revision metadata. A `linearizable` read on a follower is served by the follower " +
+    "once it has applied the read index the leader confirmed with a quorum (or forwarded to the leader when its " +
+    "link to the leader is down); `leader` reads are served by the leader (a follower forwards them); with " +
+    "`redirect=true` a follower redirects both to the leader. `stale` reads are served locally. " +
     "A missing key is 404 `not_found` with the read index in `details.index`.",
-  middleware: [requireLeader("read")] as const,
+  middleware: [requireLeader("read", "request", { followerReads: true })] as const,
   request: { params: KeyParamsSchema, query: GetQuerySchema },
   responses: {
     200: {
@@ -39,7 +41,7 @@ export function registerGetKey(app: ApiApp): void {
     const { consistency } = c.req.valid("query");
     const result = await c.var.service.get(key, consistency);
     if (!result.ok) return answerServiceError(c, result, "read");
-    setRaftHeaders(c, result.index);
+    setResultHeaders(c, result);
     if (result.kv === null) {
       return apiError(c, "not_found", `Key '${key}' does not exist`, { details: { key, index: result.index } });
     }

@@ -3,7 +3,7 @@ import { createRoute, type z } from "@hono/zod-openapi";
 import { errorResponses, leaderRedirectResponse } from "../schemas/api_errors.ts";
 import { ListQuerySchema, ListResultSchema } from "../schemas/api_kv.ts";
 import { answerServiceError, requireLeader } from "../src/http/forward.ts";
-import { type ApiApp, setRaftHeaders } from "../src/http/http_context.ts";
+import { type ApiApp, setResultHeaders } from "../src/http/http_context.ts";
 
 /** How many keys a listing returns when `limit` is not given. */
 export const DEFAULT_LIST_LIMIT = 100;
@@ -18,7 +18,7 @@ export const listKeysRoute = createRoute({
   description:
     "Lists up to `limit` keys that start with `prefix`, in key order; `more` says whether more matched. " +
     "Consistency and forwarding work as for reading one key.",
-  middleware: [requireLeader("read")] as const,
+  middleware: [requireLeader("read", "request", { followerReads: true })] as const,
   request: { query: ListQuerySchema },
   responses: {
     200: { description: "The matching keys", content: { "application/json": { schema: ListResultSchema } } },
@@ -36,7 +36,7 @@ export function registerListKeys(app: ApiApp): void {
     const { prefix, limit, consistency, after } = c.req.valid("query");
     const result = await c.var.service.list(prefix, limit ?? DEFAULT_LIST_LIMIT, consistency, after);
     if (!result.ok) return answerServiceError(c, result, "read");
-    setRaftHeaders(c, result.index);
+    setResultHeaders(c, result);
     const next = result.more ? (result.items.at(-1)?.key ?? null) : null;
     const body: ListKeysResponse = { items: [...result.items], more: result.more, next, index: result.index };
     return c.json(body, 200);

@@ -4,7 +4,7 @@ import { errorResponses, leaderRedirectResponse } from "../schemas/api_errors.ts
 import { KeyParamsSchema, PutBodySchema, PutQuerySchema, PutResultSchema } from "../schemas/api_kv.ts";
 import { WriteHeadersSchema } from "../schemas/idempotency_key.ts";
 import { answerServiceError, requireLeader } from "../src/http/forward.ts";
-import { type ApiApp, setRaftHeaders, setReplayedHeader } from "../src/http/http_context.ts";
+import { type ApiApp, setReplayedHeader, setResultHeaders } from "../src/http/http_context.ts";
 
 /** The route definition. */
 export const putKeyRoute = createRoute({
@@ -48,7 +48,7 @@ export function registerPutKey(app: ApiApp): void {
     const result = await c.var.service.put(key, value, options);
     setReplayedHeader(c, result);
     if (!result.ok) return answerServiceError(c, result, "write");
-    setRaftHeaders(c, result.index);
+    setResultHeaders(c, result);
     const body: PutKeyResponse = { key, revision: result.revision, index: result.index, prev: result.prev };
     return c.json(body, 200);
   });

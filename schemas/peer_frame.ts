@@ -1,12 +1,16 @@
 /**
  * The peer protocol: every WebSocket frame between two nodes is one JSON object checked by
  * {@link PeerFrameSchema}, except an AppendEntriesCall with entries, which travels as a binary
- * frame whose JSON header {@link AppendEntriesHeaderSchema} checks (src/transport/binary_append.ts). Frames carry the protocol version `v`, and a `type` that names a Raft
- * message, a snapshot chunk or an error. Command payloads stay opaque: a string travels as `data`,
+ * frame whose JSON header {@link AppendEntriesHeaderSchema} checks (src/transport/binary_append.ts).
+ * Frames carry the protocol version `v`, and a `type` that names a Raft message, a snapshot chunk,
+ * an error, or a request a follower forwards to its leader (a write, a read-index request) and the
+ * leader's answer. Command payloads stay opaque: a string travels as `data`,
  * bytes travel as base64 in `b64`, and nothing looks inside either.
  */
 import { z } from "zod";
 import { Term } from "../packages/core/src/ids.ts";
+import { ApiErrorCodeSchema } from "./api_errors.ts";
+import { DeleteCommandSchema, KvKeySchema, KvValueSchema, PutCommandSchema } from "./kv_command.ts";
 
 /** The protocol version every frame carries in `v`. */
 export const PEER_PROTOCOL_VERSION = 1;
@@ -194,6 +198,105 @@ export const ErrorFrameSchema = z.object({
   message: z.string().max(MAX_ERROR_MESSAGE_LENGTH),
 });
 
+/** Longest message of an error answered to a forwarded request, in characters. */
+export const MAX_FORWARD_MESSAGE_LENGTH = 2048;
+/** Most keys in the `details` of an error answered to a forwarded request. */
+export const MAX_FORWARD_DETAIL_KEYS = 16;
+
+/** A key-value entry in the answer to a forwarded write (the entry before it, or the current one). */
+export const KvEntryWireSchema = z.object({
+  key: KvKeySchema,
+  value: KvValueSchema,
+  revision: CountSchema,
+  createRevision: CountSchema,
+  version: CountSchema,
+});
+
+/** A leader the answer names, as the HTTP API shows members. */
+const MemberWireSchema = z.object({ id: NodeIdSchema, url: z.string().max(MAX_ADDRESS_LENGTH) });
+
+/**
+ * A failed call as the leader's service answered it: what its own HTTP handler turns into the
+ * error envelope (code, message, whether it is definite, the leader, details, replay mark).
+ */
+export const ServiceErrorWireSchema = z.object({
+  ok: z.literal(false),
+  code: ApiErrorCodeSchema,
+  message: z.string().max(MAX_FORWARD_MESSAGE_LENGTH),
+  definite: z.boolean().optional(),
+  leader: MemberWireSchema.nullable().optional(),
+  details: z
+    .record(z.string().max(64), z.json())
+    .refine((d) => Object.keys(d).length <= MAX_FORWARD_DETAIL_KEYS, { message: "too many details" })
+    .optional(),
+  replayed: z.boolean().optional(),
+});
+
+/** A forwarded write's command: a put or a delete, always with an idempotency key. */
+export const ForwardedCommandSchema = z
+  .discriminatedUnion("op", [PutCommandSchema, DeleteCommandSchema])
+  .refine((command) => command.idempotencyKey !== undefined, {
+    path: ["idempotencyKey"],
+    message: "a forwarded write carries an idempotency key, so that a leader that gets it twice replays it",
+  });
+
+/** Most writes one ForwardProposal frame carries. */
+export const MAX_FORWARD_BATCH = 1024;
+
+/** One forwarded write: its request id on the connection, and its command. */
+export const ForwardedProposalSchema = z.object({ id: CountSchema, command: ForwardedCommandSchema });
+
+/**
+ * A follower hands clients' key-value writes to the leader on its link (instead of a second HTTP
+ * request each): the writes of one turn travel together. Each `id` names a request on this
+ * connection; the leader answers each with a ForwardProposalReply of that `id` on the same connection.
+ */
+export const ForwardProposalFrameSchema = z.object({
+  v,
+  type: z.literal("ForwardProposal"),
+  from: NodeIdSchema,
+  proposals: z.array(ForwardedProposalSchema).min(1).max(MAX_FORWARD_BATCH),
+});
+
+/** The leader's answer to a ForwardProposal: the write's result, or the error its own handler would answer. */
+export const ForwardProposalReplyFrameSchema = z.object({
+  v,
+  type: z.literal("ForwardProposalReply"),
+  from: NodeIdSchema,
+  id: CountSchema,
+  result: z.discriminatedUnion("ok", [
+    z.object({
+      ok: z.literal(true),
+      index: CountSchema,
+      revision: CountSchema,
+      prev: KvEntryWireSchema.nullable(),
+      replayed: z.boolean(),
+    }),
+    ServiceErrorWireSchema,
+  ]),
+});
+
+/**
+ * A follower asks the leader for a read index (Raft thesis §6.4): the leader confirms its
+ * leadership with a quorum and answers its commit index as of then; the follower serves its
+ * linearizable reads once it has applied that index. One request serves a batch of reads.
+ */
+export const ReadIndexRequestFrameSchema = z.object({
+  v,
+  type: z.literal("ReadIndexRequest"),
+  from: NodeIdSchema,
+  id: CountSchema,
+});
+
+/** The leader's answer to a ReadIndexRequest: the read index, or why it cannot give one. */
+export const ReadIndexReplyFrameSchema = z.object({
+  v,
+  type: z.literal("ReadIndexReply"),
+  from: NodeIdSchema,
+  id: CountSchema,
+  result: z.discriminatedUnion("ok", [z.object({ ok: z.literal(true), index: CountSchema }), ServiceErrorWireSchema]),
+});
+
 /** The Raft message frames. */
 export const MessageFrameSchema = z.discriminatedUnion("type", [
   RequestVoteCallFrameSchema,
@@ -212,6 +315,10 @@ export const PeerFrameSchema = z.discriminatedUnion("type", [
   TimeoutNowFrameSchema,
   SnapshotChunkFrameSchema,
   ErrorFrameSchema,
+  ForwardProposalFrameSchema,
+  ForwardProposalReplyFrameSchema,
+  ReadIndexRequestFrameSchema,
+  ReadIndexReplyFrameSchema,
 ]);
 
 /** A log entry on the wire. */
@@ -232,6 +339,24 @@ export type TimeoutNowFrame = z.infer<typeof TimeoutNowFrameSchema>;
 export type SnapshotChunkFrame = z.infer<typeof SnapshotChunkFrameSchema>;
 /** An Error frame. */
 export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
+/** A forwarded write on the wire. */
+export type ForwardProposalFrame = z.infer<typeof ForwardProposalFrameSchema>;
+/** The answer to a forwarded write on the wire. */
+export type ForwardProposalReplyFrame = z.infer<typeof ForwardProposalReplyFrameSchema>;
+/** A read-index request on the wire. */
+export type ReadIndexRequestFrame = z.infer<typeof ReadIndexRequestFrameSchema>;
+/** The answer to a read-index request on the wire. */
+export type ReadIndexReplyFrame = z.infer<typeof ReadIndexReplyFrameSchema>;
+/** A request a follower sends its leader on the link. */
+export type ForwardRequestFrame = ForwardProposalFrame | ReadIndexRequestFrame;
+/** The leader's answer to a {@link ForwardRequestFrame}, sent back on the same connection. */
+export type ForwardReplyFrame = ForwardProposalReplyFrame | ReadIndexReplyFrame;
+/** A failed call on the wire. */
+export type ServiceErrorWire = z.infer<typeof ServiceErrorWireSchema>;
+/** One forwarded write of a ForwardProposal frame. */
+export type ForwardedProposal = z.infer<typeof ForwardedProposalSchema>;
+/** A forwarded write's command on the wire. */
+export type ForwardedCommand = z.infer<typeof ForwardedCommandSchema>;
 /** Any Raft message frame. */
 export type MessageFrame = z.infer<typeof MessageFrameSchema>;
 /** Any frame of the peer protocol. */

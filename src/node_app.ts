@@ -8,11 +8,15 @@ import type { UpgradeWebSocket } from "hono/ws";
 import { NodeId } from "../packages/core/src/mod.ts";
 import { createHttpApp } from "../routes/mod.ts";
 import type { NodeConfig } from "../schemas/node_config.ts";
+import type { ForwardReplyFrame } from "../schemas/peer_frame.ts";
 import { type ApiAuth, OPEN_API } from "./http/api_auth.ts";
 import { forwardTimeoutsFor } from "./http/forward.ts";
 import type { ApplyResult } from "./kv/mod.ts";
 import { systemClock } from "./server/clock.ts";
+import { FollowerReads } from "./server/follower_reads.ts";
+import { answerForwardRequest } from "./server/forward_server.ts";
 import type { KvNodeService, RuntimeInfo } from "./server/kv_service.ts";
+import { LinkForwarder } from "./server/link_forwarder.ts";
 import { createLogger, type Logger } from "./server/logger.ts";
 import { DEFAULT_MEMBERSHIP_SETTINGS } from "./server/membership.ts";
 import { createNodeCore, type NodeCore } from "./server/node_core.ts";
@@ -22,6 +26,7 @@ import { StorageAdapter } from "./server/storage_adapter.ts";
 import { acquireDirLock, openFileStorage, type StorageFaultHook, storageFaultWarning } from "./storage/mod.ts";
 import {
   type ClientFetch,
+  encodeForwardFrame,
   frameKindOf,
   PeerTransport,
   peerViaOf,
@@ -82,6 +87,8 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
   logRecovery(logger, storage);
   const metrics = new NodeMetrics();
   const peerVia = peerViaOf(config.peerVia);
+  const forwardTimeouts = forwardTimeoutsFor(config.requestTimeoutMs, DEFAULT_MEMBERSHIP_SETTINGS.changeTimeoutMs);
+  let forwarder: LinkForwarder | null = null; // Built over the transport, which reports to it.
   const transport = new PeerTransport({
     selfId: NodeId.of(config.id),
     selfUrl: config.advertiseUrl,
@@ -95,6 +102,10 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
         code: e.code,
       }),
     observer: metrics.peers,
+    onForwardReply: (peer, frame) => forwarder?.handleReply(peer, frame),
+    onLinkChange: (peer, connected) => {
+      if (!connected) forwarder?.linkDown(peer);
+    },
   });
   let core: NodeCore;
   try {
@@ -108,6 +119,24 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
     throw error;
   }
   const { runtime, service } = core;
+  forwarder = new LinkForwarder(transport, {
+    selfId: NodeId.of(config.id),
+    capacity: config.maxPendingProposals + config.maxPendingReads,
+    timeoutMs: forwardTimeouts.request,
+    clock: systemClock,
+    onOutcome: (kind, outcome) => metrics.countForward(kind, outcome),
+  });
+  const links = forwarder;
+  metrics.watchForwards(() => links.size);
+  const followerReads = new FollowerReads(
+    {
+      leader: () => service.leader(),
+      readIndex: (leader) => links.readIndex(leader),
+      waitApplied: (index) => runtime.waitApplied(index),
+    },
+    { clock: systemClock, capacity: config.maxPendingReads, onBatch: (reads) => metrics.observeReadBatch(reads) },
+  );
+  service.attachForwarding(links, followerReads);
   warnOnAddressMismatch(logger, runtime, config);
   storage.onSync = (seconds, entries) => metrics.observeSync(seconds, entries);
   const recoveredSnapshot = storage.recovered.snapshot;
@@ -121,7 +150,7 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
     pooledFetch: host.pooledFetch,
     peerVia,
     // A follower waits a little longer than the leader may, so the leader's own answer comes through.
-    forwardTimeouts: forwardTimeoutsFor(config.requestTimeoutMs, DEFAULT_MEMBERSHIP_SETTINGS.changeTimeoutMs),
+    forwardTimeouts,
     logger,
     maxConcurrentRequests: config.maxConcurrentRequests,
     corsOrigins: config.corsOrigin,
@@ -146,6 +175,20 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
         });
       }
     },
+    onForwardRequest: (from, frame, reply) => {
+      const kind = frame.type === "ForwardProposal" ? "proposal" : "read_index";
+      metrics.peers.received(from, kind === "proposal" ? "forward_proposal" : "read_index_request");
+      const failed = (e: unknown) =>
+        logger.error(`answering a request forwarded by ${from} failed: ${String(e)}`, {
+          event: "forward_failed",
+          from,
+        });
+      const send = (answer: ForwardReplyFrame) => {
+        metrics.countForwardServed(kind);
+        reply(encodeForwardFrame(answer)); // False: the follower's link dropped; it counts the request as unanswered.
+      };
+      void answerForwardRequest(service, frame, send, failed);
+    },
     onPeerOpen: (peer) => {
       if (peer.url !== null) runtime.learnAddress(peer.id, peer.url);
     },
@@ -160,6 +203,7 @@ export function createNodeApp(config: NodeConfig, host: NodeAppHost): NodeApp {
     logger,
     start: () => runtime.start(),
     stop: () => {
+      links.stop();
       service.stopMembership();
       runtime.stop();
       receiver.close();

@@ -137,7 +137,7 @@ export interface paths {
     };
     /**
      * Read a key
-     * @description Reads the key with its revision metadata. `linearizable` and `leader` reads are served by the leader (a follower forwards them, or redirects with `redirect=true`); `stale` reads are served locally. A missing key is 404 `not_found` with the read index in `details.index`.
+     * @description Reads the key with its revision metadata. A `linearizable` read on a follower is served by the follower once it has applied the read index the leader confirmed with a quorum (or forwarded to the leader when its link to the leader is down); `leader` reads are served by the leader (a follower forwards them); with `redirect=true` a follower redirects both to the leader. `stale` reads are served locally. A missing key is 404 `not_found` with the read index in `details.index`.
      */
     get: operations["getKey"];
     /**

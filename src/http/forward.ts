@@ -8,7 +8,7 @@ import { formatIdempotencyKey } from "../../schemas/idempotency_key.ts";
 import { DEFAULT_MEMBERSHIP_SETTINGS } from "../server/membership.ts";
 import type { MemberInfo, NodeService, ServiceError } from "../server/service.ts";
 import { dialUrlOf, NO_PEER_VIA, type PeerVia } from "../transport/peer_via.ts";
-import type { ApiContext, AppEnv, ForwardWait } from "./http_context.ts";
+import { type ApiContext, type AppEnv, type ForwardWait, setServedByHeader } from "./http_context.ts";
 import { apiError, type RequestKind, serviceErrorResponse } from "./http_errors.ts";
 
 /** The header that marks a forwarded request; its value is the forwarding node's id. */
@@ -162,6 +162,17 @@ export class LeaderRouter {
   }
 }
 
+/** Options of {@link requireLeader}. */
+export interface RequireLeaderOptions {
+  /**
+   * The route honours `Idempotency-Key` (a key-value write): a follower forwards it with a key, over
+   * its peer link to the leader when that is open (see NodeService.forwardsOverLink).
+   */
+  readonly idempotencyKeys?: boolean;
+  /** A key-value read: on a follower whose link to the leader is open, a linearizable one is served locally after a read index. */
+  readonly followerReads?: boolean;
+}
+
 /**
  * Middleware: lets the request through on the leader, else forwards or redirects it. `wait` says
  * what the leader's answer may wait for, which sets how long a follower waits for it.
@@ -169,7 +180,7 @@ export class LeaderRouter {
 export function requireLeader(
   kind: RequestKind,
   wait: ForwardWait = "request",
-  options: { readonly idempotencyKeys?: boolean } = {},
+  options: RequireLeaderOptions = {},
 ): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     c.set("forwardWait", wait);
@@ -178,8 +189,23 @@ export function requireLeader(
     // A stale read is served by any node from its local state.
     if (kind === "read" && c.req.query("consistency") === "stale") return next();
     if (service.isLeader()) return next();
+    // A follower with an open link to the leader serves it itself (see NodeService.forwardsOverLink).
+    if (overLink(c, kind, options) && service.forwardsOverLink?.() === true) return next();
     return c.var.leaderRouter.route(c, service.leader(), kind);
   };
+}
+
+/**
+ * True iff a follower may serve this request through its peer link to the leader: a key-value
+ * write (a route that honours idempotency keys), or a linearizable key-value read; never a request
+ * that was forwarded already or asks for a redirect (those keep their HTTP answers).
+ */
+function overLink(c: ApiContext, kind: RequestKind, options: RequireLeaderOptions): boolean {
+  if (c.req.header(FORWARDED_HEADER) !== undefined || c.req.query("redirect") === "true") return false;
+  if (kind === "write") return options.idempotencyKeys === true;
+  if (options.followerReads !== true) return false;
+  const consistency = c.req.query("consistency");
+  return consistency === undefined || consistency === "linearizable";
 }
 
 /**
@@ -187,6 +213,7 @@ export function requireLeader(
  * forward-or-redirect treatment as a request that arrived at a follower.
  */
 export function answerServiceError(c: ApiContext, err: ServiceError, kind: RequestKind): Promise<Response> | Response {
+  setServedByHeader(c, err);
   if (err.code !== "not_leader") return serviceErrorResponse(c, err, kind);
   return c.var.leaderRouter.route(c, err.leader ?? c.var.service.leader(), kind);
 }

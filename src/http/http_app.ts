@@ -17,7 +17,7 @@ import { type ApiAuth, type AuthFailure, authorize } from "./api_auth.ts";
 import { concurrencyLimit, DEFAULT_MAX_CONCURRENT_REQUESTS } from "./concurrency_limit.ts";
 import { type ErrorReport, rateLimitedErrorReports } from "./error_reports.ts";
 import { type FetchFunction, type ForwardTimeouts, LeaderRouter } from "./forward.ts";
-import type { ApiApp, AppEnv } from "./http_context.ts";
+import { type ApiApp, type AppEnv, SERVED_BY_HEADER } from "./http_context.ts";
 import { apiError, isWriteMethod } from "./http_errors.ts";
 import { notFoundHandler } from "./not_found.ts";
 import { type OpenApiDocument, type OpenApiServer, openApiDocument } from "./openapi_document.ts";
@@ -30,8 +30,7 @@ import { refuseMalformedUrl } from "./url_encoding.ts";
  */
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
-/** Header naming the node that produced a response (the leader's, when forwarded). */
-export const SERVED_BY_HEADER = "x-raft-served-by";
+export { SERVED_BY_HEADER };
 
 /**
  * The routes an app serves: the API operations (they make the OpenAPI document) and the docs pages.

@@ -57,9 +57,26 @@ export const INDEX_HEADER = "x-raft-index";
 /** Header with the node's current term. */
 export const TERM_HEADER = "x-raft-term";
 
+/** Header naming the node that produced a response (the leader's, when forwarded). */
+export const SERVED_BY_HEADER = "x-raft-served-by";
+
+/** Sets `x-raft-served-by` when `result` is another node's answer (the leader's, for a write forwarded over the link). */
+export function setServedByHeader(c: ApiContext, result: { readonly servedBy?: string }): void {
+  if (result.servedBy !== undefined) c.header(SERVED_BY_HEADER, result.servedBy);
+}
+
 /** Sets `Idempotent-Replayed: true` when `result` repeats an earlier write's answer (an idempotency key seen before). */
 export function setReplayedHeader(c: ApiContext, result: { readonly replayed?: boolean }): void {
   if (result.replayed === true) c.header(IDEMPOTENT_REPLAYED_HEADER, "true");
+}
+
+/**
+ * Sets `x-raft-index` to the index of `result`, `x-raft-term` to the node's current term, and
+ * `x-raft-served-by` when `result` is another node's answer.
+ */
+export function setResultHeaders(c: ApiContext, result: { readonly index: number; readonly servedBy?: string }): void {
+  setRaftHeaders(c, result.index);
+  setServedByHeader(c, result);
 }
 
 /** Sets `x-raft-index` to `index` and `x-raft-term` to the node's current term. */

@@ -4,8 +4,11 @@
  * the log (see the runtime's member directory).
  */
 import { LogPosition, type NodeId } from "../../packages/core/src/mod.ts";
+import type { ForwardedCommand } from "../../schemas/peer_frame.ts";
 import { type ApplyResult, encodeCommand, type KvCommand, KvStateMachine } from "../kv/mod.ts";
 import type { Clock } from "./clock.ts";
+import type { FollowerReads } from "./follower_reads.ts";
+import type { LinkForwarder, ReadIndexAnswer } from "./link_forwarder.ts";
 import { DEFAULT_MEMBERSHIP_SETTINGS, Membership, type MembershipSettings, roleOf } from "./membership.ts";
 import type { SnapshotFileReader, SnapshotJob, StateMachine } from "./ports.ts";
 import type { RaftRuntime } from "./runtime.ts";
@@ -100,6 +103,8 @@ export class KvNodeService implements NodeService {
   readonly #holder: KvMachineHolder;
   #runtime: RaftRuntime<ApplyResult> | null = null;
   #membership: Membership<ApplyResult> | null = null;
+  #forwarder: LinkForwarder | null = null;
+  #followerReads: FollowerReads | null = null;
 
   /** Creates the service; call {@link KvNodeService.attach} before use. */
   constructor(options: KvServiceOptions, holder: KvMachineHolder) {
@@ -113,6 +118,37 @@ export class KvNodeService implements NodeService {
     this.#runtime = runtime;
     const settings = this.#options.membership ?? DEFAULT_MEMBERSHIP_SETTINGS;
     this.#membership = new Membership(runtime, this.self, clock, settings, () => this.#notLeader(true));
+  }
+
+  /**
+   * Lets this node, as a follower, forward key-value writes to its leader over the peer link and
+   * serve linearizable reads after a read index from it (see `link_forwarder.ts`, `follower_reads.ts`).
+   */
+  attachForwarding(forwarder: LinkForwarder, reads: FollowerReads): void {
+    this.#forwarder = forwarder;
+    this.#followerReads = reads;
+  }
+
+  forwardsOverLink(): boolean {
+    if (this.#forwarder === null || this.isLeader()) return false;
+    const leader = this.leader();
+    return leader !== null && this.#forwarder.canForward(leader.id as NodeId);
+  }
+
+  /**
+   * A write a follower forwarded over its link: proposed here if this node leads, never forwarded
+   * again (two nodes that disagree on the leader could otherwise pass it back and forth).
+   */
+  writeForwarded(command: ForwardedCommand): Promise<WriteResult | ServiceError> {
+    return this.#write(command, false);
+  }
+
+  /** Leader only: a read index confirmed by a quorum, for a follower's linearizable reads. */
+  async leaderReadIndex(): Promise<ReadIndexAnswer> {
+    if (!this.isLeader()) return this.#notLeader(true);
+    const outcome = await this.#rt.readIndex();
+    if (typeof outcome === "object") return outcome;
+    return this.#readFailure(outcome);
   }
 
   readiness(): ReadinessFacts {
@@ -206,9 +242,10 @@ export class KvNodeService implements NodeService {
 
   async get(key: string, consistency: Consistency): Promise<GetResult | ServiceError> {
     const ready = await this.#readReady(consistency);
-    if (ready !== null) return ready;
+    if (typeof ready === "object") return ready;
     const machine = this.#holder.machine;
-    return { ok: true, kv: machine.get(key), index: machine.appliedIndex };
+    const result: GetResult = { ok: true, kv: machine.get(key), index: machine.appliedIndex };
+    return ready === undefined ? result : { ...result, servedBy: ready };
   }
 
   async list(
@@ -218,10 +255,11 @@ export class KvNodeService implements NodeService {
     after?: string,
   ): Promise<ListResult | ServiceError> {
     const ready = await this.#readReady(consistency);
-    if (ready !== null) return ready;
+    if (typeof ready === "object") return ready;
     const machine = this.#holder.machine;
     const listing = machine.list(prefix, limit, after);
-    return { ok: true, items: listing.items, more: listing.more, index: machine.appliedIndex };
+    const result: ListResult = { ok: true, items: listing.items, more: listing.more, index: machine.appliedIndex };
+    return ready === undefined ? result : { ...result, servedBy: ready };
   }
 
   put(key: string, value: string, options: PutOptions): Promise<WriteResult | ServiceError> {
@@ -289,14 +327,30 @@ export class KvNodeService implements NodeService {
     return this.#runtime;
   }
 
-  async #readReady(consistency: Consistency): Promise<ServiceError | null> {
-    if (consistency === "stale") return null;
-    if (!this.isLeader()) return this.#notLeader(true);
-    if (consistency === "leader") return null;
+  /**
+   * Null when a read may be served from the local state now; the leader's id when it may because
+   * that leader gave this follower a read index; else the error to answer.
+   */
+  async #readReady(consistency: Consistency): Promise<ServiceError | string | undefined> {
+    if (consistency === "stale") return undefined;
+    if (!this.isLeader()) return consistency === "linearizable" ? this.#followerRead() : this.#notLeader(true);
+    if (consistency === "leader") return undefined;
     const outcome = await this.#rt.readBarrier();
+    return outcome === "ready" ? undefined : this.#readFailure(outcome);
+  }
+
+  /** A follower's linearizable read through a read index from the leader; `not_leader` when it cannot ask. */
+  async #followerRead(): Promise<ServiceError | string> {
+    const leader = this.leader();
+    if (this.#followerReads === null || leader === null || !this.forwardsOverLink()) return this.#notLeader(true);
+    const outcome = await this.#followerReads.read();
+    if (outcome === "unsent") return this.#notLeader(true);
+    if (outcome === "ready") return leader.id;
+    return outcome;
+  }
+
+  #readFailure(outcome: "not_leader" | "overloaded" | "timeout" | "stopped"): ServiceError {
     switch (outcome) {
-      case "ready":
-        return null;
       case "not_leader":
         return this.#notLeader(true);
       case "overloaded":
@@ -308,7 +362,16 @@ export class KvNodeService implements NodeService {
     }
   }
 
-  async #write(command: KvCommand): Promise<WriteResult | ServiceError> {
+  /** A client's write; on a follower, forwarded over the link when `forward` and the link is open. */
+  async #write(
+    command: KvCommand & { readonly op: "put" | "delete" },
+    forward = true,
+  ): Promise<WriteResult | ServiceError> {
+    if (forward && !this.isLeader()) {
+      const forwarded = await this.#forwardWrite(command);
+      // The leader counts it among its writes; one that never left goes the other way (HTTP).
+      if (forwarded !== null && forwarded !== "unsent") return forwarded;
+    }
     const result = await this.#writeOnce(command);
     this.#options.onWrite?.(result.ok ? "applied" : result.code);
     return result;
@@ -319,6 +382,23 @@ export class KvNodeService implements NodeService {
     if (!encoded.ok) return fail("invalid_request", encoded.message, { definite: true });
     if (!this.isLeader()) return this.#notLeader(true);
     return writeResultOf(await this.#rt.submit(encoded.payload), () => this.#notLeader(true));
+  }
+
+  /**
+   * A follower's write, forwarded to the leader over the link with an idempotency key (the
+   * client's, or one made here) so that a leader that gets it twice replays it; null or `unsent`
+   * when nothing was sent (the link is not open, or dropped the frame).
+   */
+  #forwardWrite(
+    command: KvCommand & { readonly op: "put" | "delete" },
+  ): Promise<WriteResult | ServiceError | "unsent"> | null {
+    const leader = this.leader();
+    if (this.#forwarder === null || leader === null || leader.id === this.self.id) return null;
+    const idempotencyKey = command.idempotencyKey ?? `fwd-${this.self.id}-${crypto.randomUUID()}`;
+    const keyed = { ...command, idempotencyKey };
+    const encoded = encodeCommand(keyed); // What the leader would check first: refused here the same way.
+    if (!encoded.ok) return Promise.resolve(fail("invalid_request", encoded.message, { definite: true }));
+    return this.#forwarder.propose(leader, keyed);
   }
 
   #notLeader(definite: boolean): ServiceError {

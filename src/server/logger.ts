@@ -30,7 +30,8 @@ export type LogEvent =
   | "snapshot_installed"
   | "snapshot_refused"
   | "snapshot_sent"
-  | "peer_refused_frame";
+  | "peer_refused_frame"
+  | "forward_failed";
 
 /** A field value: a scalar, or a list of strings (member ids). */
 export type LogValue = string | number | boolean | null | readonly string[];

@@ -6,6 +6,7 @@
 import process from "node:process";
 import { assert, type NodeId } from "../../packages/core/src/mod.ts";
 import { LoopMonitor } from "./loop_monitor.ts";
+import { FORWARD_KINDS, FORWARD_OUTCOMES, type ForwardKind, type ForwardOutcome } from "./link_forwarder.ts";
 import {
   type Counter,
   type CounterChild,
@@ -48,6 +49,9 @@ export class NodeMetrics implements RuntimeMetrics {
   /** Per-peer traffic: the transport's observer, and the peer endpoint reports to it. */
   readonly peers: PeerMetrics;
   readonly #writes: Counter;
+  readonly #forwards = new Map<string, CounterChild>();
+  readonly #forwardsServed = new Map<ForwardKind, CounterChild>();
+  readonly #readBatches: HistogramChild;
   readonly #requests: Counter;
   readonly #authFailures: Counter;
   readonly #durations: Histogram;
@@ -66,6 +70,8 @@ export class NodeMetrics implements RuntimeMetrics {
   #source: MetricsSource | null = null;
   /** The event-loop probe behind `raft_event_loop_stall_max_seconds`; stopped by {@link NodeMetrics.stop}. */
   readonly #loop = new LoopMonitor();
+  /** How many requests this follower forwarded over the link wait for an answer (0 until told). */
+  #forwardsWaiting: () => number = () => 0;
 
   /**
    * The metrics of a node; call {@link NodeMetrics.attach} once the node exists (the transport
@@ -157,6 +163,7 @@ export class NodeMetrics implements RuntimeMetrics {
     this.peers = new PeerMetrics(r, (id) => this.#source?.isMember(id) ?? false);
     this.#snapshotDurations = this.#registerSnapshots(r);
     this.#writes = r.counter("raft_client_writes_total", "Client writes by outcome (applied, or the error code).");
+    this.#readBatches = this.#registerForwards(r);
     this.#requests = r.counter("http_requests_total", "API requests by method, route and status.");
     this.#authFailures = r.counter(
       "http_auth_failures_total",
@@ -189,6 +196,55 @@ export class NodeMetrics implements RuntimeMetrics {
       this.#snapshotBytes === null ? [] : [[{}, this.#snapshotBytes] as const],
     );
     return durations;
+  }
+
+  /** Registers the metrics of forwarding over the peer link; returns the read-batch histogram. */
+  #registerForwards(r: MetricsRegistry): HistogramChild {
+    const forwards = r.counter(
+      "raft_link_forwards_total",
+      "Requests this follower forwarded to its leader over the peer link, by kind (proposal, read_index) and outcome.",
+    );
+    for (const kind of FORWARD_KINDS) {
+      for (const outcome of FORWARD_OUTCOMES)
+        this.#forwards.set(`${kind}/${outcome}`, forwards.child({ kind, outcome }));
+    }
+    const served = r.counter(
+      "raft_link_forwards_served_total",
+      "Requests followers forwarded to this node over the peer link that it answered, by kind.",
+    );
+    for (const kind of FORWARD_KINDS) this.#forwardsServed.set(kind, served.child({ kind }));
+    r.gauge(
+      "raft_link_forwards_waiting",
+      "Requests this follower forwarded to its leader over the peer link that wait for an answer.",
+      () => [[{}, this.#forwardsWaiting()] as const],
+    );
+    return r
+      .histogram(
+        "raft_follower_read_batch_reads",
+        "Linearizable reads served per read-index request this follower sent its leader.",
+        ENTRY_BUCKETS,
+      )
+      .child();
+  }
+
+  /** Reads how many forwarded requests wait for an answer from `waiting` from now on. */
+  watchForwards(waiting: () => number): void {
+    this.#forwardsWaiting = waiting;
+  }
+
+  /** A request forwarded over the link ended with `outcome`. */
+  countForward(kind: ForwardKind, outcome: ForwardOutcome): void {
+    this.#forwards.get(`${kind}/${outcome}`)?.inc();
+  }
+
+  /** This node answered a request a follower forwarded over the link. */
+  countForwardServed(kind: ForwardKind): void {
+    this.#forwardsServed.get(kind)?.inc();
+  }
+
+  /** A read-index request went out on behalf of `reads` reads. */
+  observeReadBatch(reads: number): void {
+    this.#readBatches.observe(reads);
   }
 
   /** Reads the node's status and members from `source` from now on (once). */

@@ -1,7 +1,8 @@
 /**
  * Linearizable reads (ReadIndex through a heartbeat): a read waits until a quorum confirmed this
  * leader after the read arrived, then until the state machine has applied the commit index seen
- * at that time. Bounded, with a timeout each.
+ * at that time. A follower's read waits only for the second part: its leader confirmed the read
+ * index (see `follower_reads.ts`). Bounded, with a timeout each.
  */
 import type { HeartbeatStatus } from "../../packages/core/src/mod.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
@@ -49,6 +50,24 @@ export class ReadBarrier {
         seq,
         readIndex,
         confirmed: false,
+        resolve,
+        timer: this.#clock.setTimeout(() => this.#finish(read, "timeout"), this.#timeoutMs),
+      };
+      this.#pending.push(read);
+    });
+  }
+
+  /**
+   * Waits until `readIndex` is applied: a follower's read whose read index the leader already
+   * confirmed with a quorum (Raft thesis §6.4).
+   */
+  waitApplied(readIndex: number): Promise<ReadOutcome> {
+    if (this.isFull) throw new Error("ReadBarrier.waitApplied() called while full");
+    return new Promise((resolve) => {
+      const read: PendingRead = {
+        seq: -1,
+        readIndex,
+        confirmed: true,
         resolve,
         timer: this.#clock.setTimeout(() => this.#finish(read, "timeout"), this.#timeoutMs),
       };

@@ -384,6 +384,36 @@ export class RaftRuntime<R> {
   }
 
   /**
+   * Leader only: a read index for a follower's linearizable reads (Raft thesis §6.4). Resolves once
+   * a quorum confirmed this leader after the call, with the index a read must wait for as of the
+   * call (the commit index, or this term's first entry before one of this term committed).
+   */
+  async readIndex(): Promise<
+    { readonly ok: true; readonly index: number } | Exclude<ReadOutcome, "ready"> | "overloaded"
+  > {
+    if (!this.#leading()) return "not_leader";
+    if (this.#reads.isFull) return "overloaded";
+    const index = readIndexOf(this.#node);
+    const heartbeat = this.#node.heartbeat();
+    if (!heartbeat.ok) return "not_leader";
+    this.#scheduleTurn();
+    const outcome = await this.#reads.wait(heartbeat.seq, 0); // Confirmation only: the follower applies.
+    return outcome === "ready" ? { ok: true, index } : outcome;
+  }
+
+  /**
+   * Waits until this node's state machine has applied `index` (a follower serving a read whose
+   * read index its leader confirmed); bounded by the request timeout and the pending-read limit.
+   */
+  waitApplied(index: number): Promise<ReadOutcome | "overloaded"> {
+    if (this.#stopped) return Promise.resolve("stopped");
+    if (this.appliedIndex >= index) return Promise.resolve("ready");
+    if (this.#reads.isFull) return Promise.resolve("overloaded");
+    this.#scheduleTurn();
+    return this.#reads.waitApplied(index);
+  }
+
+  /**
    * Snapshots the state machine at its applied index and compacts the log to it, now (the
    * snapshot file is durable when this returns, the compaction with the next sync); when nothing
    * was applied since the latest snapshot, answers that one's position.

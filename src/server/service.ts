@@ -22,6 +22,7 @@ export type ServiceErrorCode =
   | "no_leader" // No leader is known right now (503).
   | "storage_unavailable" // This node's storage failed (a full disk, say); it retries reopening it (503).
   | "timeout" // Proposed, but the outcome is unknown (504, definite: false).
+  | "leader_unreachable" // Forwarded to the leader over the peer link, which dropped before the answer (502, definite: false).
   | "overloaded" // A bounded queue is full, or the leader's uncommitted entries reached their limit (503); nothing was proposed.
   | "leader_transferring" // The leader is handing leadership to another node (503); nothing was proposed.
   | "compare_failed" // A compare-and-set did not match (409); committed, definite.
@@ -40,6 +41,8 @@ export type ServiceErrorCode =
 /** A failed service call. */
 export interface ServiceError {
   readonly ok: false;
+  /** The node whose answer this is, when not this one (the leader, for a write forwarded over the link). */
+  readonly servedBy?: string;
   readonly code: ServiceErrorCode;
   readonly message: string;
   /** For writes: true iff the write certainly did not and will not take effect. */
@@ -106,6 +109,8 @@ export interface ReadinessFacts {
 /** Result of a successful read of one key (`kv` is null if absent). */
 export interface GetResult {
   readonly ok: true;
+  /** The node whose answer this is, when not this one (the leader that decided a forwarded write or confirmed a read index). */
+  readonly servedBy?: string;
   readonly kv: KvEntry | null;
   /** The applied log index the read reflects. */
   readonly index: number;
@@ -114,6 +119,8 @@ export interface GetResult {
 /** Result of a successful prefix listing. */
 export interface ListResult {
   readonly ok: true;
+  /** The node whose answer this is, when not this one (the leader that decided a forwarded write or confirmed a read index). */
+  readonly servedBy?: string;
   readonly items: readonly KvEntry[];
   /** True iff more keys matched than `limit`. */
   readonly more: boolean;
@@ -123,6 +130,8 @@ export interface ListResult {
 /** Result of a committed and applied write. */
 export interface WriteResult {
   readonly ok: true;
+  /** The node whose answer this is, when not this one (the leader that decided a forwarded write or confirmed a read index). */
+  readonly servedBy?: string;
   /** Log index of the write. */
   readonly index: number;
   /** The key's revision after the write (equals `index`); for a delete of a missing key, 0. */
@@ -225,10 +234,19 @@ export interface NodeService {
   get(key: string, consistency: Consistency): Promise<GetResult | ServiceError>;
   /** Lists keys with a prefix, in key order, at most `limit`. */
   list(prefix: string, limit: number, consistency: Consistency, after?: string): Promise<ListResult | ServiceError>;
-  /** Writes one key (leader only). */
+  /**
+   * Writes one key (on the leader; a follower whose link to the leader is open forwards it there
+   * and answers the leader's result, else answers `not_leader`).
+   */
   put(key: string, value: string, options: PutOptions): Promise<WriteResult | ServiceError>;
-  /** Deletes one key (leader only). */
+  /** Deletes one key (like {@link NodeService.put}). */
   delete(key: string, options: DeleteOptions): Promise<WriteResult | ServiceError>;
+  /**
+   * True iff this follower serves key-value writes and linearizable reads itself through its peer
+   * link to the leader (the write forwarded in a frame, the read after a read index from the
+   * leader) rather than forwarding the HTTP request. Absent: never.
+   */
+  forwardsOverLink?(): boolean;
   /** Every member of the latest configuration, with what this node knows of its replication. */
   members(): readonly MemberView[];
   /** Adds a member as a learner (leader only); unless `learner`, it is promoted once caught up. */

@@ -20,6 +20,8 @@ import {
   type AppendEntriesCallFrame,
   type EntryItem,
   type ErrorFrame,
+  type ForwardReplyFrame,
+  type ForwardRequestFrame,
   type LogEntriesFrame,
   type MessageFrame,
   PEER_PROTOCOL_VERSION,
@@ -114,9 +116,32 @@ export function decodeFrame(text: string, maxBytes = DEFAULT_MAX_FRAME_BYTES): D
   return { ok: true, frame: parsed.data };
 }
 
-/** True iff `frame` carries a Raft message (not a snapshot chunk or an error). */
+const MESSAGE_TYPES: ReadonlySet<PeerFrame["type"]> = new Set<MessageFrame["type"]>([
+  "RequestVoteCall",
+  "RequestVoteReply",
+  "AppendEntriesCall",
+  "AppendEntriesReply",
+  "TimeoutNow",
+]);
+
+/** True iff `frame` carries a Raft message (not a snapshot chunk, an error or a forwarded request). */
 export function isMessageFrame(frame: PeerFrame): frame is MessageFrame {
-  return frame.type !== "SnapshotChunk" && frame.type !== "Error";
+  return MESSAGE_TYPES.has(frame.type);
+}
+
+/** True iff `frame` is a request a follower forwards to its leader (a write or a read-index request). */
+export function isForwardRequest(frame: PeerFrame): frame is ForwardRequestFrame {
+  return frame.type === "ForwardProposal" || frame.type === "ReadIndexRequest";
+}
+
+/** True iff `frame` is the leader's answer to a forwarded request. */
+export function isForwardReply(frame: PeerFrame): frame is ForwardReplyFrame {
+  return frame.type === "ForwardProposalReply" || frame.type === "ReadIndexReply";
+}
+
+/** Encodes a forwarded request or its answer (built by the caller, `v` included) as one JSON frame. */
+export function encodeForwardFrame(frame: ForwardRequestFrame | ForwardReplyFrame): string {
+  return JSON.stringify(frame);
 }
 
 /** The wire form of a core message. */

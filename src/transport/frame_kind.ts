@@ -1,6 +1,6 @@
 /**
  * The kinds of frames a node sends and receives, as metric labels: one per Raft message type and
- * one for snapshot chunks. A fixed set, so per-kind series stay bounded whatever peers send.
+ * one for snapshot chunks, and one per request a follower forwards to its leader. A fixed set, so per-kind series stay bounded whatever peers send.
  */
 import type { Message } from "../../packages/core/src/mod.ts";
 
@@ -11,7 +11,9 @@ export type FrameKind =
   | "append_entries_call"
   | "append_entries_reply"
   | "timeout_now"
-  | "snapshot_chunk";
+  | "snapshot_chunk"
+  | "forward_proposal"
+  | "read_index_request";
 
 /** Every {@link FrameKind}, in protocol order. */
 export const FRAME_KINDS: readonly FrameKind[] = [
@@ -21,6 +23,8 @@ export const FRAME_KINDS: readonly FrameKind[] = [
   "append_entries_reply",
   "timeout_now",
   "snapshot_chunk",
+  "forward_proposal",
+  "read_index_request",
 ];
 
 const KIND_OF_TYPE: Readonly<Record<Message["type"], FrameKind>> = {

@@ -10,7 +10,7 @@ import type { Context, Env, Hono } from "hono";
 import type { UpgradeWebSocket, WSContext, WSEvents } from "hono/ws";
 import type { Message, NodeId } from "../../packages/core/src/mod.ts";
 import { type ApiErrorCode, errorEnvelope, errorStatus } from "../../schemas/api_errors.ts";
-import { NodeIdSchema, PEER_PATH } from "../../schemas/peer_frame.ts";
+import { type ForwardRequestFrame, NodeIdSchema, PEER_PATH } from "../../schemas/peer_frame.ts";
 import { type BinaryDecodeResult, decodeBinaryAppend, isBinaryFrame } from "./binary_append.ts";
 import {
   DEFAULT_MAX_FRAME_BYTES,
@@ -18,6 +18,8 @@ import {
   encodeError,
   frameToMessage,
   frameToSnapshotChunk,
+  isForwardReply,
+  isForwardRequest,
   type PeerError,
   type PeerErrorCode,
   type SnapshotChunk,
@@ -85,6 +87,12 @@ export interface PeerEndpointOptions {
   readonly onMessage: (from: NodeId, message: Message) => void;
   /** A valid snapshot chunk from `from`; without this callback chunks are refused. */
   readonly onSnapshotChunk?: (from: NodeId, chunk: SnapshotChunk) => void;
+  /**
+   * A request `from` forwards to this node as its leader (a write, a read-index request); `reply`
+   * sends the answer back on the same connection (false if it is gone). Without this callback such
+   * frames are refused.
+   */
+  readonly onForwardRequest?: (from: NodeId, frame: ForwardRequestFrame, reply: (text: string) => boolean) => void;
   /** A connection from `peer` opened (the runtime may dial back `peer.url`). */
   readonly onPeerOpen?: (peer: PeerHandshake) => void;
   /** A connection from `peer` closed. */
@@ -211,12 +219,25 @@ function handleFrame(
   if ("code" in input) refuse(peer, options, ws, input);
   else if ("peerError" in input) options.onFrameError?.(peer.id, input.peerError);
   else if ("chunk" in input) options.onSnapshotChunk?.(peer.id, input.chunk);
+  else if ("request" in input) options.onForwardRequest?.(peer.id, input.request, (text) => sendQuietly(ws, text));
   else options.onMessage(peer.id, input.message);
+}
+
+/** Sends `text` on `ws`; false if the connection is closing or gone. */
+function sendQuietly(ws: WSContext, text: string): boolean {
+  try {
+    if (ws.readyState !== 1) return false;
+    ws.send(text);
+    return true;
+  } catch {
+    return false; // The connection went away; the follower counts its request as unanswered.
+  }
 }
 
 type FrameInput =
   | { readonly message: Message }
   | { readonly chunk: SnapshotChunk }
+  | { readonly request: ForwardRequestFrame }
   | { readonly peerError: { readonly code: string; readonly message: string } }
   | PeerError;
 
@@ -235,6 +256,14 @@ function frameInput(
   }
   if (frame.type === "SnapshotChunk" && options.onSnapshotChunk === undefined) {
     return { code: "unexpected_frame", message: "Cannot accept frame: this node takes no snapshot chunks" };
+  }
+  if (isForwardRequest(frame)) {
+    if (options.onForwardRequest !== undefined) return { request: frame };
+    return { code: "unexpected_frame", message: "Cannot accept frame: this node takes no forwarded requests" };
+  }
+  if (isForwardReply(frame)) {
+    const message = `Cannot accept frame: a ${frame.type} travels back on the link that carried the request`;
+    return { code: "unexpected_frame", message };
   }
   try {
     return frame.type === "SnapshotChunk" ? { chunk: frameToSnapshotChunk(frame) } : { message: frameToMessage(frame) };

@@ -1,10 +1,12 @@
 /**
  * The peer transport: one outbound {@link PeerLink} per peer, kept in step with the membership.
  * A node sends its own messages over its own links and receives on its endpoint; frames a peer
- * sends back on a link are only Error frames, reported to the runtime. Every send may drop.
+ * sends back on a link are Error frames, reported to the runtime, and the leader's answers to
+ * requests this node forwarded to it. Every send may drop.
  */
 import type { ClusterConfig, LogPosition, Message, NodeId } from "../../packages/core/src/mod.ts";
-import { decodeFrame, encodeSnapshotChunk, encodeWire, type SnapshotChunk } from "./codec.ts";
+import type { ForwardReplyFrame } from "../../schemas/peer_frame.ts";
+import { decodeFrame, encodeSnapshotChunk, encodeWire, isForwardReply, type SnapshotChunk } from "./codec.ts";
 import { type FrameKind, frameKindOf } from "./frame_kind.ts";
 import { NODE_ID_HEADER, NODE_URL_HEADER, PEER_PATH } from "./peer_endpoint.ts";
 import type { WireFrame } from "./peer_error.ts";
@@ -81,6 +83,8 @@ export interface PeerTransportOptions {
   readonly onPeerError?: (peer: NodeId, error: { readonly code: string; readonly message: string }) => void;
   /** A link to `peer` opened (`connected` true) or went down (false). */
   readonly onLinkChange?: (peer: NodeId, connected: boolean) => void;
+  /** `peer` answered, on this node's link to it, a request this node forwarded (see `sendEncoded`). */
+  readonly onForwardReply?: (peer: NodeId, frame: ForwardReplyFrame) => void;
   /** Told of every frame sent or dropped and every link failure (metrics). */
   readonly observer?: PeerTrafficObserver;
 }
@@ -273,10 +277,16 @@ export class PeerTransport {
     });
   }
 
-  /** A frame the peer sent back on our link: only Error frames mean anything there. */
+  /** A frame the peer sent back on our link: an Error frame, or the answer to a forwarded request. */
   #handleText(id: NodeId, text: string): void {
     const decoded = decodeFrame(text);
-    if (!decoded.ok || decoded.frame.type !== "Error") return; // Outbound links carry nothing else.
+    if (!decoded.ok) return; // A peer's bad answer is dropped; the request it answers times out.
+    if (isForwardReply(decoded.frame)) {
+      // An answer from another node than the one dialed is not the answer to our request.
+      if (decoded.frame.from === id) this.#options.onForwardReply?.(id, decoded.frame);
+      return;
+    }
+    if (decoded.frame.type !== "Error") return; // Outbound links carry nothing else.
     const peer = this.#peers.get(id);
     if (peer !== undefined) {
       peer.refused += 1;

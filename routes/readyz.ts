@@ -80,7 +80,7 @@ function readinessChecks(service: NodeService): ReadyzResponse["checks"] {
 /** Adds the route to `app`. */
 export function registerReadyz(app: ApiApp): void {
   app.openapi(readyzRoute, (c) => {
-    const checks = readinessChecks(c.var.service);
+    const checks = readinessChecks(c.get("service"));
     const ready = checks.every((check) => check.ok);
     if (c.req.valid("query").verbose !== undefined) {
       const lines = checks.map((check) =>

@@ -30,13 +30,13 @@ export type BootstrapClusterResponse = z.infer<typeof BootstrapResultSchema>;
 export function registerBootstrapCluster(app: ApiApp): void {
   app.openapi(bootstrapClusterRoute, async (c) => {
     const { members } = c.req.valid("json");
-    const self = c.var.service.self;
+    const self = c.get("service").self;
     if (!members.some((m) => m.id === self.id)) {
       const ids = members.map((m) => m.id).join(", ");
       const message = `Cannot bootstrap a cluster without this node: '${self.id}' is not among the members (${ids})`;
       return apiError(c, "invalid_request", message, { definite: true, details: { self } });
     }
-    const result = await c.var.service.bootstrap(members);
+    const result = await c.get("service").bootstrap(members);
     if (!result.ok) return serviceErrorResponse(c, result, "write");
     const body: BootstrapClusterResponse = { members: result.members.map((m) => ({ id: m.id, url: m.url })) };
     return c.json(body, 201);

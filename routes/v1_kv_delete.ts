@@ -44,7 +44,7 @@ export function registerDeleteKey(app: ApiApp): void {
     const { redirect: _redirect, ...conditions } = c.req.valid("query");
     const { "idempotency-key": idempotencyKey } = c.req.valid("header");
     const options = idempotencyKey === undefined ? conditions : { ...conditions, idempotencyKey };
-    const result = await c.var.service.delete(key, options);
+    const result = await c.get("service").delete(key, options);
     setReplayedHeader(c, result);
     if (!result.ok) return answerServiceError(c, result, "write");
     setResultHeaders(c, result);

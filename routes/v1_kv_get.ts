@@ -39,7 +39,7 @@ export function registerGetKey(app: ApiApp): void {
   app.openapi(getKeyRoute, async (c) => {
     const { key } = c.req.valid("param");
     const { consistency } = c.req.valid("query");
-    const result = await c.var.service.get(key, consistency);
+    const result = await c.get("service").get(key, consistency);
     if (!result.ok) return answerServiceError(c, result, "read");
     setResultHeaders(c, result);
     if (result.kv === null) {

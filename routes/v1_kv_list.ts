@@ -34,7 +34,7 @@ export type ListKeysResponse = z.infer<typeof ListResultSchema>;
 export function registerListKeys(app: ApiApp): void {
   app.openapi(listKeysRoute, async (c) => {
     const { prefix, limit, consistency, after } = c.req.valid("query");
-    const result = await c.var.service.list(prefix, limit ?? DEFAULT_LIST_LIMIT, consistency, after);
+    const result = await c.get("service").list(prefix, limit ?? DEFAULT_LIST_LIMIT, consistency, after);
     if (!result.ok) return answerServiceError(c, result, "read");
     setResultHeaders(c, result);
     const next = result.more ? (result.items.at(-1)?.key ?? null) : null;

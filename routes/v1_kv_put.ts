@@ -45,7 +45,7 @@ export function registerPutKey(app: ApiApp): void {
     const { value, ...conditions } = c.req.valid("json");
     const { "idempotency-key": idempotencyKey } = c.req.valid("header");
     const options = idempotencyKey === undefined ? conditions : { ...conditions, idempotencyKey };
-    const result = await c.var.service.put(key, value, options);
+    const result = await c.get("service").put(key, value, options);
     setReplayedHeader(c, result);
     if (!result.ok) return answerServiceError(c, result, "write");
     setResultHeaders(c, result);

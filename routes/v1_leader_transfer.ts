@@ -35,7 +35,7 @@ export type TransferLeaderResponse = z.infer<typeof LeaderChangeSchema>;
 export function registerTransferLeader(app: ApiApp): void {
   app.openapi(transferLeaderRoute, async (c) => {
     const { to } = c.req.valid("json");
-    const result = await c.var.service.transferLeader(to);
+    const result = await c.get("service").transferLeader(to);
     if (!result.ok) return answerServiceError(c, result, "write");
     const body: TransferLeaderResponse = { leader: result.leader, term: result.term };
     return c.json(body, 200);

@@ -37,7 +37,7 @@ export type AddMemberResponse = z.infer<typeof MembershipChangeSchema>;
 export function registerAddMember(app: ApiApp): void {
   app.openapi(addMemberRoute, async (c) => {
     const { id, url, learner } = c.req.valid("json");
-    const result = await c.var.service.addMember({ id, url }, { learner });
+    const result = await c.get("service").addMember({ id, url }, { learner });
     if (!result.ok) return answerServiceError(c, result, "write");
     const body: AddMemberResponse = { changed: result.changed, members: [...result.members] };
     return c.json(body, result.changed ? 201 : 200);

@@ -32,7 +32,7 @@ export type ListMembersResponse = z.infer<typeof MembersSchema>;
 /** Adds the route to `app`. */
 export function registerListMembers(app: ApiApp): void {
   app.openapi(listMembersRoute, (c) => {
-    const body: ListMembersResponse = { members: [...c.var.service.members()] };
+    const body: ListMembersResponse = { members: [...c.get("service").members()] };
     return c.json(body, 200);
   });
 }

@@ -37,7 +37,7 @@ export type PromoteMemberResponse = z.infer<typeof MembershipChangeSchema>;
 export function registerPromoteMember(app: ApiApp): void {
   app.openapi(promoteMemberRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const result = await c.var.service.promoteMember(id);
+    const result = await c.get("service").promoteMember(id);
     if (!result.ok) return answerServiceError(c, result, "write");
     const body: PromoteMemberResponse = { changed: result.changed, members: [...result.members] };
     return c.json(body, 200);

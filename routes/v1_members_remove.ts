@@ -38,7 +38,7 @@ export function registerRemoveMember(app: ApiApp): void {
   app.openapi(removeMemberRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { force } = c.req.valid("query");
-    const result = await c.var.service.removeMember(id, { force: force === "true" });
+    const result = await c.get("service").removeMember(id, { force: force === "true" });
     if (!result.ok) return answerServiceError(c, result, "write");
     const body: RemoveMemberResponse = { changed: result.changed, members: [...result.members] };
     return c.json(body, 200);

@@ -41,7 +41,7 @@ export const downloadSnapshotRoute = createRoute({
 /** Adds the route to `app`. */
 export function registerDownloadSnapshot(app: ApiApp): void {
   app.openapi(downloadSnapshotRoute, async (c) => {
-    const result = await c.var.service.downloadSnapshot();
+    const result = await c.get("service").downloadSnapshot();
     if (!result.ok) return serviceErrorResponse(c, result, "read");
     return c.body(result.body, 200, {
       "content-type": "application/octet-stream",

@@ -36,7 +36,7 @@ export type TakeSnapshotResponse = z.infer<typeof SnapshotInfoSchema>;
 /** Adds the route to `app`. */
 export function registerTakeSnapshot(app: ApiApp): void {
   app.openapi(takeSnapshotRoute, async (c) => {
-    const result = await c.var.service.takeSnapshot();
+    const result = await c.get("service").takeSnapshot();
     if (!result.ok) return serviceErrorResponse(c, result, "write");
     const body: TakeSnapshotResponse = { index: result.index, term: result.term, bytes: result.bytes };
     return c.json(body, 200);

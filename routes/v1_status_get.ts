@@ -26,7 +26,7 @@ export type GetStatusResponse = z.infer<typeof NodeStatusSchema>;
 /** Adds the route to `app`. */
 export function registerGetStatus(app: ApiApp): void {
   app.openapi(getStatusRoute, (c) => {
-    const status = c.var.service.status();
+    const status = c.get("service").status();
     c.header(INDEX_HEADER, String(status.appliedIndex));
     c.header(TERM_HEADER, String(status.term));
     return c.json(statusBody(status), 200);

@@ -47,7 +47,7 @@ export function checkApiAuth(auth: ApiAuth): void {
 }
 
 /**
- * The `/v1` middleware: sets `c.var.access` from the bearer token, and refuses a request without a
+ * The `/v1` middleware: sets `c.get("access")` from the bearer token, and refuses a request without a
  * valid token (401) or a write with the read-only token (403) before its body is read. `onFailure`
  * counts each refusal.
  */
@@ -96,8 +96,8 @@ export function authorize(auth: ApiAuth, onFailure: (why: AuthFailure) => void =
  * 403 for the read-only token. Pair it with {@link ADMIN_SECURITY} in the route.
  */
 export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.var.access !== "admin") {
-    c.var.onAuthFailure("read_only");
+  if (c.get("access") !== "admin") {
+    c.get("onAuthFailure")("read_only");
     return forbidden(c);
   }
   await next();

@@ -126,13 +126,13 @@ export class LeaderRouter {
       if (value !== undefined) headers.set(name, value);
     }
     const read = method === "GET" || method === "HEAD";
-    const keyed = !read && c.var.idempotencyKeys;
+    const keyed = !read && c.get("idempotencyKeys");
     // A key of this node's making lets the leader answer a resend of the write as a replay.
     if (keyed && !headers.has("idempotency-key")) {
       headers.set("idempotency-key", formatIdempotencyKey(`fwd-${this.#service.self.id}-${crypto.randomUUID()}`));
     }
     const send = read || keyed ? this.#pooledFetch : this.#fetch;
-    const timeoutMs = this.#timeouts[c.var.forwardWait];
+    const timeoutMs = this.#timeouts[c.get("forwardWait")];
     const init: RequestInit = { method, headers, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) };
     if (text !== "") init.body = text;
     try {
@@ -185,13 +185,13 @@ export function requireLeader(
   return async (c, next) => {
     c.set("forwardWait", wait);
     c.set("idempotencyKeys", options.idempotencyKeys === true);
-    const service = c.var.service;
+    const service = c.get("service");
     // A stale read is served by any node from its local state.
     if (kind === "read" && c.req.query("consistency") === "stale") return next();
     if (service.isLeader()) return next();
     // A follower with an open link to the leader serves it itself (see NodeService.forwardsOverLink).
     if (overLink(c, kind, options) && service.forwardsOverLink?.() === true) return next();
-    return c.var.leaderRouter.route(c, service.leader(), kind);
+    return c.get("leaderRouter").route(c, service.leader(), kind);
   };
 }
 
@@ -215,7 +215,7 @@ function overLink(c: ApiContext, kind: RequestKind, options: RequireLeaderOption
 export function answerServiceError(c: ApiContext, err: ServiceError, kind: RequestKind): Promise<Response> | Response {
   setServedByHeader(c, err);
   if (err.code !== "not_leader") return serviceErrorResponse(c, err, kind);
-  return c.var.leaderRouter.route(c, err.leader ?? c.var.service.leader(), kind);
+  return c.get("leaderRouter").route(c, err.leader ?? c.get("service").leader(), kind);
 }
 
 /** 307 to the same path and query on the leader (without `redirect`), keeping method and body. */

@@ -5,8 +5,8 @@
  */
 import process from "node:process";
 import { assert, type NodeId } from "../../packages/core/src/mod.ts";
-import { LoopMonitor } from "./loop_monitor.ts";
 import { FORWARD_KINDS, FORWARD_OUTCOMES, type ForwardKind, type ForwardOutcome } from "./link_forwarder.ts";
+import { LoopMonitor } from "./loop_monitor.ts";
 import {
   type Counter,
   type CounterChild,

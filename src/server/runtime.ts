@@ -9,6 +9,7 @@ import {
   assert,
   ClusterConfig,
   type FollowerProgress,
+  type HeartbeatResult,
   Generation,
   Log,
   type LogEntries,
@@ -218,6 +219,8 @@ export class RaftRuntime<R> {
   readonly #snapshotSends = new Map<NodeId, number>();
   /** When the executor started its sync in flight (clock milliseconds). */
   #syncStartedAt = 0;
+  /** A heartbeat requested for reads whose broadcast has not been performed yet (see #readHeartbeat). */
+  #unsentHeartbeat: { readonly term: number; readonly seq: number } | null = null;
   /** The automatic snapshot being serialised in slices, if any. */
   #snapshotJob: { job: SnapshotJob; at: { position: LogPosition; config: ClusterConfig }; started: number } | null =
     null;
@@ -377,10 +380,32 @@ export class RaftRuntime<R> {
   readBarrier(): Promise<ReadOutcome | "overloaded"> {
     if (!this.#leading()) return Promise.resolve("not_leader");
     if (this.#reads.isFull) return Promise.resolve("overloaded");
-    const heartbeat = this.#node.heartbeat();
+    const heartbeat = this.#readHeartbeat();
     if (!heartbeat.ok) return Promise.resolve("not_leader");
     this.#scheduleTurn();
     return this.#reads.wait(heartbeat.seq, readIndexOf(this.#node));
+  }
+
+  /**
+   * The heartbeat a linearizable read waits for. A heartbeat requested since the last turn sent
+   * its messages has not left yet, so its quorum round starts after this read arrived: the read
+   * shares it (all the reads of one turn then share one broadcast and one sequence number). Else a
+   * new one is requested.
+   */
+  #readHeartbeat(): HeartbeatResult {
+    const unsent = this.#unsentHeartbeat;
+    if (unsent !== null && unsent.term === this.#node.currentTerm && this.#node.role === "leader") {
+      return { ok: true, seq: unsent.seq };
+    }
+    const heartbeat = this.#node.heartbeat();
+    this.#unsentHeartbeat = heartbeat.ok ? { term: this.#node.currentTerm, seq: heartbeat.seq } : null;
+    return heartbeat;
+  }
+
+  /** Performs the node's pending actions; a heartbeat requested before has now left (or is held to leave). */
+  #execute(): void {
+    this.#unsentHeartbeat = null;
+    this.#executor.execute(this.#node);
   }
 
   /**
@@ -394,7 +419,7 @@ export class RaftRuntime<R> {
     if (!this.#leading()) return "not_leader";
     if (this.#reads.isFull) return "overloaded";
     const index = readIndexOf(this.#node);
-    const heartbeat = this.#node.heartbeat();
+    const heartbeat = this.#readHeartbeat();
     if (!heartbeat.ok) return "not_leader";
     this.#scheduleTurn();
     const outcome = await this.#reads.wait(heartbeat.seq, 0); // Confirmation only: the follower applies.
@@ -614,7 +639,7 @@ export class RaftRuntime<R> {
   #turn(): void {
     this.#batchBytes = 0;
     this.#refreshPeers(); // Links to new members and contacts exist before anything is sent.
-    this.#executor.execute(this.#node);
+    this.#execute();
     this.#logRoleChange();
     this.#logInconsistency();
     this.#applyCommitted();
@@ -818,12 +843,12 @@ export class RaftRuntime<R> {
     this.#cancelSnapshotJob(); // Its machine is about to be replaced.
     if (!machine.restore(snapshot.data)) {
       this.#snapshotRefused(from, snapshot, "undecodable", "its state does not decode");
-      this.#executor.execute(node); // The term may have changed: persist it all the same.
+      this.#execute(); // The term may have changed: persist it all the same.
       this.#executor.flushNow();
       return false;
     }
     // A newer term from the snapshot, and everything written before, is durable before the snapshot is.
-    this.#executor.execute(node);
+    this.#execute();
     this.#executor.flushNow();
     this.#deps.storage.installSnapshot(snapshot, node.log.entries.contains(at));
     if (!node.handleSnapshotInstalled(at, snapshot.config)) {

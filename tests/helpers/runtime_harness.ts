@@ -74,12 +74,14 @@ export const dropAll: RuntimeTransport = {
 
 /**
  * A runtime of n1 that bootstrapped {n1, n2} and leads it (n2's vote granted), on `clock`, over
- * `storage` (default: in-memory storage whose syncs complete at once).
+ * `storage` (default: in-memory storage whose syncs complete at once) and `transport` (default:
+ * one that sends nothing).
  */
 export function leaderRuntime(
   options: Partial<RuntimeOptions>,
   clock: SteppedClock,
   storage: RuntimeStorage = new StorageAdapter(() => openMemoryStorage(new MemoryDisk())),
+  transport: RuntimeTransport = dropAll,
 ): RaftRuntime<unknown> {
   const runtime = new RaftRuntime<unknown>(
     {
@@ -94,7 +96,7 @@ export function leaderRuntime(
     },
     {
       storage,
-      transport: dropAll,
+      transport,
       stateMachine: new KvMachineHolder(),
       clock,
       random: () => 0.5,

@@ -816,11 +816,11 @@ export class RaftNode {
   #appendFromLeader(entries: LogEntries): boolean {
     const local = this.#log.entries;
     if (!entries.isEmpty && local.endsAt(entries.prevPosition)) {
-      // The usual case: the entries extend our log. One copy for the storage action (the call's
-      // segment may be shared with other destinations); the log copies it in turn.
-      const added = entries.clone();
-      local.append(added);
-      this.#actions.addAppend(added);
+      // The usual case: the entries extend our log. The log copies them; the storage action may
+      // take the call's segment as it is (borrowed: it may reach other destinations too, so the
+      // actions copy it before anything would change it).
+      local.append(entries);
+      this.#actions.addAppend(entries, true);
       return true;
     }
     if (local.contains(entries.lastPosition)) return true; // Nothing new (duplicate or reordered call).
@@ -865,7 +865,7 @@ export class RaftNode {
     const pending = this.#actions.appendLogEntries;
     if (pending === null || pending.lastIndex <= index) return;
     if (pending.prevIndex >= index) this.#actions.appendLogEntries = null;
-    else pending.truncateAfter(index);
+    else (this.#actions.ownedAppend() as LogEntries).truncateAfter(index);
   }
 
   /** Drops pending AppendEntriesReplies whose reported last position is no longer in the log. */
@@ -926,7 +926,7 @@ export class RaftNode {
 
   #queueAppend(prev: LogPosition, entry: LogEntry): void {
     const pending = this.#actions.appendLogEntries;
-    if (pending?.endsAt(prev) === true) pending.push(entry);
+    if (pending?.endsAt(prev) === true) (this.#actions.ownedAppend() as LogEntries).push(entry);
     else this.#actions.addAppend(LogEntries.of(prev, entry));
   }
 

@@ -952,12 +952,18 @@ export class RaftNode {
     const window = this.#options.maxInflightMessages;
     if (window === Number.POSITIVE_INFINITY) {
       // No window: nothing to count (the progress view then shows no sends in flight).
-      for (const p of state.followers.values()) if (p.nextIndex === prev.index + 1) p.sentThrough(last, false);
+      const list = state.followers.list;
+      for (let k = 0; k < list.length; k++) if (list[k].nextIndex === prev.index + 1) list[k].sentThrough(last, false);
       return;
     }
     const except = this.#actions.broadcastExcept;
-    for (const [id, p] of state.followers) {
-      if (except.has(id)) continue; // Left out of the pending broadcast already: it catches up later.
+    // By index, not by the map's iterator: this runs per proposal.
+    const ids = state.followers.ids;
+    const list = state.followers.list;
+    for (let k = 0; k < list.length; k++) {
+      const id = ids[k];
+      const p = list[k];
+      if (except.size > 0 && except.has(id)) continue; // Left out of the pending broadcast already: it catches up later.
       if (p.isPaused(window)) {
         except.add(id); // Flow control: its window is full.
       } else if (p.nextIndex === prev.index + 1) {

@@ -241,6 +241,9 @@ export class ProgressTracker implements Iterable<[NodeId, Progress]> {
   readonly #followers = new Map<NodeId, Progress>();
   /** True iff the leader alone is a quorum of the configuration last synced. */
   #selfQuorum = false;
+  /** The followers' ids and progress as arrays, in the map's order (rebuilt by sync). */
+  #ids: NodeId[] = [];
+  #list: Progress[] = [];
   /** The configuration whose voter slots are cached below; null after a sync. */
   #slotsConfig: ClusterConfig | null = null;
   /** Per voter of `#slotsConfig` (in its order): its progress, SELF for the leader, undefined if not followed. */
@@ -278,6 +281,16 @@ export class ProgressTracker implements Iterable<[NodeId, Progress]> {
     return this.#followers[Symbol.iterator]();
   }
 
+  /** The followers' ids, in the order they were added (read-only; replaced by the next sync). */
+  get ids(): readonly NodeId[] {
+    return this.#ids;
+  }
+
+  /** The followers' progress, in the order of {@link ProgressTracker.ids} (read-only; replaced by the next sync). */
+  get list(): readonly Progress[] {
+    return this.#list;
+  }
+
   /** The followers' progress, in the order they were added. */
   values(): IterableIterator<Progress> {
     return this.#followers.values();
@@ -293,6 +306,8 @@ export class ProgressTracker implements Iterable<[NodeId, Progress]> {
     const keep = new Set(peers);
     for (const id of this.#followers.keys()) if (!keep.has(id)) this.#followers.delete(id);
     for (const id of peers) if (!this.#followers.has(id)) this.#followers.set(id, new Progress(nextIndex));
+    this.#ids = [...this.#followers.keys()];
+    this.#list = [...this.#followers.values()];
   }
 
   /** Forgets every corrective send on its way. */

@@ -734,6 +734,7 @@ export class RaftNode {
       ticks: 0,
       transfer: null,
       uncommittedBytes: this.#uncommittedBytes(),
+      configCommitSeen: -1,
     };
     this.#leaderId = this.#id;
     this.#timedOutWithoutLeader = false;
@@ -1123,7 +1124,7 @@ export class RaftNode {
     }
     this.#commitIndex = majority as LogIndex;
     this.#refreshPendingCommit();
-    this.#handleConfigCommitted();
+    this.#handleConfigCommitted(state);
   }
 
   /** A pending broadcast carries the newest commit index, so followers learn it without delay. */
@@ -1133,8 +1134,11 @@ export class RaftNode {
     this.#actions.broadcastMessage = { ...pending, commitIndex: this.#commitIndex };
   }
 
-  #handleConfigCommitted(): void {
-    if (this.#commitIndex < this.#log.latestConfigIndex()) return;
+  #handleConfigCommitted(state: LeaderState): void {
+    const at = this.#log.latestConfigIndex();
+    if (this.#commitIndex < at || state.configCommitSeen === at) return;
+    // Acting on it again would change nothing: it proposes C_new (a new latest config) or steps down.
+    state.configCommitSeen = at;
     const config = this.#log.latestConfig();
     if (config.isJoint) {
       this.#propose(LogEntry.config(finalConfigOf(config))); // Joint consensus, second phase: C_new.

@@ -198,6 +198,28 @@ describe("Actions", () => {
     expect(drainedShape(actions)).toEqual([]);
   });
 
+  it("Actions drains a lone send like any other: it merges, orders among later sends, and shows in sendMessages", () => {
+    const actions = new Actions();
+    actions.addSend(id("n2"), voteReply("n0", 1, false));
+    expect(actions.isEmpty).toBe(false);
+    actions.addSend(id("n2"), voteReply("n0", 2, true)); // The newer one wins.
+    actions.addSend(id("n1"), voteReply("n0", 2, false));
+    expect(drainedShape(actions)).toEqual(["SendMessage:n1", "SendMessage:n2"]);
+    actions.addSend(id("n3"), voteReply("n0", 3, true));
+    expect(actions.sendMessages.get(id("n3"))).toEqual(voteReply("n0", 3, true));
+    actions.sendMessages.delete(id("n3"));
+    expect(actions.isEmpty).toBe(true);
+    expect(actions.next()).toBeUndefined();
+    actions.addSend(id("n3"), voteReply("n0", 4, true));
+    actions.addSend(id("n3"), voteReply("n0", 5, true));
+    const batch = actions.take();
+    expect(batch.sendMessages.map(([to, m]) => `${to}:${m.term}`)).toEqual(["n3:5"]);
+    expect(actions.isEmpty).toBe(true);
+    actions.addSend(id("n2"), voteReply("n0", 6, true));
+    expect(actions.next()).toEqual({ type: "SendMessage", destination: id("n2"), message: voteReply("n0", 6, true) });
+    expect(actions.isEmpty).toBe(true);
+  });
+
   it("Actions fields are public: a runtime may take the messages directly", () => {
     const actions = new Actions();
     actions.addSend(id("n1"), voteReply("n0", 1, true));

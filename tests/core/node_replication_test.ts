@@ -144,6 +144,41 @@ describe("RaftNode follower replication", () => {
   });
 });
 
+describe("RaftNode follower replication: the call's segment", () => {
+  it("RaftNode as a follower stores a call's segment as it is, and copies it before a later call extends the pending append", () => {
+    const node = RaftNode.start(id("n1"));
+    const first = segment(pos(0, 0), [configEntry(THREE), termEntry(1)]);
+    node.handleMessage(appendCall({ from: "n0", term: 1, commitIndex: 0, entries: first }));
+    expect(node.actions.appendLogEntries).toBe(first);
+    node.handleMessage(appendCall({ from: "n0", term: 1, commitIndex: 0, entries: segment(pos(1, 2), [X("a")]) }));
+    expect(first.length).toBe(2);
+    expect(first.lastPosition).toEqual(pos(1, 2));
+    expectActions(node, [
+      SET_TIMEOUT,
+      SAVE_TERM,
+      SAVE_VOTE,
+      append(segment(pos(0, 0), [configEntry(THREE), termEntry(1), X("a")])),
+      send("n0", appendReply({ from: "n1", term: 1, lastPosition: pos(1, 3), rejected: false })),
+    ]);
+  });
+
+  it("RaftNode as a follower truncates a copy, not the call's segment, when a new leader overwrites the pending append", () => {
+    const node = RaftNode.start(id("n1"));
+    const first = segment(pos(0, 0), [configEntry(THREE), termEntry(1), X("a"), X("b")]);
+    node.handleMessage(appendCall({ from: "n0", term: 1, commitIndex: 0, entries: first }));
+    node.handleMessage(
+      appendCall({ from: "n2", term: 2, commitIndex: 0, entries: segment(pos(1, 2), [termEntry(2)]) }),
+    );
+    expect(first.length).toBe(4);
+    expect(first.lastPosition).toEqual(pos(1, 4));
+    expect(node.actions.appendLogEntries).not.toBe(first);
+    expectSameEntries(
+      node.actions.appendLogEntries as never,
+      segment(pos(0, 0), [configEntry(THREE), termEntry(1), termEntry(2)]),
+    );
+  });
+});
+
 describe("RaftNode leader replication", () => {
   it("RaftNode as a leader sends one catch-up per distinct follower position between heartbeats", () => {
     const c = leaderOf3();

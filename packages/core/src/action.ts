@@ -97,10 +97,24 @@ export class Actions implements Iterable<Action> {
   readonly broadcastExcept: Set<NodeId> = new Set();
   /** Entries to store (overwriting any stored entries after their prev index). */
   appendLogEntries: LogEntries | null = null;
-  /** One message per destination. */
-  readonly sendMessages: Map<NodeId, Message> = new Map();
+  /** Every pending send but a lone one (see {@link Actions.sendMessages}). */
+  readonly #sends = new Map<NodeId, Message>();
+  /** A lone pending send (the usual case: a follower's one reply) is kept out of the map. */
+  #soleTo: NodeId | null = null;
+  #soleMessage: Message | null = null;
   /** Nodes that need a snapshot. */
   readonly installSnapshots: Set<NodeId> = new Set();
+  /** True iff `appendLogEntries` is a segment the node does not own (a leader's call): copy before mutating. */
+  #appendBorrowed = false;
+
+  /**
+   * One message per destination. The map is complete when read; read it afresh after each call
+   * to the node (a lone send is recorded outside it until the map is read).
+   */
+  get sendMessages(): Map<NodeId, Message> {
+    if (this.#soleTo !== null) this.#spillSole();
+    return this.#sends;
+  }
 
   /** True iff nothing is pending. */
   get isEmpty(): boolean {
@@ -110,7 +124,8 @@ export class Actions implements Iterable<Action> {
       !this.saveVotedFor &&
       this.broadcastMessage === null &&
       this.appendLogEntries === null &&
-      this.sendMessages.size === 0 &&
+      this.#soleTo === null &&
+      this.#sends.size === 0 &&
       this.installSnapshots.size === 0
     );
   }
@@ -124,7 +139,7 @@ export class Actions implements Iterable<Action> {
       broadcastMessage: this.broadcastMessage,
       broadcastExcept: this.broadcastMessage === null ? [] : [...this.broadcastExcept].sort(),
       appendLogEntries: this.appendLogEntries,
-      sendMessages: [...this.sendMessages].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
+      sendMessages: this.#takeSends(),
       installSnapshots: [...this.installSnapshots].sort(),
     };
     this.setElectionTimeout = false;
@@ -133,7 +148,8 @@ export class Actions implements Iterable<Action> {
     this.broadcastMessage = null;
     if (this.broadcastExcept.size > 0) this.broadcastExcept.clear();
     this.appendLogEntries = null;
-    if (this.sendMessages.size > 0) this.sendMessages.clear();
+    this.#appendBorrowed = false;
+    if (this.#sends.size > 0) this.#sends.clear();
     if (this.installSnapshots.size > 0) this.installSnapshots.clear();
     return batch;
   }
@@ -163,9 +179,17 @@ export class Actions implements Iterable<Action> {
     if (this.appendLogEntries !== null) {
       const entries = this.appendLogEntries;
       this.appendLogEntries = null;
+      this.#appendBorrowed = false;
       return { type: "AppendLogEntries", entries };
     }
-    if (this.sendMessages.size > 0) return this.#nextSend();
+    const soleTo = this.#soleTo;
+    if (soleTo !== null) {
+      const message = this.#soleMessage as Message;
+      this.#soleTo = null;
+      this.#soleMessage = null;
+      return { type: "SendMessage", destination: soleTo, message };
+    }
+    if (this.#sends.size > 0) return this.#nextSend();
     return this.installSnapshots.size > 0 ? this.#nextInstall() : undefined;
   }
 
@@ -179,10 +203,30 @@ export class Actions implements Iterable<Action> {
     };
   }
 
-  /** Records entries to store, concatenating with a pending append. */
-  addAppend(entries: LogEntries): void {
-    if (this.appendLogEntries === null) this.appendLogEntries = entries;
-    else this.appendLogEntries.append(entries);
+  /**
+   * Records entries to store, concatenating with a pending append. With `borrowed`, `entries` is a
+   * segment the node does not own (the one of a leader's call, which may reach other nodes too):
+   * it may become the pending append as it is, and is copied before the node would change it.
+   */
+  addAppend(entries: LogEntries, borrowed = false): void {
+    if (this.appendLogEntries === null) {
+      this.appendLogEntries = entries;
+      this.#appendBorrowed = borrowed;
+    } else {
+      (this.ownedAppend() as LogEntries).append(entries);
+    }
+  }
+
+  /**
+   * The pending append, as a segment the node may change (a borrowed one is copied first and the
+   * copy takes its place); null if none is pending.
+   */
+  ownedAppend(): LogEntries | null {
+    const pending = this.appendLogEntries;
+    if (pending === null || !this.#appendBorrowed) return pending;
+    this.#appendBorrowed = false;
+    this.appendLogEntries = pending.clone();
+    return this.appendLogEntries;
   }
 
   /**
@@ -198,14 +242,46 @@ export class Actions implements Iterable<Action> {
 
   /** Records a message to one node, merging with a pending one to the same node. */
   addSend(destination: NodeId, message: Message): void {
-    const pending = this.sendMessages.get(destination);
-    this.sendMessages.set(destination, pending === undefined ? message : mergeMessages(pending, message));
+    const soleTo = this.#soleTo;
+    if (soleTo === null) {
+      if (this.#sends.size === 0) {
+        this.#soleTo = destination;
+        this.#soleMessage = message;
+        return;
+      }
+    } else if (soleTo === destination) {
+      this.#soleMessage = mergeMessages(this.#soleMessage as Message, message);
+      return;
+    } else {
+      this.#spillSole();
+    }
+    const sends = this.#sends;
+    const pending = sends.get(destination);
+    sends.set(destination, pending === undefined ? message : mergeMessages(pending, message));
+  }
+
+  /** Every pending send in ascending destination order (the map is cleared by the caller). */
+  #takeSends(): Array<readonly [NodeId, Message]> {
+    const soleTo = this.#soleTo;
+    if (soleTo !== null && this.#sends.size === 0) {
+      const message = this.#soleMessage as Message;
+      this.#soleTo = null;
+      this.#soleMessage = null;
+      return [[soleTo, message]];
+    }
+    return [...this.sendMessages].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+
+  /** Moves the lone send into the map. */
+  #spillSole(): void {
+    this.#sends.set(this.#soleTo as NodeId, this.#soleMessage as Message);
+    this.#soleTo = null;
+    this.#soleMessage = null;
   }
 
   #nextSend(): Action | undefined {
-    const sends = this.sendMessages;
+    const sends = this.#sends;
     if (sends.size === 1) {
-      // The usual case (a follower's one reply): no search for the smallest destination.
       for (const [destination, message] of sends) {
         sends.delete(destination);
         return { type: "SendMessage", destination, message };

@@ -15,8 +15,10 @@ const NONE: readonly number[] = Object.freeze([]);
  * one term stores no term per entry.
  *
  * Ownership: a segment handed to the user in an action or a message belongs to the user once the
- * action has been drained; the node never mutates it afterwards and never shares one segment
- * between two places.
+ * action has been drained; the node never mutates it afterwards and never shares one segment it
+ * made between two places. A follower's AppendLogEntries may be the very segment of the
+ * AppendEntriesCall it came from (handed back unchanged): the user must not change a call's
+ * segment after handing the call to a node whose actions are not drained yet.
  */
 export class LogEntries {
   #prev: LogPosition;
@@ -209,7 +211,8 @@ export class LogEntries {
       for (const i of other.#configs) this.#configs.push(i);
     }
     assert(this.#items.length === base + added.length, "append keeps the segment contiguous");
-    this.#last = null;
+    // Both now end where `other` ends: share its last position (taken once, kept by both).
+    this.#last = other.lastPosition;
   }
 
   /**
@@ -332,7 +335,7 @@ export class LogEntries {
   #copy(from: number, to: number, prev: LogPosition): LogEntries {
     const copy = new LogEntries(prev);
     copy.#items = this.#items.slice(from, to);
-    copy.#last = from === to ? prev : null;
+    copy.#last = from === to ? prev : to === this.#items.length ? this.#last : null;
     for (let j = 0; j < this.#runAt.length; j++) {
       const at = this.#runAt[j];
       if (at >= from && at < to) copy.#startRun(at - from, this.#runTerm[j]);

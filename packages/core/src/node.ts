@@ -734,6 +734,7 @@ export class RaftNode {
       ticks: 0,
       transfer: null,
       uncommittedBytes: this.#uncommittedBytes(),
+      configCommitSeen: -1,
     };
     this.#leaderId = this.#id;
     this.#timedOutWithoutLeader = false;
@@ -816,11 +817,11 @@ export class RaftNode {
   #appendFromLeader(entries: LogEntries): boolean {
     const local = this.#log.entries;
     if (!entries.isEmpty && local.endsAt(entries.prevPosition)) {
-      // The usual case: the entries extend our log. One copy for the storage action (the call's
-      // segment may be shared with other destinations); the log copies it in turn.
-      const added = entries.clone();
-      local.append(added);
-      this.#actions.addAppend(added);
+      // The usual case: the entries extend our log. The log copies them; the storage action may
+      // take the call's segment as it is (borrowed: it may reach other destinations too, so the
+      // actions copy it before anything would change it).
+      local.append(entries);
+      this.#actions.addAppend(entries, true);
       return true;
     }
     if (local.contains(entries.lastPosition)) return true; // Nothing new (duplicate or reordered call).
@@ -865,7 +866,7 @@ export class RaftNode {
     const pending = this.#actions.appendLogEntries;
     if (pending === null || pending.lastIndex <= index) return;
     if (pending.prevIndex >= index) this.#actions.appendLogEntries = null;
-    else pending.truncateAfter(index);
+    else (this.#actions.ownedAppend() as LogEntries).truncateAfter(index);
   }
 
   /** Drops pending AppendEntriesReplies whose reported last position is no longer in the log. */
@@ -926,7 +927,7 @@ export class RaftNode {
 
   #queueAppend(prev: LogPosition, entry: LogEntry): void {
     const pending = this.#actions.appendLogEntries;
-    if (pending?.endsAt(prev) === true) pending.push(entry);
+    if (pending?.endsAt(prev) === true) (this.#actions.ownedAppend() as LogEntries).push(entry);
     else this.#actions.addAppend(LogEntries.of(prev, entry));
   }
 
@@ -952,12 +953,18 @@ export class RaftNode {
     const window = this.#options.maxInflightMessages;
     if (window === Number.POSITIVE_INFINITY) {
       // No window: nothing to count (the progress view then shows no sends in flight).
-      for (const p of state.followers.values()) if (p.nextIndex === prev.index + 1) p.sentThrough(last, false);
+      const list = state.followers.list;
+      for (let k = 0; k < list.length; k++) if (list[k].nextIndex === prev.index + 1) list[k].sentThrough(last, false);
       return;
     }
     const except = this.#actions.broadcastExcept;
-    for (const [id, p] of state.followers) {
-      if (except.has(id)) continue; // Left out of the pending broadcast already: it catches up later.
+    // By index, not by the map's iterator: this runs per proposal.
+    const ids = state.followers.ids;
+    const list = state.followers.list;
+    for (let k = 0; k < list.length; k++) {
+      const id = ids[k];
+      const p = list[k];
+      if (except.size > 0 && except.has(id)) continue; // Left out of the pending broadcast already: it catches up later.
       if (p.isPaused(window)) {
         except.add(id); // Flow control: its window is full.
       } else if (p.nextIndex === prev.index + 1) {
@@ -1117,7 +1124,7 @@ export class RaftNode {
     }
     this.#commitIndex = majority as LogIndex;
     this.#refreshPendingCommit();
-    this.#handleConfigCommitted();
+    this.#handleConfigCommitted(state);
   }
 
   /** A pending broadcast carries the newest commit index, so followers learn it without delay. */
@@ -1127,8 +1134,11 @@ export class RaftNode {
     this.#actions.broadcastMessage = { ...pending, commitIndex: this.#commitIndex };
   }
 
-  #handleConfigCommitted(): void {
-    if (this.#commitIndex < this.#log.latestConfigIndex()) return;
+  #handleConfigCommitted(state: LeaderState): void {
+    const at = this.#log.latestConfigIndex();
+    if (this.#commitIndex < at || state.configCommitSeen === at) return;
+    // Acting on it again would change nothing: it proposes C_new (a new latest config) or steps down.
+    state.configCommitSeen = at;
     const config = this.#log.latestConfig();
     if (config.isJoint) {
       this.#propose(LogEntry.config(finalConfigOf(config))); // Joint consensus, second phase: C_new.

@@ -7,7 +7,7 @@
 import { assert } from "./assert.ts";
 import type { ClusterConfig } from "./config.ts";
 import type { NodeId } from "./ids.ts";
-import { hasJointMajority, jointMajorityValue } from "./quorum.ts";
+import { hasJointMajority } from "./quorum.ts";
 
 /** No corrective send is on its way. */
 const NO_PROBE = -1;
@@ -241,11 +241,15 @@ export class ProgressTracker implements Iterable<[NodeId, Progress]> {
   readonly #followers = new Map<NodeId, Progress>();
   /** True iff the leader alone is a quorum of the configuration last synced. */
   #selfQuorum = false;
-  /** Scratch for the quorum computations: the leader's own value. */
-  #own = 0;
-  readonly #matchOf = (id: NodeId): number =>
-    id === this.#self ? this.#own : (this.#followers.get(id)?.matchIndex ?? 0);
-  readonly #seqOf = (id: NodeId): number => (id === this.#self ? this.#own : (this.#followers.get(id)?.seqAck ?? 0));
+  /** The followers' ids and progress as arrays, in the map's order (rebuilt by sync). */
+  #ids: NodeId[] = [];
+  #list: Progress[] = [];
+  /** The configuration whose voter slots are cached below; null after a sync. */
+  #slotsConfig: ClusterConfig | null = null;
+  /** Per voter of `#slotsConfig` (in its order): its progress, SELF for the leader, undefined if not followed. */
+  #voterSlots: Slot[] = [];
+  /** The same for the new voters of a joint configuration. */
+  #newVoterSlots: Slot[] = [];
 
   /** An empty tracker for the leader `self`. */
   constructor(self: NodeId) {
@@ -277,6 +281,16 @@ export class ProgressTracker implements Iterable<[NodeId, Progress]> {
     return this.#followers[Symbol.iterator]();
   }
 
+  /** The followers' ids, in the order they were added (read-only; replaced by the next sync). */
+  get ids(): readonly NodeId[] {
+    return this.#ids;
+  }
+
+  /** The followers' progress, in the order of {@link ProgressTracker.ids} (read-only; replaced by the next sync). */
+  get list(): readonly Progress[] {
+    return this.#list;
+  }
+
   /** The followers' progress, in the order they were added. */
   values(): IterableIterator<Progress> {
     return this.#followers.values();
@@ -288,9 +302,12 @@ export class ProgressTracker implements Iterable<[NodeId, Progress]> {
    */
   sync(config: ClusterConfig, peers: readonly NodeId[], nextIndex: number): void {
     this.#selfQuorum = hasJointMajority(config, new Set([this.#self]));
+    this.#slotsConfig = null; // Followers come and go here: the slots are rebuilt when next needed.
     const keep = new Set(peers);
     for (const id of this.#followers.keys()) if (!keep.has(id)) this.#followers.delete(id);
     for (const id of peers) if (!this.#followers.has(id)) this.#followers.set(id, new Progress(nextIndex));
+    this.#ids = [...this.#followers.keys()];
+    this.#list = [...this.#followers.values()];
   }
 
   /** Forgets every corrective send on its way. */
@@ -316,13 +333,54 @@ export class ProgressTracker implements Iterable<[NodeId, Progress]> {
 
   /** The index a quorum of `config` has replicated, counting the leader at `ownMatch`. */
   quorumMatch(config: ClusterConfig, ownMatch: number): number {
-    this.#own = ownMatch;
-    return jointMajorityValue(config, this.#matchOf);
+    return this.#jointMajority(config, ownMatch, false);
   }
 
   /** The heartbeat sequence number a quorum of `config` has echoed, counting the leader at `ownSeq`. */
   quorumSeq(config: ClusterConfig, ownSeq: number): number {
-    this.#own = ownSeq;
-    return jointMajorityValue(config, this.#seqOf);
+    return this.#jointMajority(config, ownSeq, true);
   }
+
+  /** As jointMajorityValue (quorum.ts) computes it, over the cached slots (no lookup by id per voter and call). */
+  #jointMajority(config: ClusterConfig, own: number, seq: boolean): number {
+    if (config !== this.#slotsConfig) {
+      this.#voterSlots = config.voters.map((id) => this.#slotOf(id));
+      this.#newVoterSlots = config.newVoters.map((id) => this.#slotOf(id));
+      this.#slotsConfig = config;
+    }
+    const old = slotMajority(this.#voterSlots, own, seq);
+    return config.isJoint ? Math.min(old, slotMajority(this.#newVoterSlots, own, seq)) : old;
+  }
+
+  #slotOf(id: NodeId): Slot {
+    return id === this.#self ? SELF : this.#followers.get(id);
+  }
+}
+
+/** A voter's place in a quorum count: its progress, the leader itself, or a voter not followed (0). */
+type Slot = Progress | typeof SELF | undefined;
+const SELF = null;
+
+/** Scratch for {@link slotMajority}: clusters are small and this runs per reply. */
+const scratch: number[] = [];
+
+/**
+ * The largest value a majority of `slots` has reached (the (⌊n/2⌋+1)-th largest), as
+ * majorityValue computes it: match indexes, or with `seq` echoed heartbeats; `own` for the leader.
+ */
+function slotMajority(slots: readonly Slot[], own: number, seq: boolean): number {
+  const n = slots.length;
+  if (n === 0) return 0;
+  const values = scratch;
+  for (let i = 0; i < n; i++) {
+    const slot = slots[i];
+    const v = slot === SELF ? own : slot === undefined ? 0 : seq ? slot.seqAck : slot.matchIndex;
+    let j = i; // Insertion sort, descending.
+    while (j > 0 && values[j - 1] < v) {
+      values[j] = values[j - 1];
+      j--;
+    }
+    values[j] = v;
+  }
+  return values[n >> 1];
 }

@@ -42,6 +42,11 @@ export interface LeaderState {
   transfer: TransferState | null;
   /** Payload bytes of the entries after the commit index (tracked only with maxUncommittedBytes). */
   uncommittedBytes: number;
+  /**
+   * The index of the latest configuration whose commit this leader has acted on (-1: none yet):
+   * a committed configuration needs acting on once, not on every later commit.
+   */
+  configCommitSeen: number;
 }
 
 /** The role-only state of a node. */

@@ -28,6 +28,7 @@ export {
   encodeSnapshot,
   type KvSnapshotState,
   SNAPSHOT_HEADER_BYTES,
+  SNAPSHOT_JSON_VERSION,
   SNAPSHOT_MAGIC,
   SNAPSHOT_VERSION,
   type SnapshotError,

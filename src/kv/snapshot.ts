@@ -1,5 +1,5 @@
 /**
- * The key-value snapshot format. A snapshot is a 20-byte header followed by a UTF-8 JSON body:
+ * The key-value snapshot format. A snapshot is a 20-byte header followed by a body:
  *
  * | offset | size | field                                              |
  * |-------:|-----:|----------------------------------------------------|
@@ -29,12 +29,15 @@ import {
 import { crc32 } from "../checksum/crc32.ts";
 import { assert } from "./assert.ts";
 import type { IdempotencyRecord } from "./idempotency.ts";
+import { BLOCKS_END, decodeBinaryBody, encodeBlock, encodeMeta, SNAPSHOT_BLOCK_ENTRIES } from "./snapshot_binary.ts";
 import type { KvEntry, RememberedResult } from "./types.ts";
 
 /** The four magic bytes that start every snapshot: ASCII `RBKV`. */
 export const SNAPSHOT_MAGIC: Uint8Array = new Uint8Array([0x52, 0x42, 0x4b, 0x56]);
-/** The format version this code writes (it also reads versions 1 and 2). */
-export const SNAPSHOT_VERSION = 3;
+/** The format version this code writes (it also reads versions 1 to 3). */
+export const SNAPSHOT_VERSION = 4;
+/** The last format version with a JSON body (still read). */
+export const SNAPSHOT_JSON_VERSION = 3;
 /** Size of the fixed header before the body. */
 export const SNAPSHOT_HEADER_BYTES = 20;
 
@@ -72,26 +75,48 @@ export type DecodeSnapshotResult =
 export function encodeSnapshot(state: KvSnapshotState): Uint8Array {
   const problem = findInconsistency(state);
   assert(problem === null, `refusing to write an inconsistent snapshot: ${problem}`);
-  const body: KvSnapshotBody = {
-    appliedIndex: state.appliedIndex,
-    entries: state.entries.map(entryTuple),
-    idempotency: state.idempotency.map((r) => [r.key, r.index, r.fingerprint, resultTuple(r.result)]),
-  };
-  const bodyBytes = new TextEncoder().encode(JSON.stringify(body));
-  const out = new Uint8Array(SNAPSHOT_HEADER_BYTES + bodyBytes.length);
+  const pieces = [encodeMeta(metaOf(state.appliedIndex, state.idempotency))];
+  for (let i = 0; i < state.entries.length; i += SNAPSHOT_BLOCK_ENTRIES) {
+    pieces.push(encodeBlock(state.entries.slice(i, i + SNAPSHOT_BLOCK_ENTRIES)));
+  }
+  pieces.push(BLOCKS_END);
+  let bodyBytes = 0;
+  let crc = 0;
+  for (const piece of pieces) {
+    bodyBytes += piece.length;
+    crc = crc32(piece, 0, piece.length, crc);
+  }
+  const out = new Uint8Array(SNAPSHOT_HEADER_BYTES + bodyBytes);
+  out.set(snapshotHeader(bodyBytes, crc), 0);
+  let at = SNAPSHOT_HEADER_BYTES;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.length;
+  }
+  return out;
+}
+
+/** The header of a current-version snapshot whose body has `bodyBytes` bytes and CRC-32 `crc`. */
+export function snapshotHeader(bodyBytes: number, crc: number): Uint8Array {
+  const out = new Uint8Array(SNAPSHOT_HEADER_BYTES);
   const view = new DataView(out.buffer);
   out.set(SNAPSHOT_MAGIC, 0);
   view.setUint8(4, SNAPSHOT_VERSION);
-  view.setBigUint64(8, BigInt(bodyBytes.length));
-  view.setUint32(16, crc32(bodyBytes));
-  out.set(bodyBytes, SNAPSHOT_HEADER_BYTES);
+  view.setBigUint64(8, BigInt(bodyBytes));
+  view.setUint32(16, crc);
   return out;
+}
+
+/** The meta part of a version 4 body, in stored tuple form. */
+export function metaOf(appliedIndex: number, idempotency: readonly IdempotencyRecord[]): unknown {
+  return { appliedIndex, idempotency: idempotency.map((r) => [r.key, r.index, r.fingerprint, resultTuple(r.result)]) };
 }
 
 /** Parses and validates a snapshot: envelope, checksum, schema and consistency. Never throws. */
 export function decodeSnapshot(bytes: Uint8Array): DecodeSnapshotResult {
   const envelope = checkEnvelope(bytes);
   if (!envelope.ok) return envelope;
+  if (envelope.version === 4) return decodeBinary(envelope.body);
   const schema =
     envelope.version === 1
       ? KvSnapshotBodyV1Schema
@@ -115,6 +140,17 @@ export function decodeSnapshot(bytes: Uint8Array): DecodeSnapshotResult {
     );
   }
   const state = toState(parsed.data);
+  const problem = findInconsistency(state);
+  if (problem !== null) return refuse("bad_body", `the body is inconsistent: ${problem}`);
+  return { ok: true, state };
+}
+
+/** Parses and validates a version 4 body (see `snapshot_binary.ts`). */
+function decodeBinary(body: Uint8Array): DecodeSnapshotResult {
+  const decoded = decodeBinaryBody(body);
+  if (!decoded.ok) return refuse("bad_body", decoded.error);
+  const { meta, entries } = decoded;
+  const state = { ...toState({ ...meta, entries: [] }), entries };
   const problem = findInconsistency(state);
   if (problem !== null) return refuse("bad_body", `the body is inconsistent: ${problem}`);
   return { ok: true, state };

@@ -8,15 +8,8 @@
 import { crc32 } from "../checksum/crc32.ts";
 import { assert } from "./assert.ts";
 import type { IdempotencyRecord } from "./idempotency.ts";
-import {
-  entryInconsistency,
-  entryTuple,
-  findInconsistency,
-  resultTuple,
-  SNAPSHOT_HEADER_BYTES,
-  SNAPSHOT_MAGIC,
-  SNAPSHOT_VERSION,
-} from "./snapshot.ts";
+import { entryInconsistency, findInconsistency, metaOf, SNAPSHOT_HEADER_BYTES, snapshotHeader } from "./snapshot.ts";
+import { BLOCKS_END, encodeBlock, encodeMeta, SNAPSHOT_BLOCK_ENTRIES } from "./snapshot_binary.ts";
 import type { KvEntry } from "./types.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -24,8 +17,8 @@ const EMPTY = new Uint8Array(0);
 /** A snapshot being written; add the entries, then finish. */
 export class SnapshotEncoder {
   readonly #appliedIndex: number;
-  readonly #tail: string;
-  readonly #encoder = new TextEncoder();
+  /** Entries added but not yet encoded: fewer than a block. */
+  #pending: KvEntry[] = [];
   /** Encoded body pieces so far. */
   readonly #pieces: Uint8Array[] = [];
   #bodyBytes = 0;
@@ -35,8 +28,9 @@ export class SnapshotEncoder {
   #finished = false;
   /** The final buffer while it is being assembled. */
   #out: Uint8Array | null = null;
-  /** Pieces copied into it, and the offset after them. */
+  /** Pieces copied into it whole, bytes copied of the next one, and the offset after them. */
   #copied = 0;
+  #pieceAt = 0;
   #at = 0;
 
   /** Starts the snapshot of a state at `appliedIndex` with the idempotency table `idempotency` (in log order). */
@@ -44,9 +38,7 @@ export class SnapshotEncoder {
     const problem = findInconsistency({ appliedIndex, entries: [], idempotency });
     assert(problem === null, `refusing to write an inconsistent snapshot: ${problem}`);
     this.#appliedIndex = appliedIndex;
-    const records = idempotency.map((r) => [r.key, r.index, r.fingerprint, resultTuple(r.result)]);
-    this.#tail = `],"idempotency":${JSON.stringify(records)}}`;
-    this.#push(`{"appliedIndex":${JSON.stringify(appliedIndex)},"entries":[`);
+    this.#push(encodeMeta(metaOf(appliedIndex, idempotency)));
   }
 
   /** Body bytes encoded so far. */
@@ -69,9 +61,9 @@ export class SnapshotEncoder {
         () => `refusing to write an inconsistent snapshot: key ${JSON.stringify(e.key)}: ${problem}`,
       );
       this.#lastKey = e.key;
+      this.#pending.push(e);
+      if (this.#pending.length === SNAPSHOT_BLOCK_ENTRIES) this.#flush();
     }
-    const json = JSON.stringify(entries.map(entryTuple));
-    this.#push((this.#entries === 0 ? "" : ",") + json.slice(1, -1));
     this.#entries += entries.length;
   }
 
@@ -88,14 +80,11 @@ export class SnapshotEncoder {
    */
   assemble(maxBytes: number): Uint8Array | null {
     if (!this.#finished) {
-      this.#push(this.#tail);
+      this.#flush();
+      this.#push(BLOCKS_END);
       this.#finished = true;
       this.#out = new Uint8Array(SNAPSHOT_HEADER_BYTES + this.#bodyBytes);
-      const view = new DataView(this.#out.buffer);
-      this.#out.set(SNAPSHOT_MAGIC, 0);
-      view.setUint8(4, SNAPSHOT_VERSION);
-      view.setBigUint64(8, BigInt(this.#bodyBytes));
-      view.setUint32(16, this.#crc);
+      this.#out.set(snapshotHeader(this.#bodyBytes, this.#crc), 0);
       this.#at = SNAPSHOT_HEADER_BYTES;
     }
     const out = this.#out;
@@ -103,11 +92,16 @@ export class SnapshotEncoder {
     let copied = 0;
     while (this.#copied < this.#pieces.length && copied < maxBytes) {
       const piece = this.#pieces[this.#copied];
-      out.set(piece, this.#at);
-      this.#at += piece.length;
-      copied += piece.length;
-      this.#pieces[this.#copied] = EMPTY; // Copied: its memory can go.
-      this.#copied += 1;
+      const take = Math.min(piece.length - this.#pieceAt, maxBytes - copied);
+      out.set(piece.subarray(this.#pieceAt, this.#pieceAt + take), this.#at);
+      this.#at += take;
+      this.#pieceAt += take;
+      copied += take;
+      if (this.#pieceAt === piece.length) {
+        this.#pieces[this.#copied] = EMPTY; // Copied: its memory can go.
+        this.#copied += 1;
+        this.#pieceAt = 0;
+      }
     }
     if (this.#copied < this.#pieces.length) return null;
     assert(this.#at === out.length, "the assembled snapshot fills its buffer");
@@ -116,8 +110,14 @@ export class SnapshotEncoder {
     return out;
   }
 
-  #push(text: string): void {
-    const bytes = this.#encoder.encode(text);
+  /** Encodes the pending entries as one block, if there are any. */
+  #flush(): void {
+    if (this.#pending.length === 0) return;
+    this.#push(encodeBlock(this.#pending));
+    this.#pending = [];
+  }
+
+  #push(bytes: Uint8Array): void {
     this.#crc = crc32(bytes, 0, bytes.length, this.#crc);
     this.#bodyBytes += bytes.length;
     this.#pieces.push(bytes);

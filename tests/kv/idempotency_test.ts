@@ -1,6 +1,12 @@
 import { describe, expect, it } from "bun:test";
 import { fingerprintOf, IDEMPOTENCY_BUDGET, IDEMPOTENCY_WINDOW, IdempotencyTable } from "../../src/kv/idempotency.ts";
-import { crc32, KvInvariantError, KvStateMachine, SNAPSHOT_HEADER_BYTES } from "../../src/kv/mod.ts";
+import {
+  crc32,
+  KvInvariantError,
+  KvStateMachine,
+  SNAPSHOT_HEADER_BYTES,
+  SNAPSHOT_JSON_VERSION,
+} from "../../src/kv/mod.ts";
 import type { ApplyResult } from "../../src/kv/types.ts";
 import { del, payload, put } from "./kv_helpers.ts";
 
@@ -22,6 +28,7 @@ function snapshotWithBody(body: unknown): Uint8Array {
   const bodyBytes = new TextEncoder().encode(JSON.stringify(body));
   const bytes = new Uint8Array(SNAPSHOT_HEADER_BYTES + bodyBytes.length);
   bytes.set(new KvStateMachine().snapshot().subarray(0, SNAPSHOT_HEADER_BYTES));
+  bytes[4] = SNAPSHOT_JSON_VERSION; // A JSON body.
   const view = new DataView(bytes.buffer);
   view.setBigUint64(8, BigInt(bodyBytes.length));
   view.setUint32(16, crc32(bodyBytes));

@@ -6,6 +6,7 @@ import {
   KvInvariantError,
   KvStateMachine,
   SNAPSHOT_HEADER_BYTES,
+  SNAPSHOT_JSON_VERSION,
   SNAPSHOT_VERSION,
   type SnapshotError,
 } from "../../src/kv/mod.ts";
@@ -40,8 +41,8 @@ function withFixedChecksum(bytes: Uint8Array): Uint8Array {
   return bytes;
 }
 
-/** A snapshot whose body is `body`, with a correct envelope of format `version`. */
-function withBody(body: string, version = SNAPSHOT_VERSION): Uint8Array {
+/** A snapshot whose body is `body`, with a correct envelope of format `version` (a JSON one by default). */
+function withBody(body: string, version = SNAPSHOT_JSON_VERSION): Uint8Array {
   const bodyBytes = new TextEncoder().encode(body);
   const bytes = new Uint8Array(SNAPSHOT_HEADER_BYTES + bodyBytes.length);
   bytes.set(sample().snapshot().subarray(0, SNAPSHOT_HEADER_BYTES));

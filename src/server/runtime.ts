@@ -59,7 +59,7 @@ export interface RuntimeOptions {
   readonly heartbeatMs: number;
   /**
    * Fewest applied entries between two automatic snapshots; past it, a snapshot is taken once the
-   * log since the latest one holds as many bytes as that snapshot (see snapshot_policy.ts).
+   * log since the latest one holds an eighth of that snapshot's bytes (see snapshot_policy.ts).
    */
   readonly snapshotEvery: number;
   readonly maxPendingProposals: number;

@@ -1,16 +1,17 @@
 import { describe, expect, it } from "bun:test";
 import { encodeCommand, KvStateMachine } from "../../src/kv/mod.ts";
 import type { RaftRuntime } from "../../src/server/runtime.ts";
-import { snapshotDue } from "../../src/server/snapshot_policy.ts";
+import { LOG_BYTES_PER_SNAPSHOT_BYTE, snapshotDue } from "../../src/server/snapshot_policy.ts";
 import { StorageAdapter } from "../../src/server/storage_adapter.ts";
 import { MemoryDisk, openMemoryStorage } from "../../src/storage/mod.ts";
 import { leaderRuntime, N2, SteppedClock } from "../helpers/runtime_harness.ts";
 
 describe("snapshotDue (the size rule)", () => {
   const base = { entriesSince: 100, logBytesSince: 1000, lastSnapshotBytes: 1000, minEntries: 10 };
-  it("is due once the log since the last snapshot is as big as that snapshot", () => {
-    expect(snapshotDue(base)).toBe(true);
-    expect(snapshotDue({ ...base, logBytesSince: 999 })).toBe(false);
+  it("is due once the log since the last snapshot holds an eighth of that snapshot's bytes", () => {
+    expect(LOG_BYTES_PER_SNAPSHOT_BYTE).toBe(0.125);
+    expect(snapshotDue({ ...base, logBytesSince: 125 })).toBe(true);
+    expect(snapshotDue({ ...base, logBytesSince: 124 })).toBe(false);
     expect(snapshotDue({ ...base, logBytesSince: 5000 })).toBe(true);
   });
   it("waits for the minimum entry count however big the log is", () => {

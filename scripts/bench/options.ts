@@ -1,6 +1,6 @@
 /** The service benchmark's command line, validated with Zod like the node's own flags. */
-import { parseArgs } from "node:util";
 import { z } from "zod";
+import { type CommandLine, checkFlags, readFlags } from "../cli/command_line.ts";
 
 /** Which runtime our nodes run on: one of them, or both measured in the same run. */
 export type BenchRuntime = "bun" | "deno" | "both";
@@ -61,36 +61,24 @@ const BenchOptionsSchema = z.object({
 });
 
 /** The parsed command line: run, help, or a message. */
-export type BenchCommandLine =
-  | { readonly kind: "run"; readonly options: BenchOptions }
-  | { readonly kind: "help" }
-  | { readonly kind: "invalid"; readonly message: string };
+export type BenchCommandLine = CommandLine<BenchOptions>;
 
 /** Parses `argv` (without the runtime and script); `now` names the default result file. */
 export function parseBenchArgs(argv: readonly string[], now: Date): BenchCommandLine {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args: [...argv],
-      strict: true,
-      options: {
-        runs: { type: "string", default: "3" },
-        runtime: { type: "string", default: "bun" },
-        "no-etcd": { type: "boolean", default: false },
-        "etcd-bin": { type: "string", default: "etcd" },
-        requests: { type: "string", default: "20000" },
-        seconds: { type: "string", default: "4" },
-        "value-bytes": { type: "string", default: "100" },
-        keys: { type: "string", default: "1000" },
-        out: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }).values;
-  } catch (error) {
-    return { kind: "invalid", message: error instanceof Error ? error.message : String(error) };
-  }
-  if (values.help === true) return { kind: "help" };
-  const parsed = BenchOptionsSchema.safeParse({
+  const flags = readFlags(argv, {
+    runs: { type: "string", default: "3" },
+    runtime: { type: "string", default: "bun" },
+    "no-etcd": { type: "boolean", default: false },
+    "etcd-bin": { type: "string", default: "etcd" },
+    requests: { type: "string", default: "20000" },
+    seconds: { type: "string", default: "4" },
+    "value-bytes": { type: "string", default: "100" },
+    keys: { type: "string", default: "1000" },
+    out: { type: "string" },
+  });
+  if (flags.kind !== "values") return flags;
+  const values = flags.values;
+  const checked = checkFlags(BenchOptionsSchema, {
     runs: values.runs,
     runtime: values.runtime,
     etcdBin: values["etcd-bin"],
@@ -100,16 +88,8 @@ export function parseBenchArgs(argv: readonly string[], now: Date): BenchCommand
     keys: values.keys,
     out: values.out,
   });
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `--${flagOf(String(i.path[0] ?? ""))}: ${i.message}`);
-    return { kind: "invalid", message: lines.join("\n") };
-  }
-  const o = parsed.data;
+  if (!checked.ok) return { kind: "invalid", message: checked.message };
+  const o = checked.data;
   const out = o.out ?? `.tmp/bench_service/${now.toISOString().replace(/[:.]/g, "-")}.json`;
   return { kind: "run", options: { ...o, etcd: values["no-etcd"] !== true, out } };
-}
-
-/** `valueBytes` → `value-bytes`. */
-function flagOf(key: string): string {
-  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }

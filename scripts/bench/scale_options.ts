@@ -1,6 +1,6 @@
 /** Command line of the scale benchmark (scripts/bench_scale.ts). */
-import { parseArgs } from "node:util";
 import { z } from "zod";
+import { type CommandLine, checkFlags, readFlags } from "../cli/command_line.ts";
 
 /** What one scale benchmark run does. */
 export interface ScaleOptions {
@@ -54,35 +54,23 @@ const ScaleOptionsSchema = z.object({
 });
 
 /** The parsed command line: run, help, or a message. */
-export type ScaleCommandLine =
-  | { readonly kind: "run"; readonly options: ScaleOptions }
-  | { readonly kind: "help" }
-  | { readonly kind: "invalid"; readonly message: string };
+export type ScaleCommandLine = CommandLine<ScaleOptions>;
 
 /** Parses `argv` (without the runtime and script); `now` names the default result file. */
 export function parseScaleArgs(argv: readonly string[], now: Date): ScaleCommandLine {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args: [...argv],
-      strict: true,
-      options: {
-        keys: { type: "string", default: "1000000" },
-        "in-flight": { type: "string", default: "256" },
-        "value-bytes": { type: "string", default: "100" },
-        nodes: { type: "string", default: "1" },
-        "max-seconds": { type: "string", default: "900" },
-        runtime: { type: "string", default: "bun" },
-        out: { type: "string" },
-        "keep-data": { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }).values;
-  } catch (error) {
-    return { kind: "invalid", message: error instanceof Error ? error.message : String(error) };
-  }
-  if (values.help === true) return { kind: "help" };
-  const parsed = ScaleOptionsSchema.safeParse({
+  const flags = readFlags(argv, {
+    keys: { type: "string", default: "1000000" },
+    "in-flight": { type: "string", default: "256" },
+    "value-bytes": { type: "string", default: "100" },
+    nodes: { type: "string", default: "1" },
+    "max-seconds": { type: "string", default: "900" },
+    runtime: { type: "string", default: "bun" },
+    out: { type: "string" },
+    "keep-data": { type: "string" },
+  });
+  if (flags.kind !== "values") return flags;
+  const values = flags.values;
+  const checked = checkFlags(ScaleOptionsSchema, {
     keys: values.keys,
     inFlight: values["in-flight"],
     valueBytes: values["value-bytes"],
@@ -92,16 +80,8 @@ export function parseScaleArgs(argv: readonly string[], now: Date): ScaleCommand
     out: values.out,
     keepData: values["keep-data"],
   });
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `--${flagOf(String(i.path[0] ?? ""))}: ${i.message}`);
-    return { kind: "invalid", message: lines.join("\n") };
-  }
-  const o = parsed.data;
+  if (!checked.ok) return { kind: "invalid", message: checked.message };
+  const o = checked.data;
   const out = o.out ?? `.tmp/bench_scale/${now.toISOString().replace(/[:.]/g, "-")}.json`;
   return { kind: "run", options: { ...o, out } };
-}
-
-/** `valueBytes` → `value-bytes`. */
-function flagOf(key: string): string {
-  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }

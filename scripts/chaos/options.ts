@@ -1,6 +1,6 @@
 /** The fault run's command line, validated with Zod like the node's own flags. */
-import { parseArgs } from "node:util";
 import { z } from "zod";
+import { type CommandLine, checkFlags, kebabFlag, readFlags } from "../cli/command_line.ts";
 import { FAULT_NAMES } from "./fault_names.ts";
 
 /** The runtime of the node processes: all Bun, all Deno, or alternating. */
@@ -90,62 +90,51 @@ const ChaosOptionsSchema = z.object({
 });
 
 /** The parsed command line: run, help, or a message. */
-export type ChaosCommandLine =
-  | { readonly kind: "run"; readonly options: ChaosOptions }
-  | { readonly kind: "help" }
-  | { readonly kind: "invalid"; readonly message: string };
+export type ChaosCommandLine = CommandLine<ChaosOptions>;
 
 /** Parses `argv` (without the runtime and script); `randomSeed` is used when no `--seed` is given. */
 export function parseChaosArgs(argv: readonly string[], randomSeed: number): ChaosCommandLine {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args: [...argv],
-      strict: true,
-      options: {
-        nodes: { type: "string", default: "3" },
-        runtime: { type: "string", default: "bun" },
-        faults: { type: "string", default: "mixed" },
-        duration: { type: "string", default: "60" },
-        seed: { type: "string" },
-        out: { type: "string" },
-        clients: { type: "string", default: "10" },
-        "ops-per-key": { type: "string", default: "200" },
-        "max-unknown-per-key": { type: "string", default: "5" },
-        "election-timeout-ms": { type: "string", default: "500" },
-        "snapshot-every": { type: "string", default: "300" },
-        "leader-within-ms": { type: "string", default: "60000" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }).values;
-  } catch (error) {
-    return { kind: "invalid", message: error instanceof Error ? error.message : String(error) };
-  }
-  if (values.help === true) return { kind: "help" };
-  const parsed = ChaosOptionsSchema.safeParse({
-    nodes: values.nodes,
-    runtime: values.runtime,
-    faults: values.faults,
-    durationS: values.duration,
-    seed: values.seed ?? String(randomSeed),
-    out: values.out,
-    clients: values.clients,
-    opsPerKey: values["ops-per-key"],
-    maxUnknownPerKey: values["max-unknown-per-key"],
-    electionTimeoutMs: values["election-timeout-ms"],
-    snapshotEvery: values["snapshot-every"],
-    leaderWithinMs: values["leader-within-ms"],
+  const flags = readFlags(argv, {
+    nodes: { type: "string", default: "3" },
+    runtime: { type: "string", default: "bun" },
+    faults: { type: "string", default: "mixed" },
+    duration: { type: "string", default: "60" },
+    seed: { type: "string" },
+    out: { type: "string" },
+    clients: { type: "string", default: "10" },
+    "ops-per-key": { type: "string", default: "200" },
+    "max-unknown-per-key": { type: "string", default: "5" },
+    "election-timeout-ms": { type: "string", default: "500" },
+    "snapshot-every": { type: "string", default: "300" },
+    "leader-within-ms": { type: "string", default: "60000" },
   });
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `--${flagOf(String(i.path[0] ?? ""))}: ${i.message}`);
-    return { kind: "invalid", message: lines.join("\n") };
-  }
-  const o = parsed.data;
+  if (flags.kind !== "values") return flags;
+  const values = flags.values;
+  const checked = checkFlags(
+    ChaosOptionsSchema,
+    {
+      nodes: values.nodes,
+      runtime: values.runtime,
+      faults: values.faults,
+      durationS: values.duration,
+      seed: values.seed ?? String(randomSeed),
+      out: values.out,
+      clients: values.clients,
+      opsPerKey: values["ops-per-key"],
+      maxUnknownPerKey: values["max-unknown-per-key"],
+      electionTimeoutMs: values["election-timeout-ms"],
+      snapshotEvery: values["snapshot-every"],
+      leaderWithinMs: values["leader-within-ms"],
+    },
+    flagOf,
+  );
+  if (!checked.ok) return { kind: "invalid", message: checked.message };
+  const o = checked.data;
   return { kind: "run", options: { ...o, out: o.out ?? `.tmp/chaos/${o.seed}` } };
 }
 
 /** `durationS` → `duration`, `opsPerKey` → `ops-per-key`. */
 function flagOf(key: string): string {
   if (key === "durationS") return "duration";
-  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return kebabFlag(key);
 }

@@ -7,6 +7,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { PEER_PATH } from "../../schemas/peer_frame.ts";
+import { sameBytes } from "../text/same_bytes.ts";
 import { utf8Bytes } from "../text/utf8.ts";
 import type { ApiContext, AppEnv } from "./http_context.ts";
 import { apiError, isWriteMethod } from "./http_errors.ts";
@@ -110,16 +111,6 @@ function bearerToken(header: string): string | undefined {
 }
 
 /** Constant-time comparison (the time taken tells nothing about how much of a token matched). */
-/**
- * True iff `a` and `b` hold the same bytes, in time that depends only on their length (a token's
- * length is no secret worth hiding: tokens are generated at a fixed length).
- */
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  let diff = 0;
-  for (let i = 0; i < a.byteLength; i++) diff |= a[i] ^ b[i];
-  return diff === 0;
-}
 
 const HOW = "send 'authorization: Bearer <token>' with the node's admin token, or its read-only token for reads";
 

@@ -11,6 +11,8 @@ import type { UpgradeWebSocket, WSContext, WSEvents } from "hono/ws";
 import type { Message, NodeId } from "../../packages/core/src/mod.ts";
 import { type ApiErrorCode, errorEnvelope, errorStatus } from "../../schemas/api_errors.ts";
 import { type ForwardRequestFrame, NodeIdSchema, PEER_PATH } from "../../schemas/peer_frame.ts";
+import { sameBytes } from "../text/same_bytes.ts";
+import { utf8Bytes } from "../text/utf8.ts";
 import { type BinaryDecodeResult, decodeBinaryAppend, isBinaryFrame } from "./binary_append.ts";
 import {
   DEFAULT_MAX_FRAME_BYTES,
@@ -305,13 +307,9 @@ function tooLarge(size: number, maxBytes: number): PeerError {
   return { code: "frame_too_large", message: `Cannot accept frame: ${size} bytes exceed the limit of ${maxBytes}` };
 }
 
-/** Compares two secrets in time independent of where they first differ. */
+/** True iff the secret `a` equals the non-empty `b` (compared without leaking where they first differ). */
 function sameSecret(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a);
-  const y = new TextEncoder().encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0 && b.length > 0;
+  return b.length > 0 && sameBytes(utf8Bytes(a), utf8Bytes(b));
 }
 
 function isHttpUrl(text: string): boolean {

@@ -5,6 +5,9 @@
  */
 import type { FetchFunction } from "../../client/src/options.ts";
 
+/** The client tests' seeded jitter source (shared with the other tests). */
+export { seededRandom } from "../helpers/seeded_random.ts";
+
 /** One request as the fake saw it. */
 export interface Exchange {
   readonly method: string;
@@ -146,18 +149,6 @@ export function recordingSleep(): { sleep: (ms: number) => Promise<void>; waits:
       waits.push(ms);
       return Promise.resolve();
     },
-  };
-}
-
-/** A seeded pseudo-random source in [0, 1) (mulberry32), for repeatable jitter. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

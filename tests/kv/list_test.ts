@@ -1,18 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { type KvEntry, KvStateMachine, SortedKeys } from "../../src/kv/mod.ts";
+import { seededRandom as prng } from "../helpers/seeded_random.ts";
 import { del, put } from "./kv_helpers.ts";
-
-/** A small deterministic PRNG (mulberry32), so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function keysOf(sm: KvStateMachine, prefix: string, limit: number): string[] {
   return sm.list(prefix, limit).items.map((e) => e.key);

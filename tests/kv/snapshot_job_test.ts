@@ -1,18 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { KvStateMachine } from "../../src/kv/mod.ts";
+import { seededRandom as rng } from "../helpers/seeded_random.ts";
 import { del, payload, put } from "./kv_helpers.ts";
-
-/** A small deterministic PRNG (mulberry32), so every run applies the same commands. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Applies one random command at `index` to every machine in `machines`: puts, deletes, new keys, CAS, retries. */
 function applyRandom(machines: KvStateMachine[], index: number, next: () => number): void {

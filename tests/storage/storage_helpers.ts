@@ -12,6 +12,9 @@ import {
 } from "../../packages/core/src/mod.ts";
 import { type FileSystem, nodeFileSystem } from "../../src/storage/mod.ts";
 
+/** A seeded PRNG (the shared test helper, under the name the storage tests use). */
+export { seededRandom as prng } from "../helpers/seeded_random.ts";
+
 /** A fresh directory under the OS temp dir; remove it with {@link removeDir}. */
 export function tempDir(label = "storage"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `raftbare-${label}-`));
@@ -194,16 +197,4 @@ export function segmentFiles(dir: string): string[] {
     .filter((f) => f.startsWith("segment-"))
     .sort()
     .map((f) => path.join(dir, f));
-}
-
-/** A seeded PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -85,15 +85,31 @@ export function encodeBinaryAppend(call: AppendEntriesCall): Uint8Array {
     }),
   );
   let capacity = PREAMBLE_BYTES + header.length;
-  // Configurations and strings with lone surrogates, encoded ahead, in entry order.
+  // Each entry's kind, decided once; configurations and strings with lone surrogates are encoded
+  // ahead, in entry order.
+  const kinds = new Uint8Array(entries.length);
   const encoded: Uint8Array[] = [];
+  let k = 0;
   for (const entry of entries.entries()) {
     capacity += ENTRY_PREFIX_BYTES;
-    if (entry.kind === "term") capacity += 8;
-    else if (entry.kind === "config") capacity += pushEncoded(encoded, JSON.stringify(entry.config.toJSON()));
-    else if (typeof entry.data !== "string") capacity += entry.data.length;
-    else if (wellFormed(entry.data)) capacity += entry.data.length * 3;
-    else capacity += pushEncoded(encoded, JSON.stringify(entry.data));
+    let kind: number;
+    if (entry.kind === "term") {
+      kind = KIND_TERM;
+      capacity += 8;
+    } else if (entry.kind === "config") {
+      kind = KIND_CONFIG;
+      capacity += pushEncoded(encoded, JSON.stringify(entry.config.toJSON()));
+    } else if (typeof entry.data !== "string") {
+      kind = KIND_BYTES;
+      capacity += entry.data.length;
+    } else if (wellFormed(entry.data)) {
+      kind = KIND_STRING;
+      capacity += entry.data.length * 3;
+    } else {
+      kind = KIND_JSON_STRING;
+      capacity += pushEncoded(encoded, JSON.stringify(entry.data));
+    }
+    kinds[k++] = kind;
   }
   const out = new Uint8Array(capacity);
   const view = new DataView(out.buffer);
@@ -104,23 +120,22 @@ export function encodeBinaryAppend(call: AppendEntriesCall): Uint8Array {
   out.set(header, PREAMBLE_BYTES);
   let at = PREAMBLE_BYTES + header.length;
   let next = 0;
+  k = 0;
   for (const entry of entries.entries()) {
+    const kind = kinds[k++];
     const start = at + ENTRY_PREFIX_BYTES;
     let length: number;
+    out[at] = kind;
     if (entry.kind === "term") {
-      out[at] = KIND_TERM;
       view.setFloat64(start, entry.term, true);
       length = 8;
-    } else if (entry.kind === "config" || (typeof entry.data === "string" && !wellFormed(entry.data))) {
-      out[at] = entry.kind === "config" ? KIND_CONFIG : KIND_JSON_STRING;
+    } else if (entry.kind === "config" || kind === KIND_JSON_STRING) {
       const json = encoded[next++];
       out.set(json, start);
       length = json.length;
     } else if (typeof entry.data === "string") {
-      out[at] = KIND_STRING;
       length = utf8Into(text, start, entry.data);
     } else {
-      out[at] = KIND_BYTES;
       out.set(entry.data, start);
       length = entry.data.length;
     }
